@@ -1,0 +1,404 @@
+"""Train a colorizer: one plain loop over a reusable training step.
+
+    python -m core.train --data ../shared/data --out weights/NAME --minutes 60
+
+Under ``torchrun --nproc_per_node N`` the same command trains with DistributedDataParallel
+(NCCL on GPUs, gloo on CPUs). The :class:`Trainer` does one step at a time and never
+blocks, so the live-training screen drives it tick by tick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+
+from core.unet import UNet, UNetConfig, count_parameters
+from core.weights import save_model
+
+
+# -- targets, losses, grey baseline -----------------------------------------------------
+def gray_lightness_torch(gray: torch.Tensor) -> torch.Tensor:
+    """L* of the grey pixel (Y, Y, Y), scaled to [-1, 1] (see core.color.gray_lightness)."""
+    y = gray.clamp(0, 1)
+    lin = torch.where(y > 0.04045, ((y + 0.055) / 1.055) ** 2.4, y / 12.92)
+    eps = (6.0 / 29.0) ** 3
+    f = torch.where(lin > eps, lin.clamp_min(eps) ** (1 / 3), lin / (3 * (6 / 29) ** 2) + 4 / 29)
+    return (116.0 * f - 16.0) / 50.0 - 1.0
+
+
+def target_for(output: str, lab: torch.Tensor, rgb: torch.Tensor) -> torch.Tensor:
+    """What the model must predict: Lab (3), ab (2) or RGB (3), all in [-1, 1]."""
+    if output == "lab":
+        return lab
+    if output == "ab":
+        return lab[:, 1:]
+    return rgb * 2.0 - 1.0
+
+
+def grey_prediction(output: str, gray: torch.Tensor) -> torch.Tensor:
+    """The grey baseline in the model's output space: the grey photo itself, no colour."""
+    if output == "rgb":
+        return (gray * 2.0 - 1.0).expand(-1, 3, -1, -1)
+    zeros = torch.zeros_like(gray).expand(-1, 2, -1, -1)
+    if output == "ab":
+        return zeros
+    return torch.cat([gray_lightness_torch(gray), zeros], dim=1)
+
+
+def pixel_loss(kind: str, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Per-element loss: l2 (squared error), l1 (absolute error) or huber (delta 0.1)."""
+    if kind == "l2":
+        return (pred - target) ** 2
+    if kind == "l1":
+        return (pred - target).abs()
+    if kind == "huber":
+        return F.huber_loss(pred, target, reduction="none", delta=0.1)
+    raise ValueError(f"unknown loss {kind!r}")
+
+
+AB_BINS = 22  # 10-unit bins over [-110, 110], as Zhang et al.
+
+
+def ab_prior(lab_batches: list[torch.Tensor]) -> torch.Tensor:
+    """Empirical distribution of (a, b) over AB_BINS x AB_BINS bins, from unit-Lab batches."""
+    hist = torch.zeros(AB_BINS * AB_BINS, dtype=torch.float64)
+    for lab in lab_batches:
+        idx = ab_bin_index(lab)
+        hist += torch.bincount(idx.flatten(), minlength=AB_BINS * AB_BINS).double()
+    return hist / hist.sum()
+
+
+def ab_bin_index(lab: torch.Tensor) -> torch.Tensor:
+    """Bin index of every pixel's (a, b); lab is (N, 3, H, W) in [-1, 1]."""
+    ab = ((lab[:, 1:] + 1.0) / 2.0 * AB_BINS).long().clamp(0, AB_BINS - 1)
+    return ab[:, 0] * AB_BINS + ab[:, 1]
+
+
+def rebalance_weights(prior: torch.Tensor, lam: float) -> torch.Tensor:
+    """Colour-rarity weights w = 1 / ((1 - lam) p + lam / Q), normalised so E_p[w] = 1.
+
+    Zhang et al. (2016) weight their classification loss this way so that rare, saturated
+    colours are not drowned by the frequent greys and browns; here it weights the
+    regression loss of each pixel. lam = 1 means uniform weights (no rebalancing).
+    """
+    q = (prior > 0).sum().clamp_min(1)
+    w = 1.0 / ((1.0 - lam) * prior + lam / q)
+    w = torch.where(prior > 0, w, torch.zeros_like(w))
+    return (w / (prior * w).sum()).float()
+
+
+# -- the training step ----------------------------------------------------------------------
+class Trainer:
+    """Owns a model and its optimizer; :meth:`step` does exactly one optimisation step."""
+
+    def __init__(self, model: torch.nn.Module, lr: float = 2e-3, loss: str = "l1",
+                 weight_decay: float = 1e-4, color_weights: torch.Tensor | None = None,
+                 device: str | torch.device = "cpu"):
+        self.model = model
+        self.net = model.module if hasattr(model, "module") else model
+        self.output = self.net.config.output
+        self.loss = loss
+        self.base_lr = lr
+        self.device = torch.device(device)
+        self.color_weights = None if color_weights is None else color_weights.to(self.device)
+        self.optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+        self.steps_done = 0
+
+    def set_lr(self, lr: float) -> None:
+        for g in self.optimizer.param_groups:
+            g["lr"] = lr
+
+    def compute_loss(self, pred: torch.Tensor, gray: torch.Tensor, lab: torch.Tensor,
+                     rgb: torch.Tensor) -> torch.Tensor:
+        target = target_for(self.output, lab, rgb)
+        err = pixel_loss(self.loss, pred, target)
+        if self.color_weights is not None and self.output in ("lab", "ab"):
+            w = self.color_weights[ab_bin_index(lab)].unsqueeze(1)  # (N, 1, H, W)
+            if self.output == "lab":
+                err = torch.cat([err[:, :1], err[:, 1:] * w], dim=1)
+            else:
+                err = err * w
+        return err.mean()
+
+    def step(self, gray: torch.Tensor, lab: torch.Tensor, rgb: torch.Tensor) -> float:
+        """One step on one batch; returns the training loss."""
+        self.model.train()
+        gray, lab, rgb = (t.to(self.device, non_blocking=True) for t in (gray, lab, rgb))
+        pred = self.model(gray)
+        loss = self.compute_loss(pred, gray, lab, rgb)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        self.steps_done += 1
+        return float(loss.detach())
+
+    @torch.no_grad()
+    def evaluate(self, batches) -> dict[str, float]:
+        """Mean validation loss of the model and of the grey baseline (unweighted loss)."""
+        self.net.eval()
+        total = grey = n = 0.0
+        for gray, lab, rgb in batches:
+            gray, lab, rgb = (t.to(self.device) for t in (gray, lab, rgb))
+            target = target_for(self.output, lab, rgb)
+            total += float(pixel_loss(self.loss, self.net(gray), target).mean()) * len(gray)
+            grey += float(pixel_loss(self.loss, grey_prediction(self.output, gray), target)
+                          .mean()) * len(gray)
+            n += len(gray)
+        return {"val_loss": total / max(n, 1), "grey_loss": grey / max(n, 1)}
+
+    # -- exact checkpoints without pickle: tensors in safetensors, the rest in JSON ----------
+    def state_tensors(self) -> dict[str, torch.Tensor]:
+        out = {f"model.{k}": v.detach().cpu().contiguous()
+               for k, v in self.net.state_dict().items()}
+        for i, st in self.optimizer.state_dict()["state"].items():
+            for k, v in st.items():
+                out[f"opt.{i}.{k}"] = torch.as_tensor(v).detach().cpu().contiguous()
+        return out
+
+    def load_state_tensors(self, tensors: dict[str, torch.Tensor]) -> None:
+        self.net.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+        sd = self.optimizer.state_dict()
+        state: dict[int, dict] = {}
+        for k, v in tensors.items():
+            if k.startswith("opt."):
+                _, i, name = k.split(".", 2)
+                state.setdefault(int(i), {})[name] = v.to(self.device) if v.ndim else v
+        sd["state"] = state
+        self.optimizer.load_state_dict(sd)
+
+
+def lr_at(progress: float, base: float, warmup: float = 0.02, floor: float = 0.05) -> float:
+    """Linear warm-up then cosine decay to floor * base; progress in [0, 1]."""
+    if progress < warmup:
+        return base * max(progress / warmup, 0.01)
+    t = min((progress - warmup) / (1 - warmup), 1.0)
+    return base * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+# -- the command-line training run -------------------------------------------------------------
+@dataclass
+class TrainConfig:
+    data: list[str] = field(default_factory=list)
+    out: str = "weights/colorizer"
+    minutes: float | None = None
+    steps: int | None = None
+    size: int = 128
+    batch: int = 32
+    lr: float = 2e-3
+    width: int = 16
+    depth: int = 5
+    upsampling: str = "transposed"
+    skips: bool = True
+    output: str = "lab"
+    bound: str = "scaled_sigmoid"
+    loss: str = "l1"
+    rebalance: float = 0.0  # 0 = off; else lambda of rebalance_weights (e.g. 0.5)
+    max_share: float = 0.4
+    val_per_source: int = 100
+    val_every: int = 200
+    ckpt_every: int = 200
+    log_every: int = 10
+    workers: int = 2
+    seed: int = 0
+    resume: bool = False
+    half: bool = False
+    chroma_threshold: float = 4.0
+
+
+def parse_args(argv: list[str] | None = None) -> TrainConfig:
+    p = argparse.ArgumentParser(prog="python -m core.train", description=__doc__.split("\n")[0])
+    d = TrainConfig()
+    p.add_argument("--data", nargs="+", required=True, help="folder(s) of colour photos")
+    p.add_argument("--out", default=d.out, help="weights/NAME: writes NAME.safetensors + .json")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--minutes", type=float, help="training time budget")
+    g.add_argument("--steps", type=int, help="number of optimisation steps")
+    for name in ("size", "batch", "width", "depth", "val_every", "ckpt_every", "log_every",
+                 "workers", "seed", "val_per_source"):
+        p.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(d, name))
+    for name in ("lr", "rebalance", "max_share", "chroma_threshold"):
+        p.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(d, name))
+    p.add_argument("--upsampling", choices=["transposed", "bilinear", "nearest"], default=d.upsampling)
+    p.add_argument("--output", choices=["lab", "ab", "rgb"], default=d.output)
+    p.add_argument("--bound", choices=["scaled_sigmoid", "none"], default=d.bound)
+    p.add_argument("--loss", choices=["l2", "l1", "huber"], default=d.loss)
+    p.add_argument("--no-skips", dest="skips", action="store_false")
+    p.add_argument("--resume", action="store_true", help="continue from NAME.ckpt.*")
+    p.add_argument("--half", action="store_true", help="store the final weights in float16")
+    a = p.parse_args(argv)
+    if a.minutes is None and a.steps is None:
+        a.steps = 1000
+    return TrainConfig(**vars(a))
+
+
+def setup_distributed() -> tuple[int, int, torch.device]:
+    """(rank, world size, device); initialises DDP when launched by torchrun."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    local = int(os.environ.get("LOCAL_RANK", "0"))
+    if torch.cuda.is_available():
+        device = torch.device("cuda", local)
+        torch.cuda.set_device(device)
+    else:
+        device = torch.device("cpu")
+    if world > 1:
+        torch.distributed.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    return rank, world, device
+
+
+def train(cfg: TrainConfig) -> dict:
+    """Run the whole training described by ``cfg``; returns the final metrics."""
+    from tqdm import tqdm  # imported here: the app imports this module without needing tqdm
+
+    from core.data import (
+        PhotoFolder,
+        StepBatches,
+        filter_colourful,
+        list_images,
+        source_weights,
+        split_train_val,
+    )
+
+    rank, world, device = setup_distributed()
+    if device.type == "cpu" and world == 1:
+        torch.set_num_threads(os.cpu_count() or 1)
+    torch.manual_seed(cfg.seed)
+    out = Path(cfg.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    ckpt_st, ckpt_js = out.with_suffix(".ckpt.safetensors"), out.with_suffix(".ckpt.json")
+    log_path = out.with_suffix(".log.jsonl")
+
+    items = list_images(cfg.data)
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "colorisation" / (
+        "chroma.json")
+    items, report = filter_colourful(items, cfg.chroma_threshold, cache=cache)
+    train_items, val_items = split_train_val(items, val_per_source=cfg.val_per_source)
+    if not train_items:
+        raise SystemExit(f"no colour photos found in {cfg.data}")
+    weights = source_weights([s for _, s in train_items], cfg.max_share)
+
+    model_cfg = UNetConfig(width=cfg.width, depth=cfg.depth, upsampling=cfg.upsampling,
+                           skips=cfg.skips, output=cfg.output, bound=cfg.bound)
+    torch.manual_seed(cfg.seed)
+    model = UNet(model_cfg).to(device)
+    train_set = PhotoFolder([p for p, _ in train_items], cfg.size, train=True)
+    color_weights = None
+    if cfg.rebalance > 0 and cfg.output in ("lab", "ab"):
+        sampler0 = StepBatches(weights, 16, seed=cfg.seed + 999)
+        prior = ab_prior([torch.stack([train_set[k][1] for k in sampler0.batch(s)])
+                          for s in range(12)])
+        color_weights = rebalance_weights(prior, cfg.rebalance)
+    net = model
+    if world > 1:
+        net = torch.nn.parallel.DistributedDataParallel(
+            model, device_ids=[device.index] if device.type == "cuda" else None)
+    trainer = Trainer(net, lr=cfg.lr, loss=cfg.loss, color_weights=color_weights, device=device)
+
+    start_step, elapsed0 = 0, 0.0
+    if cfg.resume and ckpt_st.is_file():
+        trainer.load_state_tensors(load_file(str(ckpt_st), device="cpu"))
+        meta = json.loads(ckpt_js.read_text())
+        start_step, elapsed0 = meta["step"], meta["elapsed"]
+        trainer.steps_done = start_step
+    elif log_path.exists() and rank == 0:
+        log_path.unlink()
+
+    sampler = StepBatches(weights, cfg.batch, seed=cfg.seed, start_step=start_step, rank=rank)
+    loader = torch.utils.data.DataLoader(
+        train_set, batch_sampler=sampler, num_workers=cfg.workers,
+        persistent_workers=cfg.workers > 0, prefetch_factor=4 if cfg.workers > 0 else None,
+        pin_memory=device.type == "cuda")
+    val_set = PhotoFolder([p for p, _ in val_items], cfg.size, train=False)
+    val_loader = torch.utils.data.DataLoader(val_set, batch_size=64, num_workers=cfg.workers)
+    val_cache = list(val_loader) if rank == 0 and len(val_set) else []
+
+    budget_s = cfg.minutes * 60 if cfg.minutes else None
+    total = cfg.steps
+    info = {"params": count_parameters(model), "device": str(device), "world": world,
+            "train_photos": len(train_items), "val_photos": len(val_items), "filter": report,
+            "sources": {s: int(n) for s, n in zip(*np.unique([s for _, s in train_items],
+                                                             return_counts=True), strict=True)}}
+    if rank == 0:
+        print(json.dumps(info), file=sys.stderr)
+
+    def log(row: dict) -> None:
+        if rank == 0:
+            with log_path.open("a") as f:
+                f.write(json.dumps(row) + "\n")
+
+    def save_ckpt(step: int, elapsed: float) -> None:
+        if rank == 0:
+            save_file(trainer.state_tensors(), str(ckpt_st))
+            ckpt_js.write_text(json.dumps({"step": step, "elapsed": elapsed,
+                                           "config": asdict(cfg)}))
+
+    t0 = time.perf_counter() - elapsed0
+    step = start_step
+    bar = tqdm(total=total, initial=start_step, disable=rank != 0, dynamic_ncols=True,
+               unit="step")
+    last_t, last_step, metrics = time.perf_counter(), step, {}
+    for gray, lab, rgb in loader:
+        elapsed = time.perf_counter() - t0
+        progress = max(step / total if total else 0.0, elapsed / budget_s if budget_s else 0.0)
+        stop = torch.tensor([float(progress >= 1.0)])
+        if world > 1:
+            torch.distributed.all_reduce(stop)  # every replica stops at the same step
+        if stop.item() > 0:
+            break
+        lr = lr_at(progress, cfg.lr)
+        trainer.set_lr(lr)
+        loss = trainer.step(gray, lab, rgb)
+        step += 1
+        bar.update(1)
+        if step % cfg.log_every == 0:
+            now = time.perf_counter()
+            ips = (step - last_step) * cfg.batch * world / (now - last_t)
+            last_t, last_step = now, step
+            bar.set_postfix(loss=f"{loss:.4f}", img_s=f"{ips:.0f}")
+            log({"step": step, "train_loss": loss, "lr": lr, "img_s": ips,
+                 "elapsed": time.perf_counter() - t0})
+        if rank == 0 and val_cache and step % cfg.val_every == 0:
+            metrics = trainer.evaluate(val_cache)
+            log({"step": step, **metrics, "elapsed": time.perf_counter() - t0})
+            bar.write(f"step {step}: val {metrics['val_loss']:.4f} "
+                      f"(grey {metrics['grey_loss']:.4f})")
+        if step % cfg.ckpt_every == 0:
+            save_ckpt(step, time.perf_counter() - t0)
+    bar.close()
+    elapsed = time.perf_counter() - t0
+    if rank == 0:
+        if val_cache:
+            metrics = trainer.evaluate(val_cache)
+            log({"step": step, **metrics, "elapsed": elapsed})
+        save_ckpt(step, elapsed)
+        meta = {"train": {k: v for k, v in asdict(cfg).items() if k != "resume"},
+                "steps": step, "minutes": round(elapsed / 60, 2), **info, **metrics,
+                "torch": torch.__version__, "machine": platform.platform(),
+                "command": "python -m core.train " + " ".join(sys.argv[1:])}
+        save_model(model, out, metadata=meta, half=cfg.half)
+    if world > 1:
+        torch.distributed.barrier()
+        torch.distributed.destroy_process_group()
+    return {"steps": step, "elapsed": elapsed, **metrics}
+
+
+def main(argv: list[str] | None = None) -> None:
+    result = train(parse_args(argv))
+    if int(os.environ.get("RANK", "0")) == 0:
+        print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

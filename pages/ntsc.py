@@ -1,0 +1,8 @@
+"""Screen: ntsc (placeholder until its issue lands)."""
+
+import streamlit as st
+
+from pages.ui import tr
+
+st.title(tr("nav.ntsc"))
+st.info("🚧")

@@ -1,0 +1,8 @@
+"""Screen: pipeline (placeholder until its issue lands)."""
+
+import streamlit as st
+
+from pages.ui import tr
+
+st.title(tr("nav.pipeline"))
+st.info("🚧")

@@ -33,7 +33,7 @@ class UNetConfig:
     """Hyper-parameters of the U-Net. ``UNet()`` builds the defaults, which follow the course."""
 
     width: int = 16  # channels of the first level; doubled at each down-sampling
-    depth: int = 4  # number of down-samplings (max-pooling layers)
+    depth: int = 5  # number of down-samplings (max-pooling layers)
     upsampling: str = "transposed"  # transposed | bilinear | nearest
     skips: bool = True  # skip connections from encoder to decoder
     output: str = "lab"  # lab: the course's 3 channels | ab: 2 channels, L from input | rgb

@@ -32,6 +32,12 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 CHROMA_THRESHOLD = 4.0
 
 
+def chroma_cache_path() -> Path:
+    """Where :func:`filter_colourful` caches chroma values (shared by training and evaluation)."""
+    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return base / "colorisation" / "chroma.json"
+
+
 def _hash01(text: str) -> float:
     """A stable pseudo-random number in [0, 1) from a string (for fixed splits)."""
     return int(hashlib.sha1(text.encode()).hexdigest()[:8], 16) / 16**8
@@ -111,7 +117,10 @@ def filter_colourful(
                 known[p] = c
         if cache:
             cache.parent.mkdir(parents=True, exist_ok=True)
-            cache.write_text(json.dumps(known))
+            # Atomic replace: another run (a DDP replica, an evaluation) may read it now.
+            tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(known))
+            os.replace(tmp, cache)
     kept = [it for it in items if known[str(it[0])] >= threshold]
     report = {
         "threshold": threshold,

@@ -215,6 +215,7 @@ class TrainConfig:
     resume: bool = False
     half: bool = False
     chroma_threshold: float = 4.0
+    save_every_rank: bool = False  # tests: every DDP replica writes NAME-rankK too
 
 
 def parse_args(argv: list[str] | None = None) -> TrainConfig:
@@ -237,6 +238,7 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--no-skips", dest="skips", action="store_false")
     p.add_argument("--resume", action="store_true", help="continue from NAME.ckpt.*")
     p.add_argument("--half", action="store_true", help="store the final weights in float16")
+    p.add_argument("--save-every-rank", action="store_true", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.minutes is None and a.steps is None:
         a.steps = 1000
@@ -265,6 +267,7 @@ def train(cfg: TrainConfig) -> dict:
     from core.data import (
         PhotoFolder,
         StepBatches,
+        chroma_cache_path,
         filter_colourful,
         list_images,
         source_weights,
@@ -281,9 +284,7 @@ def train(cfg: TrainConfig) -> dict:
     log_path = out.with_suffix(".log.jsonl")
 
     items = list_images(cfg.data)
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "colorisation" / (
-        "chroma.json")
-    items, report = filter_colourful(items, cfg.chroma_threshold, cache=cache)
+    items, report = filter_colourful(items, cfg.chroma_threshold, cache=chroma_cache_path())
     train_items, val_items = split_train_val(items, val_per_source=cfg.val_per_source)
     if not train_items:
         raise SystemExit(f"no colour photos found in {cfg.data}")
@@ -378,6 +379,13 @@ def train(cfg: TrainConfig) -> dict:
             save_ckpt(step, time.perf_counter() - t0)
     bar.close()
     elapsed = time.perf_counter() - t0
+    if world > 1:
+        # DDP averages gradients, so parameters agree; BatchNorm running statistics stay
+        # local to each replica: give every replica rank 0's (the saved model).
+        for buf in model.buffers():
+            torch.distributed.broadcast(buf, 0)
+    if cfg.save_every_rank and rank > 0:
+        save_model(model, out.with_name(f"{out.name}-rank{rank}"), half=cfg.half)
     if rank == 0:
         if val_cache:
             metrics = trainer.evaluate(val_cache)

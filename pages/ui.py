@@ -76,12 +76,14 @@ def photo_picker(key: str = "picker", expanded: bool = False) -> tuple[str, np.n
     with st.expander(tr("common.photo_picker"), expanded=expanded):
         samples = list(COLOUR_SAMPLES) + list(GREY_SAMPLES)
         name = photo()[0]
+        # format_func may be called outside the script run (AppTest): bind the language now.
+        labels = {s: tr(f"common.sample_{s}") for s in samples}
         col1, col2 = st.columns(2)
         choice = col1.selectbox(
             tr("common.sample"), samples,
             index=samples.index(name) if name in samples else None,
             placeholder=tr("common.own_photo"), key=f"{key}_sample",
-            format_func=lambda s: tr(f"common.sample_{s}"),
+            format_func=labels.__getitem__,
         )
         if choice and choice != name and st.session_state.get(f"{key}_last") != choice:
             set_photo(choice, load_sample(choice))

@@ -1,0 +1,55 @@
+import numpy as np
+import torch
+
+from core.color import gray_lightness, ntsc_gray
+from core.colorizer import Colorizer, device_label, pick_device, working_shape
+from core.samples import load_sample
+from core.unet import UNet, UNetConfig
+
+
+def _colorizer(**kw):
+    torch.manual_seed(0)
+    return Colorizer(UNet(UNetConfig(width=4, depth=3, **kw)), device="cpu", working_size=64)
+
+
+def test_full_resolution_output_keeps_size_and_luminance():
+    rgb = load_sample("chelsea")  # 300 x 451
+    res = _colorizer().colorize(rgb)
+    assert res.rgb.shape == rgb.shape and res.rgb.dtype == np.uint8
+    assert res.unit_lab.shape == (64, 96, 3)
+    np.testing.assert_allclose(res.lab[..., 0], gray_lightness(ntsc_gray(rgb)), atol=1e-4)
+    # The luminance survives the Lab -> RGB conversion (up to gamut clipping and rounding).
+    y_out = ntsc_gray(res.rgb)
+    assert np.mean(np.abs(y_out - ntsc_gray(rgb))) < 0.03
+    assert res.model_seconds > 0 and res.total_seconds >= res.model_seconds
+    assert res.device.startswith("CPU")
+
+
+def test_model_l_option_and_grey_input_and_ab_and_rgb_models():
+    gray = load_sample("camera")[..., 0]
+    for out in ("lab", "ab", "rgb"):
+        res = _colorizer(output=out).colorize(gray, use_model_l=out == "lab")
+        assert res.rgb.shape == (512, 512, 3)
+        assert np.isfinite(res.lab).all()
+
+
+def test_saturation_zero_gives_grey():
+    res = _colorizer().colorize(load_sample("coffee"), saturation=0.0)
+    spread = res.rgb.astype(int).max(axis=2) - res.rgb.astype(int).min(axis=2)
+    assert spread.max() <= 2
+
+
+def test_working_shape_never_upscales():
+    assert working_shape(100, 50, 256) == (100, 50)
+    assert working_shape(1000, 2000, 256) == (256, 512)
+
+
+def test_device_selection(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert pick_device({}).type == "cuda"
+    assert pick_device({"COLORISATION_DEVICE": "cpu"}).type == "cpu"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert pick_device({}).type == "cpu"
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda d=None: "Fake GPU 9000")
+    assert device_label(torch.device("cuda", 0)) == "GPU (Fake GPU 9000)"
+    assert device_label(torch.device("cpu")).startswith("CPU")

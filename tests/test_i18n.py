@@ -1,0 +1,43 @@
+import json
+import re
+import string
+from pathlib import Path
+
+from core.i18n import LANGS, catalogue, missing_keys, normalize_lang, t
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_no_key_missing_in_either_language():
+    assert missing_keys() == {lang: [] for lang in LANGS}
+
+
+def test_placeholders_match_between_languages():
+    fr, en = catalogue("fr"), catalogue("en")
+    fields = lambda s: {f for _, f, _, _ in string.Formatter().parse(s) if f}  # noqa: E731
+    for k in fr:
+        assert fields(fr[k]) == fields(en[k]), k
+
+
+def test_every_key_used_in_code_exists():
+    used = set()
+    for f in list((ROOT / "pages").glob("*.py")) + [ROOT / "streamlit_app.py"]:
+        used |= set(re.findall(r'\btr\(\s*"([a-z_]+\.[A-Za-z0-9_]+)"', f.read_text()))
+    known = set(catalogue("fr"))
+    assert used, "no tr() call found"
+    assert sorted(used - known) == []
+
+
+def test_t_defaults_to_french_and_formats():
+    assert t("nav.home") == "Accueil"
+    assert t("nav.home", "en") == "Home"
+    assert t("common.current_photo", "en", name="x") == "Photo: x"
+    assert normalize_lang("EN-gb") == "en" and normalize_lang(None) == "fr"
+    assert normalize_lang("de") == "fr"
+
+
+def test_catalogue_files_are_valid_flat_json():
+    for lang in LANGS:
+        for f in (ROOT / "core" / "locales" / lang).glob("*.json"):
+            data = json.loads(f.read_text(encoding="utf-8"))
+            assert all(isinstance(v, str) and v for v in data.values()), f

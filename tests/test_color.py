@@ -30,7 +30,7 @@ def test_ntsc_float_and_uint8_agree_and_range():
     u8 = rng.integers(0, 256, (40, 30, 3), dtype=np.uint8)
     a, b = ntsc_gray(u8), ntsc_gray(u8 / 255.0)
     np.testing.assert_allclose(a, b, atol=1e-6)
-    assert 0.0 <= a.min() and a.max() <= 1.0
+    assert a.min() >= 0.0 and a.max() <= 1.0
 
 
 def test_ntsc_torch_matches_numpy():

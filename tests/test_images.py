@@ -29,7 +29,7 @@ def _gradient(w=40, h=30) -> np.ndarray:
 def test_every_mode_loads_to_rgb_uint8(mode, fmt):
     base = Image.fromarray(_gradient())
     if mode == "I;16":
-        im = Image.fromarray((np.asarray(base.convert("L"), np.uint16) * 257))
+        im = Image.fromarray(np.asarray(base.convert("L"), np.uint16) * 257)
     elif mode in ("I", "F"):
         im = Image.fromarray(np.asarray(base.convert("L")).astype(np.int32 if mode == "I"
                                                                     else np.float32))
@@ -97,7 +97,7 @@ def _bomb() -> bytes:
 @pytest.mark.parametrize("data,key", [
     (b"", "empty"),
     (b"\x00\x01\x02garbage" * 10, "not_an_image"),
-    ("Bonjour, je ne suis pas une image.".encode(), "not_an_image"),
+    (b"Bonjour, je ne suis pas une image.", "not_an_image"),
     (_encode(Image.fromarray(_gradient(200, 200)), "JPEG")[:300], "corrupt"),
     (_bomb(), "too_many_pixels"),
     (_encode(Image.new("RGB", (1, 1)), "PNG"), "too_small"),

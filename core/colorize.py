@@ -5,10 +5,13 @@
 
 Every input, colour or grey, is first made grey with the NTSC formula (the model never
 sees its colours), then colorized at full resolution by :class:`core.colorizer.Colorizer`
-and written as ``OUT/<same stem>.png``. Folders are searched recursively for images.
+and written as ``OUT/<same stem>.png``, at the size of the input (photos longer than
+``core.images.MAX_SIDE`` = 4096 px are first reduced to it). Folders are searched recursively
+for images.
 A file that cannot be read is named on stderr and skipped; the others are still done.
 
-Exit codes: 0 all done, 1 some inputs failed, 2 no usable weights (or no input at all).
+Exit codes: 0 all done, 1 some inputs failed, 2 nothing could start (no usable weights or
+device, no image in the inputs, no output folder).
 """
 
 from __future__ import annotations
@@ -105,12 +108,19 @@ def main(argv: Sequence[str] | None = None) -> int:
               "Train a model first (python -m core.train --data DIR --out weights/NAME) "
               "or pass --weights weights/NAME.", file=sys.stderr)
         return EXIT_NO_WEIGHTS
+    except (RuntimeError, AssertionError) as e:  # e.g. --device cuda without a GPU
+        print(f"error: cannot use the device {args.device!r}: {e}", file=sys.stderr)
+        return EXIT_NO_WEIGHTS
     files = expand_inputs(args.inputs)
     if not files:
         print("error: no image found in the inputs", file=sys.stderr)
         return EXIT_NO_WEIGHTS
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:  # --out names a file, or no permission
+        print(f"error: cannot create the output folder {out}: {e}", file=sys.stderr)
+        return EXIT_NO_WEIGHTS
     failed: list[tuple[Path, str]] = []
     bar = tqdm(list(zip(files, output_names(files), strict=True)), unit="photo",
                disable=len(files) < 3, file=sys.stderr, dynamic_ncols=True)

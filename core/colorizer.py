@@ -72,6 +72,10 @@ class Colorizer:
                  working_size: int = WORKING_SIZE):
         self.device = torch.device(device) if device is not None else pick_device()
         self.model = model.to(self.device).eval()
+        if self.device.type == "cpu":
+            # NHWC lets oneDNN vectorise the narrow (16-64 channel) convolutions of the
+            # U-Net: about 2x faster on CPU, same numbers (to float rounding).
+            self.model = self.model.to(memory_format=torch.channels_last)
         self.working_size = working_size
 
     @classmethod
@@ -93,7 +97,10 @@ class Colorizer:
         [-1, 1] (an ``ab`` model gets L from the input, an ``rgb`` model is converted).
         """
         x = torch.from_numpy(np.ascontiguousarray(gray, dtype=np.float32))[None, None]
-        y = self.model(x.to(self.device), cut_skips=cut_skips)[0].float().cpu().numpy()
+        x = x.to(self.device)
+        if self.device.type == "cpu":
+            x = x.contiguous(memory_format=torch.channels_last)
+        y = self.model(x, cut_skips=cut_skips)[0].float().cpu().numpy()
         y = np.nan_to_num(y.transpose(1, 2, 0))
         if self.output == "ab":
             L = gray_lightness(gray) / 50.0 - 1.0

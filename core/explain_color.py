@@ -248,6 +248,19 @@ def gamut_slice(L: float, n: int = 221, ab_max: float = AB_SCALE
     return rgba, axis, float(ok.mean())
 
 
+def gamut_extent(rgba: np.ndarray, axis: np.ndarray) -> tuple[float, float, float, float]:
+    """(a_min, a_max, b_min, b_max) of the in-gamut cells of a :func:`gamut_slice`.
+
+    All zeros when the slice is empty (L = 0 or 100 on a finite grid).
+    """
+    ok = rgba[..., 3] == 255
+    if not ok.any():
+        return (0.0, 0.0, 0.0, 0.0)
+    cols, rows = np.where(ok.any(axis=0))[0], np.where(ok.any(axis=1))[0]
+    return (float(axis[cols[0]]), float(axis[cols[-1]]), float(axis[rows[0]]),
+            float(axis[rows[-1]]))
+
+
 def play_lab(lab: np.ndarray, zero_ab: bool = False, swap_ab: bool = False,
              saturation: float = 1.0, l_shift: float = 0.0) -> np.ndarray:
     """Edit Lab channels separately and return the RGB result (uint8).
@@ -301,6 +314,18 @@ def to_space(rgb: np.ndarray, space: str) -> np.ndarray:
 def normalise_for_display(channel: np.ndarray, lo: float, hi: float) -> np.ndarray:
     """Map [lo, hi] to [0, 1] (clipped), to show a channel as a grey image."""
     return np.clip((np.asarray(channel, dtype=np.float32) - lo) / (hi - lo), 0.0, 1.0)
+
+
+def diverging_rgb(x: np.ndarray, low: tuple[int, int, int], high: tuple[int, int, int],
+                  mid: tuple[int, int, int] = (208, 208, 208)) -> np.ndarray:
+    """Colour-map values in [-1, 1]: -1 -> ``low``, 0 -> ``mid``, +1 -> ``high`` (uint8 RGB).
+
+    Shows a scaled a' (green <-> red) or b' (blue <-> yellow) channel as an image.
+    """
+    t = np.clip(np.asarray(x, dtype=np.float32), -1.0, 1.0)[..., None]
+    lo, mi, hi = (np.asarray(c, dtype=np.float32) for c in (low, mid, high))
+    out = np.where(t < 0, mi + (mi - lo) * t, mi + (hi - mi) * t)
+    return np.clip(np.round(out), 0, 255).astype(np.uint8)
 
 
 # ---------------------------------------------------------------------------------------
@@ -409,14 +434,17 @@ def trace_pipeline(model: torch.nn.Module, rgb: np.ndarray, size: int = 256) -> 
 def skip_input_scaling(model: torch.nn.Module, gray: np.ndarray) -> dict:
     """Feed the grey in [0, 255] instead of [0, 1] (pre-processing skipped).
 
-    Returns the raw and bounded outputs, their ranges, the share of saturated outputs
-    (|y| > 0.99: the sigmoid is stuck at its asymptotes) and the RGB result.
+    Returns the raw and bounded outputs (``raw``, ``bounded``), their ranges, the share of
+    saturated outputs (|y| > 0.99: the sigmoid is stuck at its asymptotes) and the RGB
+    result.
     """
     raw, bounded = run_model(model, np.asarray(gray, dtype=np.float32) * 255.0)
     output = getattr(getattr(model, "config", None), "output", "lab")
     unit = output_to_unit_lab(bounded, gray, output)
     _, rgb = unit_lab_to_rgb(unit)
     return {
+        "raw": raw,
+        "bounded": bounded,
         "raw_range": (float(raw.min()), float(raw.max())),
         "bounded_range": (float(bounded.min()), float(bounded.max())),
         "saturated": float((np.abs(bounded) > 0.99).mean()),

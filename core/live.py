@@ -13,9 +13,10 @@ Server-wide caps (one Streamlit server serves a whole class):
   first-come, first-served queue and see their position;
 * every run stops after :data:`MAX_STEPS` steps or :data:`MAX_SECONDS` seconds of training;
 * the CPU is shared: ticks of all sessions go through :func:`compute_slot`, at most
-  :data:`COMPUTE_SLOTS` at the same time, each with ``cpu_count // COMPUTE_SLOTS`` torch
-  threads, so trainings never oversubscribe the cores (``torch.set_num_threads`` acts on
-  the calling thread's OpenMP team, and is restored at the end of the tick);
+  :data:`COMPUTE_SLOTS` (``COLORISATION_TRAIN_PARALLEL``, half the cores by default) at the
+  same time, each with :data:`CPU_THREADS` torch thread (``COLORISATION_TRAIN_THREADS``, 1),
+  so trainings never take the whole machine (``torch.set_num_threads`` sets the calling
+  thread's OpenMP team size, and is restored at the end of the tick);
 * memory stays small: at most :data:`MAX_PHOTOS` photos per session, each downscaled to
   :data:`PHOTO_SIDE` pixels, and tiny models (width <= 16, depth <= 4, crops <= 128 px).
 """
@@ -55,15 +56,18 @@ LEASE_SECONDS = 15.0
 #: Caps of one run.
 MAX_STEPS = 2000
 MAX_SECONDS = 180.0
-#: Photos of one session (uploads), and their longest side once in memory.
+#: Photos a session may upload for training, and their longest side once in memory.
 MAX_PHOTOS = 8
+#: Photos of one run (uploads + the bundled samples).
+MAX_RUN_PHOTOS = 16
 PHOTO_SIDE = 256
 #: Time box of one tick (seconds of optimisation steps, the validation comes on top).
 TICK_SECONDS = 0.6
-#: Ticks computing at the same time (each with CPU_THREADS torch threads).
+#: Ticks computing at the same time, each with CPU_THREADS torch threads. One thread per
+#: tick: on a busy CPU, OpenMP teams of 2+ threads spin and run 3-10x slower (measured).
 _CPUS = os.cpu_count() or 1
 COMPUTE_SLOTS = _env_int("COLORISATION_TRAIN_PARALLEL", max(1, _CPUS // 2))
-CPU_THREADS = max(1, _CPUS // COMPUTE_SLOTS)
+CPU_THREADS = _env_int("COLORISATION_TRAIN_THREADS", 1)
 #: A validation loss at or below this fraction of the grey baseline's: colour is visible.
 FIRST_COLOUR_RATIO = 0.8
 #: Runs kept per session for the comparison chart.
@@ -89,11 +93,11 @@ class LiveSettings:
     size: int = 48
     width: int = 8
     depth: int = 3
-    output: str = "ab"
+    output: str = "lab"
     bound: str = "scaled_sigmoid"
     loss: str = "l1"
     lr: float = 5e-3
-    batch: int = 16
+    batch: int = 8
     seed: int = 0
 
     def checked(self) -> LiveSettings:
@@ -282,7 +286,7 @@ class LiveRun:
         self.settings = settings.checked()
         s = self.settings
         self.run_id = run_id
-        self.photos = prepare_photos(photos)
+        self.photos = prepare_photos(photos, limit=MAX_RUN_PHOTOS)
         if not self.photos:
             raise ValueError("a run needs at least one photo")
         torch.manual_seed(s.seed)

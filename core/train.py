@@ -275,7 +275,8 @@ def train(cfg: TrainConfig) -> dict:
     )
 
     rank, world, device = setup_distributed()
-    if device.type == "cpu" and world == 1:
+    if device.type == "cpu" and world == 1 and not os.environ.get("OMP_NUM_THREADS"):
+        # all cores, unless the user chose (OMP_NUM_THREADS: a busy or shared machine)
         torch.set_num_threads(os.cpu_count() or 1)
     torch.manual_seed(cfg.seed)
     out = Path(cfg.out)

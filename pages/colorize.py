@@ -1,8 +1,315 @@
-"""Screen: colorize (placeholder until its issue lands)."""
+"""Colorize: the student's photos through the model, at full resolution, with what it predicted.
 
+Sources: uploads (several at once), the webcam, the colour samples and old black-and-white
+photos. The result comes with a before/after slider, the three channels the model
+predicted (L, a, b), and, when the photo was in colour, the truth and the metrics against
+it. The model is the shipped one, or one the student trained or loaded on the training
+screen (st.session_state, this session only).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+
+import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
+from PIL import Image
+from skimage.color import lab2rgb, rgb2lab
 
-from pages.ui import tr
+from core.colorizer import Colorizer
+from core.i18n import t
+from core.images import ImageError, is_grey, load_image, resize_max_side, to_png_bytes
+from core.metrics import compare
+from core.samples import COLOUR_SAMPLES, GREY_SAMPLES, load_sample
+from pages.ui import colorizer, lang, photo, set_photo, show_image_error, tr
 
-st.title(tr("nav.colorize"))
-st.info("🚧")
+SOURCES = ("samples", "old", "upload", "webcam")
+WORKING = (128, 256, 384, 512)
+MAX_UPLOADS = 8
+SHOW_SIDE = 1280  # longest side sent to the browser (the download keeps full resolution)
+ss = st.session_state
+
+
+def labels(prefix: str):
+    """format_func with the language bound now (AppTest calls it outside the script run)."""
+    code = lang()
+    return lambda v: t(f"{prefix}{v}", code)
+
+
+# -- pure helpers (numpy) ------------------------------------------------------------------
+def lab_colourscale(channel: str, n: int = 11) -> list[list]:
+    """Plotly colour scale of a Lab axis: the colour each value means (a: green -> red)."""
+    stops = []
+    for i, v in enumerate(np.linspace(-100, 100, n)):
+        lab = np.array([[[65.0, v if channel == "a" else 0.0, v if channel == "b" else 0.0]]])
+        r, g, b = (np.clip(lab2rgb(lab)[0, 0], 0, 1) * 255).round().astype(int)
+        stops.append([i / (n - 1), f"rgb({r},{g},{b})"])
+    return stops
+
+
+def small(a: np.ndarray, side: int = 200) -> np.ndarray:
+    """Every k-th pixel so that the longest side is at most ``side`` (light heat maps)."""
+    k = max(1, int(np.ceil(max(a.shape[:2]) / side)))
+    return a[::k, ::k]
+
+
+def channel_figure(values: np.ndarray, channel: str) -> go.Figure:
+    if channel == "L":
+        scale, zmin, zmax = "gray", 0, 100
+    else:
+        scale, zmin, zmax = lab_colourscale(channel), -100, 100
+    fig = go.Figure(go.Heatmap(z=small(values)[::-1], colorscale=scale, zmin=zmin, zmax=zmax,
+                               colorbar={"thickness": 12}))
+    fig.update_layout(height=260, margin={"l": 0, "r": 0, "t": 30, "b": 0},
+                      title={"text": tr(f"colorize.channel_{channel}"), "font": {"size": 15}})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x")
+    return fig
+
+
+def ab_error(pred_lab: np.ndarray, truth_rgb: np.ndarray) -> np.ndarray:
+    """Per-pixel colour error sqrt(Δa² + Δb²) in Lab units (lightness left out)."""
+    truth = rgb2lab(small(truth_rgb, 320))
+    pred = small(pred_lab, 320)
+    return np.hypot(pred[..., 1] - truth[..., 1], pred[..., 2] - truth[..., 2])
+
+
+def jpeg_b64(rgb: np.ndarray) -> str:
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="JPEG", quality=88)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def slider_html(before: np.ndarray, after: np.ndarray, left: str, right: str,
+                max_h: int) -> str:
+    """Before/after slider: two stacked images, the top one clipped at the cursor (no network)."""
+    return f"""
+<style>
+ body{{margin:0;font-family:sans-serif}}
+ .w{{position:relative;display:inline-block;max-width:100%;user-select:none;touch-action:none}}
+ .w img{{display:block;max-width:100%;max-height:{max_h}px}}
+ .top{{position:absolute;inset:0;width:100%;height:100%;clip-path:inset(0 0 0 50%)}}
+ .line{{position:absolute;top:0;bottom:0;left:50%;width:3px;background:#fff;
+        box-shadow:0 0 4px #000;pointer-events:none}}
+ .tag{{position:absolute;top:8px;padding:2px 8px;background:rgba(0,0,0,.6);color:#fff;
+       font-size:16px;border-radius:4px}}
+ input{{width:100%;margin:6px 0 0 0}}
+</style>
+<div style="text-align:center"><div class="w" id="w">
+ <img src="data:image/jpeg;base64,{jpeg_b64(before)}">
+ <img class="top" id="top" src="data:image/jpeg;base64,{jpeg_b64(after)}">
+ <div class="line" id="line"></div>
+ <span class="tag" style="left:8px">{left}</span><span class="tag" style="right:8px">{right}</span>
+</div>
+<input type="range" min="0" max="100" value="50" id="r" aria-label="{left} / {right}"></div>
+<script>
+ const r=document.getElementById('r'), w=document.getElementById('w');
+ function set(p){{document.getElementById('top').style.clipPath='inset(0 0 0 '+p+'%)';
+   document.getElementById('line').style.left=p+'%'; r.value=p;}}
+ r.addEventListener('input', e=>set(e.target.value));
+ let drag=false;
+ function move(e){{if(!drag)return; const b=w.getBoundingClientRect();
+   set(Math.max(0,Math.min(100,(e.clientX-b.left)/b.width*100)));}}
+ w.addEventListener('pointerdown', e=>{{drag=true; move(e);}});
+ window.addEventListener('pointermove', move);
+ window.addEventListener('pointerup', ()=>drag=false);
+</script>"""
+
+
+# -- choosing the photo ----------------------------------------------------------------------
+def choose_photo() -> tuple[str, np.ndarray] | None:
+    """The photo to colorize (name, full-resolution RGB), from the chosen source."""
+    current = photo()[0]
+    if "cz_source" not in ss:
+        ss["cz_source"] = "old" if current in GREY_SAMPLES else "samples"
+    source = st.radio(tr("colorize.source"), SOURCES, key="cz_source", horizontal=True,
+                      format_func=labels("colorize.source_"))
+    if source in ("samples", "old"):
+        names = list(COLOUR_SAMPLES if source == "samples" else GREY_SAMPLES)
+        key = f"cz_{source}_name"
+        if key not in ss:
+            ss[key] = current if current in names else names[0]
+        name = st.selectbox(tr("colorize.sample"), names, key=key,
+                            format_func=labels("common.sample_"))
+        return name, load_sample(name)
+    if source == "upload":
+        ups = st.file_uploader(tr("colorize.upload", n=MAX_UPLOADS), accept_multiple_files=True,
+                               key="cz_upload")
+        store: dict = ss.setdefault("cz_photos", {})
+        ids = [u.file_id for u in ups or []]
+        for k in [k for k in store if k not in ids]:
+            del store[k]  # removed from the uploader: forget it (memory)
+        for up in (ups or [])[:MAX_UPLOADS]:
+            if up.file_id in store:
+                continue
+            try:
+                store[up.file_id] = (up.name, load_image(up.getvalue()))
+            except ImageError as e:
+                st.caption(up.name)
+                show_image_error(e)
+        if len(ups or []) > MAX_UPLOADS:
+            st.warning(tr("colorize.too_many", n=MAX_UPLOADS))
+        if not store:
+            st.info(tr("colorize.need_upload"))
+            return None
+        fid = st.radio(tr("colorize.which"), list(store), key="cz_which", horizontal=True,
+                       format_func=lambda k: store[k][0] if k in store else "")
+        if fid not in store:
+            fid = next(iter(store))
+        name, rgb = store[fid]
+        if ss.get("cz_shared") != fid:  # the other screens follow the student's photo
+            ss["cz_shared"] = fid
+            set_photo(name, rgb)
+        return name, rgb
+    shot = st.camera_input(tr("common.webcam_take"), key="cz_cam")
+    if shot is None:
+        return None
+    try:
+        rgb = load_image(shot.getvalue())
+    except ImageError as e:
+        show_image_error(e)
+        return None
+    if ss.get("cz_shared") != shot.file_id:
+        ss["cz_shared"] = shot.file_id
+        set_photo(tr("common.webcam_photo"), rgb)
+    return tr("common.webcam_photo"), rgb
+
+
+# -- choosing the model ----------------------------------------------------------------------
+def model_choices() -> dict[str, str]:
+    """{choice: label}: the shipped model, and this session's trained / loaded ones."""
+    out = {"shipped": tr("colorize.model_shipped")}
+    run = ss.get("live_run")
+    if run is not None and run.steps > 0:
+        out["trained"] = tr("colorize.model_trained", n=run.run_id, steps=run.steps)
+    if ss.get("live_loaded") is not None:
+        out["loaded"] = tr("colorize.model_loaded")
+    return out
+
+
+def session_colorizer(choice: str) -> tuple[Colorizer, str]:
+    """(colorizer, cache key). Student models live in this session only, on the CPU."""
+    if choice == "trained":
+        run = ss["live_run"]
+        key = f"trained-{run.run_id}-{run.steps}"
+        if ss.get("cz_model_key") != key:  # a frozen copy: training may go on meanwhile
+            ss["cz_model"] = Colorizer(run.snapshot(), device="cpu")
+            ss["cz_model_key"] = key
+        return ss["cz_model"], key
+    if choice == "loaded":
+        model = ss["live_loaded"][0]
+        key = f"loaded-{id(model)}"
+        if ss.get("cz_model_key") != key:
+            ss["cz_model"] = Colorizer(model, device="cpu")
+            ss["cz_model_key"] = key
+        return ss["cz_model"], key
+    return colorizer(), "shipped"
+
+
+# -- the page ----------------------------------------------------------------------------------
+st.title(tr("colorize.title"))
+st.markdown(tr("colorize.intro"))
+
+picked = choose_photo()
+choices = model_choices()
+o1, o2, o3, o4 = st.columns(4)
+working = o1.select_slider(tr("colorize.working"), WORKING, value=256, key="cz_working",
+                           format_func=lambda v: f"{v} px", help=tr("colorize.working_help"))
+saturation = o2.slider(tr("colorize.saturation"), 0.0, 2.0, 1.0, 0.1, key="cz_sat",
+                       help=tr("colorize.saturation_help"))
+use_model_l = o3.toggle(tr("colorize.model_l"), key="cz_model_l", help=tr("colorize.model_l_help"))
+if ss.get("cz_choice") not in choices:
+    ss["cz_choice"] = "shipped"
+choice = o4.radio(tr("colorize.model"), list(choices), key="cz_choice",
+                  format_func=lambda k: choices.get(k, k), help=tr("colorize.model_help"))
+
+if picked is None:
+    st.stop()
+name, rgb = picked
+model, model_key = session_colorizer(choice)
+digest = hashlib.blake2b(np.ascontiguousarray(rgb).tobytes(), digest_size=8).hexdigest()
+signature = (digest, model_key, working, use_model_l, saturation)
+if ss.get("cz_sig") != signature:  # one result kept per session: sliders elsewhere stay fast
+    ss["cz_result"] = model.colorize(rgb, working_size=working, use_model_l=use_model_l,
+                                     saturation=saturation)
+    ss["cz_sig"] = signature
+res = ss["cz_result"]
+has_truth = not is_grey(rgb)
+
+b1, b2, b3 = st.columns([2, 1, 1])
+with b1:
+    gpu = res.device.startswith("GPU")
+    st.badge(res.device, icon=":material/memory:", color="green" if gpu else "blue")
+    h, w = rgb.shape[:2]
+    st.caption(tr("colorize.size_note", w=w, h=h, working=working))
+b2.metric(tr("colorize.model_time"), f"{res.model_seconds * 1000:.0f} ms",
+          help=tr("colorize.model_time_help"))
+b3.metric(tr("colorize.total_time"), f"{res.total_seconds * 1000:.0f} ms",
+          help=tr("colorize.total_time_help"))
+
+gray_u8 = np.repeat((res.gray * 255).round().astype(np.uint8)[..., None], 3, axis=2)
+show_gray, show_rgb = resize_max_side(gray_u8, SHOW_SIDE), resize_max_side(res.rgb, SHOW_SIDE)
+st.subheader(tr("colorize.before_after"))
+# Our own HTML (translated labels, re-encoded images): nothing from the student is injected.
+st.iframe(slider_html(show_gray, show_rgb, tr("colorize.tag_grey"), tr("colorize.tag_colour"),
+                      max_h=560), height="content")
+st.download_button(tr("colorize.download"), to_png_bytes(res.rgb),
+                   file_name=f"{name.rsplit('.', 1)[0]}_colorise.png", mime="image/png",
+                   type="primary", icon=":material/download:")
+
+cols = st.columns(3 if has_truth else 2)
+cols[0].image(show_gray, caption=tr("colorize.cap_grey"), width="stretch")
+cols[1].image(show_rgb, caption=tr("colorize.cap_result"), width="stretch")
+if has_truth:
+    cols[2].image(resize_max_side(rgb, SHOW_SIDE), caption=tr("colorize.cap_truth"),
+                  width="stretch")
+else:
+    st.info(tr("colorize.no_truth"))
+
+st.subheader(tr("colorize.channels"))
+st.markdown(tr("colorize.channels_intro", h=res.unit_lab.shape[0], w=res.unit_lab.shape[1]))
+lab_pred = res.unit_lab * np.array([50.0, 110.0, 110.0]) + np.array([50.0, 0.0, 0.0])
+ch = st.columns(3)
+for col, (i, c) in zip(ch, enumerate("Lab"), strict=True):
+    col.plotly_chart(channel_figure(lab_pred[..., i], c), width="stretch",
+                     config={"displayModeBar": False}, key=f"cz_ch_{c}")
+if model.output == "ab":
+    st.caption(tr("colorize.ab_model_note"))
+
+if has_truth:
+    st.subheader(tr("colorize.vs_truth"))
+    st.markdown(tr("colorize.vs_truth_intro"))
+    m = compare(res.rgb, rgb)
+    g = compare(gray_u8, rgb)
+    k1, k2, k3 = st.columns(3)
+    k1.metric(tr("colorize.psnr"), f"{m['psnr']:.1f} dB", delta=f"{m['psnr'] - g['psnr']:+.1f} dB",
+              help=tr("colorize.psnr_help", grey=g["psnr"]))
+    k2.metric(tr("colorize.ssim"), f"{m['ssim']:.3f}", delta=f"{m['ssim'] - g['ssim']:+.3f}",
+              help=tr("colorize.ssim_help", grey=g["ssim"]))
+    k3.metric(tr("colorize.colourfulness"), f"{m['colourfulness']:.1f}",
+              delta=f"{m['colourfulness'] - m['colourfulness_truth']:+.1f}",
+              delta_color="off", help=tr("colorize.colourfulness_help"))
+    e1, e2 = st.columns(2)
+    bars = go.Figure(go.Bar(
+        x=[tr("colorize.bar_grey"), tr("colorize.bar_model"), tr("colorize.bar_truth")],
+        y=[g["colourfulness"], m["colourfulness"], m["colourfulness_truth"]],
+        marker_color=["#999999", "#3182bd", "#e6550d"],
+        text=[f"{v:.1f}" for v in (g["colourfulness"], m["colourfulness"],
+                                   m["colourfulness_truth"])], textposition="outside"))
+    bars.update_layout(height=340, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                       title=tr("colorize.bars_title"), yaxis_title=tr("colorize.colourfulness"),
+                       font={"size": 15})
+    e1.plotly_chart(bars, width="stretch", config={"displayModeBar": False})
+    err = ab_error(res.lab, rgb)
+    heat = go.Figure(go.Heatmap(z=err[::-1], colorscale="Inferno", zmin=0, zmax=60,
+                                colorbar={"title": "Δab"}))
+    heat.update_layout(height=340, margin={"l": 0, "r": 0, "t": 40, "b": 0},
+                       title=tr("colorize.error_title", mean=float(err.mean())),
+                       font={"size": 15})
+    heat.update_xaxes(visible=False)
+    heat.update_yaxes(visible=False, scaleanchor="x")
+    e2.plotly_chart(heat, width="stretch", config={"displayModeBar": False})
+    st.caption(tr("colorize.error_note"))

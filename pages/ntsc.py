@@ -1,8 +1,215 @@
-"""Screen: ntsc (placeholder until its issue lands)."""
+"""Screen: the NTSC formula, term by term on the student's photo, and why Y is not L*."""
 
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
+from plotly.subplots import make_subplots
 
-from pages.ui import tr
+from core.color import NTSC_WEIGHTS, ntsc_gray
+from core.explain_color import (
+    WEIGHT_PRESETS,
+    channel_shares,
+    lightness_gap,
+    normalise_weights,
+    probe,
+    pure_colour_table,
+    weighted_channels,
+)
+from pages.ui import photo_picker, tr
 
-st.title(tr("nav.ntsc"))
-st.info("🚧")
+KEYS = ("ntsc_wR", "ntsc_wG", "ntsc_wB")
+#: Longest side of the hover charts (one value per pixel is sent to the browser).
+HOVER_SIDE = 256
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _gap(rgb: np.ndarray, weights: tuple[float, float, float]) -> np.ndarray:
+    return lightness_gap(rgb, weights)
+
+
+def _step(rgb: np.ndarray) -> int:
+    return max(1, int(np.ceil(max(rgb.shape[:2]) / HOVER_SIDE)))
+
+
+def _set_weights(preset: str) -> None:
+    for k, v in zip(KEYS, WEIGHT_PRESETS[preset], strict=True):
+        st.session_state[k] = float(v)
+
+
+def _tint(channel: np.ndarray, i: int) -> np.ndarray:
+    """A channel shown in its own colour (R as red...), uint8."""
+    out = np.zeros(channel.shape + (3,), dtype=np.uint8)
+    out[..., i] = np.round(channel * 255).astype(np.uint8)
+    return out
+
+
+def shares_figure(shares: tuple[float, float, float], weights: tuple[float, float, float]
+                  ) -> go.Figure:
+    fig = go.Figure()
+    for share, w, name, colour in zip(shares, weights, "RGB", ("#d62728", "#2ca02c", "#1f77b4"),
+                                      strict=True):
+        fig.add_bar(y=["Y"], x=[100 * share], orientation="h", name=f"{w:.3f} · {name}",
+                    marker_color=colour, text=f"{w:.3f}·{name} : {100 * share:.0f} %" if share >= 0.16 else
+                    f"{100 * share:.0f} %",
+                    textposition="inside", insidetextanchor="middle",
+                    textfont={"size": 16, "color": "white"},
+                    hovertemplate=f"{w:.3f}·{name}: %{{x:.1f}} %<extra></extra>")
+    fig.update_layout(barmode="stack", height=130, showlegend=False,
+                      margin={"l": 10, "r": 10, "t": 10, "b": 30},
+                      xaxis={"range": [0, 100], "ticksuffix": " %"}, yaxis={"visible": False})
+    return fig
+
+
+def hover_figure(rgb: np.ndarray, gray: np.ndarray) -> go.Figure:
+    """The photo and its grey, zoom-linked; hover gives R, G, B and Y of the pixel."""
+    k = _step(rgb)
+    small, g = rgb[::k, ::k], gray[::k, ::k]
+    y255 = np.round(g * 255).astype(np.uint8)
+    custom = np.dstack([small, y255])
+    fig = make_subplots(1, 2, shared_xaxes=True, shared_yaxes=True, horizontal_spacing=0.03,
+                        subplot_titles=(tr("ntsc.hover_colour"), tr("ntsc.hover_grey")))
+    xs = np.arange(small.shape[1]) * k
+    ys = np.arange(small.shape[0]) * k
+    tmpl = ("x=%{x}, y=%{y}<br>R=%{customdata[0]}  G=%{customdata[1]}  B=%{customdata[2]}"
+            "<br><b>Y=%{customdata[3]}</b><extra></extra>")
+    fig.add_trace(go.Image(z=small, x0=0, dx=k, y0=0, dy=k, customdata=custom,
+                           hovertemplate=tmpl), 1, 1)
+    fig.add_trace(go.Heatmap(z=g, x=xs, y=ys, customdata=custom, colorscale="gray", zmin=0,
+                             zmax=1, showscale=False, hovertemplate=tmpl), 1, 2)
+    fig.update_yaxes(autorange="reversed", showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_yaxes(scaleanchor="x", row=1, col=1)
+    fig.update_yaxes(scaleanchor="x2", row=1, col=2)
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_layout(height=380, margin={"l": 0, "r": 0, "t": 30, "b": 0},
+                      plot_bgcolor="rgba(0,0,0,0)")
+    return fig
+
+
+def gap_figure(gap: np.ndarray) -> go.Figure:
+    k = _step(gap)
+    g = gap[::k, ::k]
+    lim = max(5.0, float(np.abs(g).max()))
+    fig = go.Figure(go.Heatmap(
+        z=g, x=np.arange(g.shape[1]) * k, y=np.arange(g.shape[0]) * k, colorscale="RdBu_r",
+        zmid=0, zmin=-lim, zmax=lim,
+        colorbar={"title": {"text": "ΔL*"}, "thickness": 14},
+        hovertemplate="x=%{x}, y=%{y}<br>ΔL* = %{z:.1f}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False,
+                     showgrid=False, zeroline=False)
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_layout(height=380, margin={"l": 0, "r": 0, "t": 10, "b": 0},
+                      plot_bgcolor="rgba(0,0,0,0)")
+    return fig
+
+
+def pure_figure(rows: list[dict]) -> go.Figure:
+    names = [tr(f"ntsc.colour_{r['name']}") for r in rows]
+    swatches = [f"rgb{r['rgb']}" for r in rows]
+    fig = go.Figure()
+    fig.add_bar(x=names, y=[r["L_true"] for r in rows], name=tr("ntsc.l_true"),
+                marker={"color": swatches, "line": {"color": "#333", "width": 1}},
+                text=[f"{r['L_true']:.0f}" for r in rows], textposition="outside",
+                hovertemplate="%{x}: L* = %{y:.1f}<extra></extra>")
+    greys = [f"rgb({int(r['Y255'])},{int(r['Y255'])},{int(r['Y255'])})" for r in rows]
+    fig.add_bar(x=names, y=[r["L_gray"] for r in rows], name=tr("ntsc.l_gray"),
+                marker={"color": greys, "line": {"color": "#333", "width": 1},
+                        "pattern": {"shape": "/", "fgcolor": "#888"}},
+                text=[f"{r['L_gray']:.0f}" for r in rows], textposition="outside",
+                customdata=[r["Y255"] for r in rows],
+                hovertemplate="%{x}: Y = %{customdata}/255 → L* = %{y:.1f}<extra></extra>")
+    fig.update_layout(barmode="group", height=360, yaxis={"title": "L*", "range": [0, 112]},
+                      legend={"orientation": "h", "y": 1.12, "x": 0},
+                      margin={"l": 10, "r": 10, "t": 40, "b": 10}, font={"size": 16})
+    return fig
+
+
+# -- page ----------------------------------------------------------------------------------
+for k, v in zip(KEYS, NTSC_WEIGHTS, strict=True):
+    st.session_state.setdefault(k, float(v))
+
+st.title(tr("ntsc.title"))
+st.markdown(tr("ntsc.intro"))
+name, rgb = photo_picker("ntsc")
+st.caption(tr("common.current_photo", name=name))
+
+# 1. The formula, term by term ---------------------------------------------------------
+st.latex(r"Y = 0.299\,R + 0.587\,G + 0.114\,B")
+st.subheader(tr("ntsc.terms_title"))
+st.markdown(tr("ntsc.terms_text"))
+terms = weighted_channels(rgb, NTSC_WEIGHTS)
+cols = st.columns(3)
+for i, (c, n) in enumerate(zip(cols, "RGB", strict=True)):
+    c.image(_tint(terms[n], i), caption=tr(f"ntsc.channel_{n}"), width="stretch")
+cols = st.columns(4)
+for c, n, w in zip(cols, "RGB", NTSC_WEIGHTS, strict=False):
+    c.image(terms["w" + n], clamp=True, width="stretch",
+            caption=f"{w} · {n}  (" + tr("ntsc.mean", v=255 * float(terms['w' + n].mean())) + ")")
+cols[3].image(terms["Y"], clamp=True, width="stretch",
+              caption="= Y  (" + tr("ntsc.mean", v=255 * float(terms["Y"].mean())) + ")")
+st.markdown(tr("ntsc.shares_text"))
+st.plotly_chart(shares_figure(channel_shares(rgb, NTSC_WEIGHTS), NTSC_WEIGHTS), width="stretch",
+                config={"displayModeBar": False})
+
+# 2. Other weights -----------------------------------------------------------------------
+st.subheader(tr("ntsc.weights_title"))
+st.markdown(tr("ntsc.weights_text"))
+left, right = st.columns([2, 3])
+with left:
+    st.markdown(tr("ntsc.presets"))
+    bcols = st.columns(3)
+    for i, preset in enumerate(WEIGHT_PRESETS):
+        bcols[i % 3].button(tr(f"ntsc.preset_{preset}"), key=f"ntsc_preset_{preset}",
+                            on_click=_set_weights, args=(preset,), width="stretch")
+    for k, n in zip(KEYS, "RGB", strict=True):
+        st.slider(tr(f"ntsc.weight_{n}"), 0.0, 1.0, step=0.001, format="%.3f", key=k)
+    normalise = st.checkbox(tr("ntsc.normalise"), key="ntsc_norm")
+raw_w = tuple(float(st.session_state[k]) for k in KEYS)
+weights = normalise_weights(raw_w) if normalise else raw_w
+total = sum(weights)
+gray = ntsc_gray(rgb, weights)
+with right:
+    st.latex(rf"Y = {weights[0]:.3f}\,R + {weights[1]:.3f}\,G + {weights[2]:.3f}\,B"
+             rf"\quad(\Sigma = {total:.3f})")
+    if abs(total - 1.0) > 5e-3:
+        st.warning(tr("ntsc.sum_high" if total > 1 else "ntsc.sum_low", s=total))
+    c1, c2 = st.columns(2)
+    c1.image(gray, clamp=True, width="stretch", caption=tr("ntsc.your_grey"))
+    ref = ntsc_gray(rgb)
+    c2.image(ref, clamp=True, width="stretch", caption=tr("ntsc.ntsc_grey"))
+    st.metric(tr("ntsc.diff_ntsc"), f"{255 * float(np.abs(gray - ref).mean()):.1f}")
+
+# 3. Pixel probe ---------------------------------------------------------------------------
+st.subheader(tr("ntsc.probe_title"))
+st.markdown(tr("ntsc.probe_text"))
+st.plotly_chart(hover_figure(rgb, gray), width="stretch")
+pc = st.columns([1, 1, 1, 1])
+px = tuple(int(pc[i].number_input(n, 0, 255, value=v, step=1, key=f"ntsc_probe_{n}"))
+           for i, (n, v) in enumerate(zip("RGB", (255, 0, 0), strict=True)))
+pc[3].markdown(
+    f"<div style='height:4.2rem;border-radius:8px;border:1px solid #888;"
+    f"background:rgb{px}'></div>", unsafe_allow_html=True)
+p = probe(px, weights)
+m = st.columns(3)
+m[0].metric(tr("ntsc.probe_y"), f"{p['Y255']}")
+m[1].metric(tr("ntsc.probe_lgray"), f"{p['L_gray']:.1f}")
+m[2].metric(tr("ntsc.probe_ltrue"), f"{p['L_true']:.1f}",
+            delta=f"{p['L_true'] - p['L_gray']:+.1f}", delta_color="off")
+
+# 4. Y is not the lightness L* -------------------------------------------------------------
+st.subheader(tr("ntsc.gap_title"))
+st.markdown(tr("ntsc.gap_text"))
+st.latex(r"\Delta L^* = L^*(Y, Y, Y) - L^*(R, G, B)")
+gap = _gap(rgb, weights)
+g1, g2 = st.columns([3, 2])
+with g1:
+    st.plotly_chart(gap_figure(gap), width="stretch")
+with g2:
+    st.metric(tr("ntsc.gap_mean"), f"{float(np.abs(gap).mean()):.1f}")
+    st.metric(tr("ntsc.gap_max"), f"{float(np.abs(gap).max()):.1f}")
+    st.markdown(tr("ntsc.gap_read"))
+st.markdown(tr("ntsc.pure_text"))
+st.plotly_chart(pure_figure(pure_colour_table(weights)), width="stretch",
+                config={"displayModeBar": False})
+st.info(tr("ntsc.conclusion"))

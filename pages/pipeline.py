@@ -1,8 +1,228 @@
-"""Screen: pipeline (placeholder until its issue lands)."""
+"""Screen: pre-processing -> U-Net -> post-processing, measured on the student's photo."""
 
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
+from plotly.subplots import make_subplots
 
-from pages.ui import tr
+from core.data import make_pair
+from core.explain_color import (
+    diverging_rgb,
+    histogram,
+    input_scalings,
+    skip_input_scaling,
+    skip_post_processing,
+    trace_pipeline,
+)
+from pages.ui import colorizer, photo_picker, tr
 
-st.title(tr("nav.pipeline"))
-st.info("🚧")
+WORKING = 256  # short side at which the model runs, as in the colorizer
+GREEN_RED = ((0, 160, 96), (224, 32, 106))
+BLUE_YELLOW = ((32, 96, 224), (240, 200, 0))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _trace(rgb: np.ndarray, model_key: str, _model):
+    return trace_pipeline(_model, rgb, WORKING)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _skip_a(gray: np.ndarray, model_key: str, _model) -> dict:
+    return skip_input_scaling(_model, gray)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _pair(rgb: np.ndarray, size: int, seed: int):
+    return make_pair(rgb, size, np.random.default_rng(seed))
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "×".join(str(s) for s in shape)
+
+
+def _strip(arr: np.ndarray, ranges: list[tuple[float, float]]) -> np.ndarray:
+    """The channels of (h, w, C) side by side, each mapped from its range to grey [0, 1]."""
+    parts = []
+    for i, (lo, hi) in enumerate(ranges):
+        c = (arr[..., i] - lo) / max(hi - lo, 1e-6)
+        parts.append(np.clip(c, 0, 1))
+        if i < len(ranges) - 1:
+            parts.append(np.ones((arr.shape[0], 6), dtype=np.float32))
+    return np.concatenate(parts, axis=1)
+
+
+def _card(col, title: str, image: np.ndarray, lines: list[str]) -> None:
+    with col.container(border=True):
+        st.markdown(f"**{title}**")
+        st.image(image, clamp=True, width="stretch")
+        st.caption("  \n".join(lines))
+
+
+#: Arrows point right, and down once the columns stack (Streamlit stacks under 640 px).
+ARROW_CSS = ("<style>.cz-arrow{display:inline-block;font-size:2.4rem}"
+             "@media (max-width:640px){.cz-arrow{transform:rotate(90deg)}}</style>")
+
+
+def _arrow(col, op: str, stage) -> None:
+    col.markdown(
+        "<div style='text-align:center;line-height:1.35;margin-top:2rem'>"
+        "<div class='cz-arrow'>➜</div>"
+        f"<div style='font-weight:600'>{op}</div>"
+        f"<code>{_shape(stage.shape)}</code><br>"
+        f"<span style='font-size:0.9rem'>[{stage.vmin:.2f}, {stage.vmax:.2f}]</span></div>",
+        unsafe_allow_html=True)
+
+
+def _ranges(stage) -> str:
+    names = {3: "L a b", 2: "a b", 1: "Y"}.get(len(stage.channels), "")
+    per = ", ".join(f"{n} [{lo:.2f}, {hi:.2f}]"
+                    for n, (lo, hi) in zip(names.split(), stage.channels, strict=False))
+    return per
+
+
+def hist_figure(series: list[tuple[str, np.ndarray, str]], title: str) -> go.Figure:
+    fig = go.Figure()
+    for name, values, colour in series:
+        counts, centres = histogram(values, 60)
+        fig.add_bar(x=centres, y=counts, name=name, marker_color=colour, opacity=0.75,
+                    hovertemplate="%{x:.3f}: %{y}<extra>" + name + "</extra>")
+    fig.update_layout(barmode="overlay", height=300, title={"text": title, "font": {"size": 16}},
+                      bargap=0, legend={"orientation": "h", "y": -0.2},
+                      margin={"l": 10, "r": 10, "t": 40, "b": 10}, font={"size": 14})
+    return fig
+
+
+# -- page ----------------------------------------------------------------------------------
+st.title(tr("pipeline.title"))
+st.markdown(tr("pipeline.intro"))
+name, rgb = photo_picker("pipeline")
+st.caption(tr("common.current_photo", name=name))
+col = colorizer()
+model = col.model
+model_key = f"{id(model)}"
+with st.spinner(tr("pipeline.running")):
+    trace = _trace(rgb, model_key, model)
+    skipped = _skip_a(trace.gray, model_key, model)
+s = {st_.key: st_ for st_ in trace.stages}
+
+# 1. The chain ---------------------------------------------------------------------------
+st.subheader(tr("pipeline.chain_title"))
+st.markdown(tr("pipeline.chain_text"))
+st.markdown(ARROW_CSS, unsafe_allow_html=True)
+st.caption(tr("pipeline.model_info", n=model.config.output, b=model.config.bound,
+              d=col.device.type))
+st.markdown(f"##### {tr('pipeline.pre')}")
+r1 = st.columns([4, 2, 4, 2, 4])
+_card(r1[0], tr("pipeline.stage_rgb"), trace.rgb,
+      [f"`{_shape(s['rgb'].shape)}` uint8", tr("pipeline.expected", r=s["rgb"].expected)])
+_arrow(r1[1], tr("pipeline.op_ntsc"), s["gray"])
+_card(r1[2], tr("pipeline.stage_gray"), trace.gray,
+      [f"`{_shape(s['gray'].shape)}` float32", tr("pipeline.expected", r=s["gray"].expected)])
+_arrow(r1[3], tr("pipeline.op_unet"), s["raw"])
+_card(r1[4], tr("pipeline.stage_raw"), _strip(trace.raw, s["raw"].channels),
+      [f"`{_shape(s['raw'].shape)}` float32", _ranges(s["raw"]),
+       tr("pipeline.expected", r=s["raw"].expected)])
+st.markdown(f"##### {tr('pipeline.post')}")
+r2 = st.columns([2, 4, 2, 4, 2, 4])
+_arrow(r2[0], tr("pipeline.op_bound"), s["bounded"])
+nch = trace.bounded.shape[-1]
+_card(r2[1], tr("pipeline.stage_bounded"), _strip(trace.bounded, [(-1.0, 1.0)] * nch),
+      [f"`{_shape(s['bounded'].shape)}` float32", _ranges(s["bounded"]),
+       tr("pipeline.expected", r=s["bounded"].expected)])
+_arrow(r2[2], tr("pipeline.op_unscale"), s["lab"])
+_card(r2[3], tr("pipeline.stage_lab"),
+      _strip(trace.lab, [(0.0, 100.0), (-110.0, 110.0), (-110.0, 110.0)]),
+      [f"`{_shape(s['lab'].shape)}` float32", _ranges(s["lab"]),
+       tr("pipeline.expected", r=s["lab"].expected)])
+_arrow(r2[4], tr("pipeline.op_rgb"), s["out"])
+_card(r2[5], tr("pipeline.stage_out"), trace.out,
+      [f"`{_shape(s['out'].shape)}` uint8", tr("pipeline.expected", r=s["out"].expected)])
+st.latex(r"L = 50\,(L' + 1),\qquad a = 110\,a',\qquad b = 110\,b'")
+
+# 2. Skipping a step ----------------------------------------------------------------------
+st.subheader(tr("pipeline.skip_title"))
+st.markdown(tr("pipeline.skip_text"))
+post = skip_post_processing(trace.unit_lab)
+k = st.columns(4)
+k[0].image(trace.out, caption=tr("pipeline.skip_ok"), width="stretch")
+k[1].image(skipped["rgb"], caption=tr("pipeline.skip_a"), width="stretch")
+k[2].image(post["as_rgb"], caption=tr("pipeline.skip_b"), width="stretch")
+k[3].image(post["as_lab"], caption=tr("pipeline.skip_c"), width="stretch")
+m = st.columns(4)
+m[0].metric(tr("pipeline.raw_range_ok"), f"[{s['raw'].vmin:.2f}, {s['raw'].vmax:.2f}]")
+lo, hi = skipped["raw_range"]
+m[1].metric(tr("pipeline.raw_range_a"), f"[{lo:.2f}, {hi:.2f}]")
+m[2].metric(tr("pipeline.saturated_a"), f"{100 * skipped['saturated']:.0f} %")
+m[3].metric(tr("pipeline.mean_b"), f"{float(post['as_lab'].mean()):.0f}")
+st.markdown(tr("pipeline.skip_read"))
+
+# 3. Training data for free ---------------------------------------------------------------
+st.subheader(tr("pipeline.free_title"))
+st.markdown(tr("pipeline.free_text"))
+st.session_state.setdefault("pipeline_seed", 0)
+
+
+def _new_crop() -> None:
+    st.session_state["pipeline_seed"] += 1
+
+
+c1, c2, c3 = st.columns([2, 2, 3])
+size = c1.selectbox(tr("pipeline.crop_size"), [64, 128, 256], index=1, key="pipeline_size")
+c2.button(tr("pipeline.new_crop"), on_click=_new_crop, key="pipeline_new_crop",
+          width="stretch")
+seed = int(st.session_state["pipeline_seed"])
+c3.metric(tr("pipeline.seed"), seed)
+gray_p, lab_p, rgb_p = _pair(rgb, int(size), seed)
+p = st.columns(5)
+p[0].image(gray_p[0], clamp=True, width="stretch", caption=tr("pipeline.pair_input"))
+p[1].image((lab_p[0] + 1) / 2, clamp=True, width="stretch", caption=tr("pipeline.pair_L"))
+# a' and b' rarely exceed +-0.5: a scale fitted to the crop keeps their colours visible.
+ab_m = max(0.1, float(np.abs(lab_p[1:]).max()))
+p[2].image(diverging_rgb(lab_p[1] / ab_m, *GREEN_RED), width="stretch",
+           caption=tr("pipeline.pair_a", m=ab_m))
+p[3].image(diverging_rgb(lab_p[2] / ab_m, *BLUE_YELLOW), width="stretch",
+           caption=tr("pipeline.pair_b", m=ab_m))
+p[4].image(rgb_p.transpose(1, 2, 0), clamp=True, width="stretch",
+           caption=tr("pipeline.pair_rgb"))
+st.caption(tr("pipeline.pair_shapes", g=_shape((size, size, 1)), lab=_shape((size, size, 3)),
+              gmin=float(gray_p.min()), gmax=float(gray_p.max()),
+              lmin=float(lab_p.min()), lmax=float(lab_p.max())))
+
+# 4. The two tricks, on numbers -------------------------------------------------------------
+st.subheader(tr("pipeline.tricks_title"))
+st.markdown(tr("pipeline.trick1"))
+scalings = input_scalings(trace.gray)
+# Labels translated up front: AppTest calls format_func outside the script run.
+labels = {c: tr(f"pipeline.scaling_{c}") for c in scalings}
+choice = st.radio(tr("pipeline.scaling"), list(scalings), index=1, horizontal=True,
+                  key="pipeline_scaling", format_func=labels.__getitem__)
+x = scalings[choice]
+h1, h2 = st.columns([3, 1])
+h1.plotly_chart(hist_figure([(tr(f"pipeline.scaling_{choice}"), x, "#3a6ea5")],
+                            tr("pipeline.hist_input")), width="stretch")
+h2.metric(tr("pipeline.min_max"), f"[{float(x.min()):.2f}, {float(x.max()):.2f}]")
+h2.metric(tr("pipeline.mean_std"), f"{float(x.mean()):.2f} ± {float(x.std()):.2f}")
+st.markdown(tr(f"pipeline.scaling_note_{choice}"))
+
+st.markdown(tr("pipeline.trick2"))
+fig = make_subplots(1, 2, subplot_titles=(tr("pipeline.hist_ok"), tr("pipeline.hist_a")))
+for j, (raw, bounded) in enumerate(((trace.raw, trace.bounded),
+                                    (skipped["raw"], skipped["bounded"]))):
+    # Same bins for both series: their widths compare directly with [-1, 1].
+    span = (min(float(raw.min()), -1.1), max(float(raw.max()), 1.1))
+    for name_, values, colour in ((tr("pipeline.raw"), raw, "#ee964b"),
+                                  (tr("pipeline.bounded"), bounded, "#3a6ea5")):
+        counts, centres = histogram(values, 80, span)
+        fig.add_bar(x=centres, y=counts, name=name_, marker_color=colour, opacity=0.75,
+                    showlegend=j == 0, legendgroup=name_, row=1, col=j + 1,
+                    hovertemplate="%{x:.3f}: %{y}<extra>" + name_ + "</extra>")
+    for v in (-1, 1):
+        fig.add_vline(x=v, line={"dash": "dash", "color": "#444"}, row=1, col=j + 1)
+fig.update_layout(barmode="overlay", bargap=0, height=330, font={"size": 14},
+                  legend={"orientation": "h", "y": -0.2},
+                  margin={"l": 10, "r": 10, "t": 40, "b": 10})
+st.plotly_chart(fig, width="stretch")
+st.markdown(tr("pipeline.trick2_read"))
+st.info(tr("pipeline.conclusion"))

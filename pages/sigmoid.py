@@ -1,8 +1,248 @@
-"""Screen: sigmoid (placeholder until its issue lands)."""
+"""Scaled sigmoid: the course's bound f(x) = 2/(1+e^-x) - 1, on the model's real outputs."""
 
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
-from pages.ui import tr
+from core.activations import scaled_sigmoid, scaled_sigmoid_derivative
+from core.explain_net import (
+    SATURATION_THRESHOLD,
+    bound_runs_from_results,
+    bound_training_run,
+    bound_variants,
+    feature_maps,
+    first_divergence,
+    saturation_share,
+    saturation_x,
+    sigmoid_curves,
+    sigmoid_point,
+    working_gray,
+)
+from pages.ui import colorizer, photo_picker, tr
 
-st.title(tr("nav.sigmoid"))
-st.info("🚧")
+X_MIN, X_MAX = -8.0, 8.0
+RESULTS = Path(__file__).resolve().parent.parent / "docs" / "experiments" / "results.json"
+LRS = (0.5, 1.0, 2.0, 3.0, 5.0)
+CHART = {"displayModeBar": False}
+BLUE, ORANGE, GREEN, GREY = "#1f77b4", "#ee964b", "#2a9d8f", "#888888"
+
+
+def initial_x() -> float:
+    """``?x=3`` in the URL sets the slider (a teacher shares a point); else 0."""
+    try:
+        x = float(st.query_params.get("x", 0.0))
+    except (TypeError, ValueError):
+        return 0.0
+    return float(min(X_MAX, max(X_MIN, round(x, 1)))) if math.isfinite(x) else 0.0
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def analyse(_c, model_key: str, rgb: np.ndarray) -> dict:
+    gray = working_gray(rgb)
+    out = feature_maps(_c.model, gray, n_channels=1, max_side=8)
+    return {"gray": gray, "pre": out["pre"]}
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def variants(_c, model_key: str, rgb: np.ndarray) -> dict:
+    a = analyse(_c, model_key, rgb)
+    return bound_variants(_c.model.config.output, a["pre"], a["gray"])
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def tiny_runs(lr: float) -> dict:
+    return {b: bound_training_run(b, steps=40, lr=lr) for b in ("scaled_sigmoid", "none")}
+
+
+def curves_figure(x: float) -> go.Figure:
+    c = sigmoid_curves(X_MIN, X_MAX)
+    p = sigmoid_point(x)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=c["x"], y=c["f"], name=tr("sigmoid.curve_f"),
+                             line={"color": BLUE, "width": 4}))
+    fig.add_trace(go.Scatter(x=c["x"], y=c["sigma"], name=tr("sigmoid.curve_sigma"),
+                             line={"color": ORANGE, "width": 3}))
+    fig.add_trace(go.Scatter(x=c["x"], y=c["df"], name=tr("sigmoid.curve_df"),
+                             line={"color": BLUE, "width": 2, "dash": "dash"}))
+    fig.add_trace(go.Scatter(x=c["x"], y=c["dsigma"], name=tr("sigmoid.curve_dsigma"),
+                             line={"color": ORANGE, "width": 2, "dash": "dot"}))
+    fig.add_trace(go.Scatter(
+        x=[x, x, x], y=[p["f"], p["sigma"], p["df"]], mode="markers+text",
+        marker={"size": 13, "color": [BLUE, ORANGE, BLUE], "line": {"width": 2, "color": "#fff"}},
+        text=[f"f={p['f']:.3f}", f"σ={p['sigma']:.3f}", f"f'={p['df']:.3f}"],
+        # sigma and f' meet at x = 0 (both 0.5): labels on opposite sides.
+        textposition=["middle right", "top left", "bottom right"],
+        textfont={"size": 15, "color": [BLUE, ORANGE, BLUE]}, showlegend=False,
+        hoverinfo="skip"))
+    fig.add_vline(x=x, line={"color": GREY, "width": 1, "dash": "dot"})
+    for y in (-1, 1):
+        fig.add_hline(y=y, line={"color": GREY, "width": 1, "dash": "dash"})
+    fig.update_layout(height=430, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                      legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0,
+                              "font": {"size": 14}},
+                      xaxis_title="x", yaxis={"range": [-1.15, 1.15]}, font={"size": 14})
+    return fig
+
+
+def histogram_figure(values: np.ndarray) -> go.Figure:
+    reach = max(4.0, float(np.percentile(np.abs(values), 99.9)) * 1.15)
+    counts, edges = np.histogram(np.clip(values, -reach, reach), bins=80, range=(-reach, reach))
+    centres = (edges[:-1] + edges[1:]) / 2
+    xs = np.linspace(-reach, reach, 301)
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=centres, y=counts / counts.sum() * 100, name=tr("sigmoid.hist_name"),
+                         marker={"color": "rgba(238,150,75,0.7)"}, width=edges[1] - edges[0]))
+    fig.add_trace(go.Scatter(x=xs, y=scaled_sigmoid(xs), name=tr("sigmoid.curve_f"), yaxis="y2",
+                             line={"color": BLUE, "width": 3}))
+    sx = saturation_x()
+    for s in (-sx, sx):
+        fig.add_vline(x=s, line={"color": "#c0392b", "width": 1, "dash": "dash"})
+    fig.add_vrect(x0=-1, x1=1, fillcolor="rgba(42,157,143,0.12)", line_width=0)
+    fig.update_layout(
+        height=380, margin={"l": 10, "r": 10, "t": 10, "b": 10}, bargap=0, font={"size": 14},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+        xaxis_title=tr("sigmoid.hist_x"), yaxis_title=tr("sigmoid.hist_y"),
+        yaxis2={"overlaying": "y", "side": "right", "range": [-1.1, 1.1], "title": "f(x)",
+                "showgrid": False, "tickvals": [-1, -0.5, 0, 0.5, 1]})
+    return fig
+
+
+def loss_figure(runs: dict, extra: list[dict]) -> go.Figure:
+    fig = go.Figure()
+    style = {"scaled_sigmoid": (BLUE, tr("sigmoid.run_bound")),
+             "none": ("#c0392b", tr("sigmoid.run_nobound"))}
+    for bound, run in runs.items():
+        colour, name = style[bound]
+        loss = np.array(run["loss"], dtype=float)
+        fig.add_trace(go.Scatter(x=np.arange(1, len(loss) + 1), y=loss, name=name,
+                                 mode="lines+markers", line={"color": colour, "width": 3}))
+        div = first_divergence(run["loss"])
+        if div is not None:
+            fig.add_vline(x=div + 1, line={"color": colour, "dash": "dot"})
+            fig.add_annotation(x=div + 1, y=1, yref="paper", text=tr("sigmoid.diverged"),
+                               showarrow=False, font={"color": colour, "size": 14},
+                               xanchor="left", yanchor="top")
+    for r in extra:
+        steps = [p.get("step") for p in r["curve"]]
+        fig.add_trace(go.Scatter(
+            x=steps, y=[p.get("train_loss") for p in r["curve"]], xaxis="x2",
+            name=f"{r.get('name', '?')} ({r['settings']['bound']})",
+            line={"width": 2, "dash": "dash"}, opacity=0.8))
+    layout = {"height": 380, "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+              "font": {"size": 14}, "xaxis_title": tr("sigmoid.step"),
+              "yaxis": {"type": "log", "title": tr("sigmoid.loss")},
+              "legend": {"orientation": "h", "y": -0.25, "x": 0}}
+    if extra:
+        layout["xaxis2"] = {"overlaying": "x", "side": "top", "title": tr("sigmoid.step_long")}
+    fig.update_layout(**layout)
+    return fig
+
+
+def load_results() -> list[dict]:
+    if not RESULTS.is_file():
+        return []
+    try:
+        data = json.loads(RESULTS.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    runs = data.get("runs", data) if isinstance(data, dict) else data
+    return bound_runs_from_results(runs) if isinstance(runs, list) else []
+
+
+def _x_changed() -> None:
+    st.query_params["x"] = f"{st.session_state['sigmoid_x']:g}"
+
+
+# -- 1. the function ---------------------------------------------------------------------------
+st.title(tr("sigmoid.title"))
+st.markdown(tr("sigmoid.intro"))
+# Three formulas side by side on a screen, one under the other on a phone.
+for col, formula in zip(st.columns([2, 3, 3]), (
+        r"\sigma(x) = \frac{1}{1 + e^{-x}}", r"f(x) = \frac{2}{1 + e^{-x}} - 1 = 2\sigma(x) - 1",
+        r"f'(x) = 2\sigma(x)\,(1 - \sigma(x))"), strict=True):
+    col.latex(formula)
+
+if "sigmoid_x" not in st.session_state:
+    st.session_state["sigmoid_x"] = initial_x()
+x = st.slider(tr("sigmoid.slider_x"), X_MIN, X_MAX, step=0.1, key="sigmoid_x",
+              on_change=_x_changed, help=tr("sigmoid.slider_help"))
+p = sigmoid_point(x)
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("f(x)", f"{p['f']:.4f}")
+c2.metric("f'(x)", f"{p['df']:.4f}")
+c3.metric("σ(x)", f"{p['sigma']:.4f}")
+c4.metric("σ'(x)", f"{p['dsigma']:.4f}")
+st.plotly_chart(curves_figure(x), width="stretch", config=CHART)
+st.caption(tr("sigmoid.curves_caption"))
+
+st.subheader(tr("sigmoid.identity_title"))
+st.latex(r"2\sigma(x) - 1 = \tanh\left(\frac{x}{2}\right)")
+i1, i2, i3 = st.columns(3)
+i1.metric("2σ(x) − 1", f"{p['two_sigma_minus_one']:.10f}")
+i2.metric("tanh(x/2)", f"{p['tanh_half']:.10f}")
+i3.metric(tr("sigmoid.identity_gap"), f"{p['identity_gap']:.1e}")
+st.caption(tr("sigmoid.identity_caption"))
+
+# -- 2. why bound: the model's real pre-activations ---------------------------------------------
+st.header(tr("sigmoid.why_title"))
+st.markdown(tr("sigmoid.why_intro"))
+name, rgb = photo_picker("sigmoid")
+c = colorizer()
+key = str(id(c))
+a = analyse(c, key, rgb)
+pre = a["pre"]
+channels = ["L", "a", "b"] if pre.shape[0] == 3 and c.output == "lab" else \
+    [str(i) for i in range(pre.shape[0])]
+choice = st.radio(tr("sigmoid.channel"), [tr("sigmoid.all_channels")] + channels,
+                  horizontal=True, key="sigmoid_channel")
+values = pre.ravel() if choice == tr("sigmoid.all_channels") else pre[channels.index(choice)].ravel()
+st.plotly_chart(histogram_figure(values), width="stretch", config=CHART)
+outside = float((np.abs(values) > 1).mean())
+m1, m2, m3 = st.columns(3)
+m1.metric(tr("sigmoid.min_max"), f"{values.min():.2f} … {values.max():.2f}")
+m2.metric(tr("sigmoid.outside"), f"{outside:.1%}")
+m3.metric(tr("sigmoid.n_values"), f"{values.size:,}".replace(",", " "))
+st.caption(tr("sigmoid.hist_caption", h=pre.shape[1], w=pre.shape[2]))
+
+st.subheader(tr("sigmoid.variants_title"))
+v = variants(c, key, rgb)
+cols = st.columns(3)
+for col, k in zip(cols, ("bounded", "clipped", "unbounded"), strict=True):
+    col.image(v[k], caption=tr(f"sigmoid.variant_{k}"), width="stretch")
+st.markdown(tr("sigmoid.variants_text"))
+
+# -- 3. saturation -----------------------------------------------------------------------------
+st.header(tr("sigmoid.sat_title"))
+share = saturation_share(pre)
+grad = scaled_sigmoid_derivative(pre)
+s1, s2, s3 = st.columns(3)
+s1.metric(tr("sigmoid.sat_share", t=SATURATION_THRESHOLD), f"{share:.1%}")
+s2.metric(tr("sigmoid.sat_mean"), f"{grad.mean():.3f}")
+s3.metric(tr("sigmoid.sat_x", t=SATURATION_THRESHOLD), f"{saturation_x():.2f}")
+st.markdown(tr("sigmoid.sat_text"))
+
+st.subheader(tr("sigmoid.div_title"))
+st.markdown(tr("sigmoid.div_intro"))
+lr = st.select_slider(tr("sigmoid.lr"), LRS, value=3.0, key="sigmoid_lr",
+                      help=tr("sigmoid.lr_help"))
+with st.spinner(tr("sigmoid.training")):
+    runs = tiny_runs(lr)
+extra = load_results()
+st.plotly_chart(loss_figure(runs, extra), width="stretch", config=CHART)
+d1, d2 = st.columns(2)
+for col, b in ((d1, "scaled_sigmoid"), (d2, "none")):
+    run = runs[b]
+    div = first_divergence(run["loss"])
+    label = tr("sigmoid.run_bound") if b == "scaled_sigmoid" else tr("sigmoid.run_nobound")
+    last = run["loss"][-1]
+    col.metric(label, tr("sigmoid.diverged_at", step=div + 1) if div is not None
+               else f"{last:.4f}",
+               help=tr("sigmoid.maxabs", m=np.nanmax(run["max_abs"])))
+st.caption(tr("sigmoid.div_caption"))
+if extra:
+    st.caption(tr("sigmoid.results_caption", n=len(extra)))
+st.info(tr("sigmoid.takeaway"))

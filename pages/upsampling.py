@@ -1,8 +1,163 @@
-"""Screen: upsampling (placeholder until its issue lands)."""
+"""Upsampling layers: nearest, bilinear, transposed convolution (checkerboard), and DLSS's idea."""
 
+import time
+
+import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
-from pages.ui import tr
+from core.explain_net import (
+    crop_multiple,
+    downsample,
+    feature_maps,
+    fit_learned_upsampler,
+    learned_upsample,
+    overlap_counts,
+    psnr_db,
+    square_gray,
+    transposed_upsample,
+    upsample,
+    working_gray,
+)
+from pages.ui import colorizer, photo_picker, tr
 
-st.title(tr("nav.upsampling"))
-st.info("🚧")
+CHART = {"displayModeBar": False}
+SMALL = 40  # side of the small input of part 1: pixels must be visible
+ZOOM = 96  # side of the zoomed crop of part 2 (in pixels of the full image)
+SOURCES = ["photo", "feature", "constant"]
+METHOD_COLOURS = {"nearest": "#ee964b", "bilinear": "#2a9d8f", "transposed": "#d62828"}
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def model_channel(_c, model_key: str, rgb: np.ndarray) -> np.ndarray:
+    """The most active of the first channels of down3 (a real feature map, 32 x 32)."""
+    out = feature_maps(_c.model, working_gray(rgb), n_channels=16, max_side=64)
+    level = "down3" if "down3" in out["maps"] else list(out["maps"])[1]
+    maps = out["maps"][level]
+    m = maps[int(np.argmax(out["std"][level][: len(maps)]))]
+    lo, hi = float(m.min()), float(m.max())
+    return (m - lo) / (hi - lo) if hi > lo else np.zeros_like(m)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def upsampler(factor: int) -> np.ndarray:
+    return fit_learned_upsampler(factor)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def super_resolution(rgb: np.ndarray, factor: int) -> dict:
+    truth = crop_multiple(rgb, 4).astype(np.float32) / 255.0
+    small = downsample(truth, factor)
+    state = upsampler(factor)
+    out, secs = {}, {}
+    for mode in ("nearest", "bicubic", "learned"):
+        t0 = time.perf_counter()
+        img = learned_upsample(state, small, factor) if mode == "learned" \
+            else np.clip(upsample(small, factor, mode), 0, 1)
+        secs[mode] = time.perf_counter() - t0
+        out[mode] = img
+    return {"truth": truth, "small": small, "up": out, "seconds": secs,
+            "psnr": {k: psnr_db(v, truth) for k, v in out.items()}}
+
+
+def heat(img: np.ndarray, title: str, zmin: float, zmax: float, text: bool = False) -> go.Figure:
+    fig = go.Figure(go.Heatmap(z=img, colorscale="gray", zmin=zmin, zmax=zmax, showscale=False,
+                               hoverinfo="skip", text=img if text else None,
+                               texttemplate="%{text:.0f}" if text else None,
+                               textfont={"size": 12}))
+    fig.update_layout(
+        height=280, margin={"l": 0, "r": 0, "t": 30, "b": 0}, title=title,
+        title_font={"size": 15}, plot_bgcolor="rgba(0,0,0,0)",
+        xaxis={"visible": False, "constrain": "domain"},
+        yaxis={"visible": False, "autorange": "reversed", "scaleanchor": "x",
+               "constrain": "domain"})
+    return fig
+
+
+def profile_figure(rows: dict[str, np.ndarray]) -> go.Figure:
+    fig = go.Figure()
+    for name, row in rows.items():
+        fig.add_trace(go.Scatter(y=row, name=tr(f"upsampling.m_{name}"), mode="lines+markers",
+                                 line={"color": METHOD_COLOURS[name], "width": 3,
+                                       "shape": "hv" if name == "nearest" else "linear"}))
+    fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                      xaxis_title=tr("upsampling.profile_x"), yaxis_title=tr("upsampling.profile_y"),
+                      legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+                      font={"size": 14})
+    return fig
+
+
+def zoom(img: np.ndarray, scale: int = 3) -> np.ndarray:
+    """Central ZOOM x ZOOM crop, enlarged by pixel repetition (the browser must not smooth it)."""
+    h, w = img.shape[:2]
+    s = min(ZOOM, h, w)
+    y0, x0 = (h - s) // 2, (w - s) // 2
+    crop = np.clip(img[y0:y0 + s, x0:x0 + s], 0, 1)
+    return np.repeat(np.repeat((crop * 255).round().astype(np.uint8), scale, 0), scale, 1)
+
+
+st.title(tr("upsampling.title"))
+st.markdown(tr("upsampling.intro"))
+name, rgb = photo_picker("upsampling")
+
+# -- 1. three ways to enlarge -------------------------------------------------------------------
+st.header(tr("upsampling.methods_title"))
+c1, c2 = st.columns(2)
+source = c1.radio(tr("upsampling.source"), SOURCES, horizontal=True,
+                  key="up_source",
+                  format_func={s: tr(f"upsampling.source_{s}") for s in SOURCES}.get)
+kernel = c2.select_slider(tr("upsampling.kernel"), [2, 3, 4], value=3, key="up_kernel",
+                          help=tr("upsampling.kernel_help"))
+if source == "photo":
+    src = square_gray(rgb, SMALL)
+elif source == "feature":
+    c = colorizer()
+    src = model_channel(c, str(id(c)), rgb)
+else:
+    src = np.full((SMALL // 2, SMALL // 2), 0.5, dtype=np.float32)
+ups = {"nearest": upsample(src, 2, "nearest"), "bilinear": upsample(src, 2, "bilinear"),
+       "transposed": transposed_upsample(src, kernel, 2)}
+lo, hi = float(src.min()), float(src.max())
+if hi - lo < 1e-6:
+    lo, hi = 0.0, 1.0
+cols = st.columns(4)
+cols[0].plotly_chart(heat(src, tr("upsampling.input", h=src.shape[0], w=src.shape[1]), lo, hi),
+                     width="stretch", config=CHART)
+for col, (k, v) in zip(cols[1:], ups.items(), strict=True):
+    col.plotly_chart(heat(v, tr(f"upsampling.m_{k}"), lo, hi), width="stretch", config=CHART)
+spread = float(ups["transposed"][2:-2, 2:-2].std())
+st.caption(tr("upsampling.methods_caption", k=kernel))
+
+st.subheader(tr("upsampling.checker_title"))
+o1, o2 = st.columns([1, 2])
+counts = overlap_counts(6, kernel, 2)[1:-1, 1:-1]  # away from the borders
+o1.plotly_chart(heat(counts, tr("upsampling.counts_title", k=kernel), 0, 4, text=True),
+                width="stretch", config=CHART)
+mid = ups["nearest"].shape[0] // 2
+o2.plotly_chart(profile_figure({k: v[mid] for k, v in ups.items()}), width="stretch",
+                config=CHART)
+if source == "constant":
+    st.metric(tr("upsampling.constant_spread"), f"{spread:.3f}")
+st.markdown(tr("upsampling.checker_text", k=kernel))
+
+# -- 2. render small, upsample: DLSS / FSR ----------------------------------------------------
+st.header(tr("upsampling.dlss_title"))
+st.markdown(tr("upsampling.dlss_intro"))
+factor = st.radio(tr("upsampling.factor"), [2, 4], horizontal=True, key="up_factor",
+                  format_func=lambda f: f"×{f}")
+with st.spinner(tr("upsampling.training")):
+    sr = super_resolution(rgb, factor)
+h, w = sr["truth"].shape[:2]
+st.caption(tr("upsampling.rendered", sh=sr["small"].shape[0], sw=sr["small"].shape[1], h=h, w=w,
+              share=f"{1 / factor**2:.0%}"))
+names = ("nearest", "bicubic", "learned")
+cols = st.columns(4)
+for col, k in zip(cols, names, strict=False):
+    col.image(zoom(sr["up"][k]), caption=tr(f"upsampling.sr_{k}"), width="stretch")
+cols[3].image(zoom(sr["truth"]), caption=tr("upsampling.sr_truth"), width="stretch")
+for col, k in zip(cols, names, strict=False):
+    col.metric(f"PSNR · {tr(f'upsampling.sr_{k}')}", f"{sr['psnr'][k]:.2f} dB",
+               delta=None if k == "bicubic" else f"{sr['psnr'][k] - sr['psnr']['bicubic']:+.2f} dB")
+cols[3].metric(tr("upsampling.pixels_rendered"), f"{100 / factor**2:g} %")
+st.markdown(tr("upsampling.dlss_text"))
+st.info(tr("upsampling.takeaway"))

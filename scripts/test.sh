@@ -8,5 +8,9 @@ if ! command -v chromium >/dev/null 2>&1; then
   (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 \
     || echo "warning: could not install chromium; browser tests will fail" >&2
 fi
+if ! command -v nginx >/dev/null 2>&1 && ! [ -x /usr/sbin/nginx ]; then
+  (apt-get update -qq && apt-get install -y -qq nginx-light || apt-get install -y -qq nginx) \
+    >/dev/null 2>&1 || echo "warning: could not install nginx; the deploy test will fail" >&2
+fi
 python -m ruff check .
 python -m pytest "$@"

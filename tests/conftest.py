@@ -1,0 +1,128 @@
+"""Shared fixtures: a real Streamlit server and a real Chromium (browser tests only).
+
+Nothing here is started unless a test asks for it, so the plain unit tests stay fast.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+#: Loopback ports tried first for the test server (any free port after that).
+PORT_RANGE = range(8640, 8700)
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
+                 "--disable-background-networking"]
+
+
+def free_port(candidates=PORT_RANGE) -> int:
+    """A free TCP port on 127.0.0.1, from ``candidates`` when one is free."""
+    for port in candidates:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_streamlit(port: int, log_path: Path, extra_env: dict | None = None) -> subprocess.Popen:
+    """``streamlit run streamlit_app.py`` on 127.0.0.1:port, its output in ``log_path``."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+    log = open(log_path, "wb")  # noqa: SIM115 (kept open for the server's lifetime)
+    return subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, log_path: Path, timeout: float = 90) -> None:
+    """Wait for ``url/_stcore/health`` to answer ok; fail with the server's log otherwise."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited ({proc.returncode}):\n"
+                               + log_path.read_text(errors="replace")[-3000:])
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"streamlit not healthy after {timeout}s:\n"
+                       + log_path.read_text(errors="replace")[-3000:])
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Terminate the server we started (its own process group), then kill if it lingers."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def _serve() -> Iterator[str]:
+    port = free_port()
+    log_path = Path(tempfile.gettempdir()) / f"colorisation_streamlit_{port}.log"
+    proc = start_streamlit(port, log_path)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc, log_path)
+        yield url
+    finally:
+        stop(proc)
+
+
+@pytest.fixture(scope="session")
+def streamlit_url() -> Iterator[str]:
+    """Base URL of a Streamlit server running the app for this test session."""
+    yield from _serve()
+
+
+@pytest.fixture
+def fresh_streamlit_url() -> Iterator[str]:
+    """A server of its own that nobody has visited yet (first-visit behaviour)."""
+    yield from _serve()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    """Debian's Chromium driven by Playwright. Missing Chromium is a failure, never a skip."""
+    from playwright.sync_api import sync_playwright
+
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert exe, "chromium is not installed (scripts/test.sh installs it: apt-get install chromium)"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir() -> Path:
+    """Where browser tests save screenshots: $SCREENSHOT_DIR, else ./screenshots/."""
+    d = Path(os.environ.get("SCREENSHOT_DIR", "screenshots")).resolve()
+    d.mkdir(parents=True, exist_ok=True)
+    print(f"\nscreenshots: {d}")
+    return d

@@ -1,0 +1,44 @@
+"""The autoencoder screen: compression numbers and the latent interpolation, both languages."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pages.ui import _untrained_colorizer, shipped_colorizer
+
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+LABELS = {"fr": ("Entrée (valeurs)", "Goulot (valeurs)", "Compression entrée → goulot"),
+          "en": ("Input (values)", "Bottleneck (values)", "Compression input → bottleneck")}
+
+
+def number(text: str) -> int:
+    return int("".join(ch for ch in text if ch.isdigit()))
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_autoencoder_page(lang):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["lang"] = lang
+    at.run()
+    at.switch_page("pages/autoencoder.py").run()
+    assert not at.exception, at.exception
+    model = (shipped_colorizer() or _untrained_colorizer()).model
+    side = 192
+    latent = [r for r in model.summary(side, side) if r["role"] == "bottleneck"][0]["out_shape"]
+    n_in, n_lat = number(metric(at, LABELS[lang][0])), number(metric(at, LABELS[lang][1]))
+    assert n_in == side * side
+    assert n_lat == latent[0] * latent[1] * latent[2]
+    assert metric(at, LABELS[lang][2]) == f"{n_in / n_lat:.0f} : 1"
+    # Interpolation: move t, switch mode and the second photo; three images each time.
+    at.slider(key="ae_t").set_value(0.3).run()
+    assert not at.exception
+    at.radio(key="ae_mode").set_value("bottleneck").run()
+    at.selectbox(key="ae_other").set_value("coffee").run()
+    assert not at.exception
+    assert any("t = 0.3" in c for c in (i.value for i in at.latex))
+    assert at.radio(key="ae_mode").value == "bottleneck"

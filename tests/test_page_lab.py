@@ -1,0 +1,66 @@
+"""AppTest of the Lab screen: scaling, gamut slice, channel play and other colour spaces."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.i18n import t
+
+
+def _metric(at: AppTest, key: str, lang: str, **fmt) -> str:
+    label = t(key, lang, **fmt)
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _range(text: str) -> tuple[float, float]:
+    lo, hi = text.strip("[]").split(",")
+    return float(lo), float(hi)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_lab_screen(lang):
+    at = AppTest.from_file("../streamlit_app.py", default_timeout=60)
+    at.query_params["lang"] = lang
+    at.run()
+    at.switch_page("pages/lab.py").run()
+    assert not at.exception
+    assert at.title[0].value == t("lab.title", lang)
+
+    # Raw Lab ranges of the astronaut, then the same scaled to [-1, 1].
+    assert _range(_metric(at, "lab.range_of", lang, c="L")) == pytest.approx((0, 100), abs=0.01)
+    a_lo, a_hi = _range(_metric(at, "lab.range_of", lang, c="a"))
+    at.toggle(key="lab_scaled").set_value(True).run()
+    assert _range(_metric(at, "lab.range_of", lang, c="L'")) == pytest.approx((-1, 1), abs=0.01)
+    sa_lo, sa_hi = _range(_metric(at, "lab.range_of", lang, c="a'"))
+    assert (sa_lo, sa_hi) == pytest.approx((a_lo / 110, a_hi / 110), abs=0.006)
+
+    # The gamut slice shrinks towards black.
+    mid = float(_metric(at, "lab.gamut_inside", lang).rstrip(" %"))
+    at.slider(key="lab_gamut_L").set_value(10).run()
+    dark = float(_metric(at, "lab.gamut_inside", lang).rstrip(" %"))
+    assert 0 < dark < mid
+
+    # Channel play: a = b = 0 leaves a grey image (no saturation at all).
+    before = float(_metric(at, "lab.chroma_before", lang))
+    assert float(_metric(at, "lab.chroma_after", lang)) == pytest.approx(before, abs=0.2)
+    at.checkbox(key="lab_zero_ab").check().run()
+    assert not at.exception
+    assert _metric(at, "lab.chroma_after", lang) == "0.0"
+    at.checkbox(key="lab_zero_ab").uncheck().run()
+    at.slider(key="lab_sat").set_value(2.0).run()
+    assert float(_metric(at, "lab.chroma_after", lang)) > 1.5 * before
+
+    # YCbCr's Y is the NTSC grey.
+    assert float(_metric(at, "lab.ycbcr_check", lang)) < 0.01
+
+
+def test_lab_swap_keeps_saturation():
+    at = AppTest.from_file("../streamlit_app.py", default_timeout=60)
+    at.run()
+    at.switch_page("pages/lab.py").run()
+    before = float(_metric(at, "lab.chroma_before", "fr"))
+    at.checkbox(key="lab_swap_ab").check().run()
+    assert not at.exception
+    # sqrt(a^2 + b^2) is symmetric in a and b (up to gamut clipping).
+    assert float(_metric(at, "lab.chroma_after", "fr")) == pytest.approx(before, rel=0.15)

@@ -1,0 +1,70 @@
+"""AppTest of the NTSC screen: presets move the sliders, the probe and the gap are computed."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.i18n import t
+
+
+def _open(lang: str) -> AppTest:
+    at = AppTest.from_file("../streamlit_app.py", default_timeout=60)
+    at.query_params["lang"] = lang
+    at.run()
+    at.switch_page("pages/ntsc.py").run()
+    assert not at.exception
+    return at
+
+
+def _metric(at: AppTest, key: str, lang: str) -> str:
+    label = t(key, lang)
+    return next(m.value for m in at.metric if m.label == label)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_ntsc_screen(lang):
+    at = _open(lang)
+    assert at.title[0].value == t("ntsc.title", lang)
+    assert any("0.299" in x.value for x in at.latex)
+    # Pure red (the probe's default) through NTSC: 0.299 * 255 = 76.
+    assert _metric(at, "ntsc.probe_y", lang) == "76"
+    assert _metric(at, "ntsc.diff_ntsc", lang) == "0.0"
+    assert float(_metric(at, "ntsc.probe_ltrue", lang)) == pytest.approx(53.2, abs=0.1)
+
+    # The "1/3 each" button sets the three sliders; pure red then gives 85.
+    at.button(key="ntsc_preset_equal").click().run()
+    assert not at.exception
+    assert [s.value for s in at.slider] == pytest.approx([1 / 3] * 3, abs=1e-3)
+    assert _metric(at, "ntsc.probe_y", lang) == "85"
+    assert float(_metric(at, "ntsc.diff_ntsc", lang)) > 0.5
+
+    # Green only: a pure green pixel becomes white, pure red black.
+    at.button(key="ntsc_preset_green").click().run()
+    assert _metric(at, "ntsc.probe_y", lang) == "0"
+    at.number_input(key="ntsc_probe_G").set_value(255).run()
+    at.number_input(key="ntsc_probe_R").set_value(0).run()
+    assert _metric(at, "ntsc.probe_y", lang) == "255"
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_ntsc_sum_warning_and_normalise(lang):
+    at = _open(lang)
+    assert not at.warning
+    at.slider(key="ntsc_wR").set_value(0.9).run()
+    assert at.warning and "1.601" in at.warning[0].value
+    at.checkbox(key="ntsc_norm").check().run()
+    assert not at.exception and not at.warning
+    assert any(r"\Sigma = 1.000" in x.value for x in at.latex)
+    # Normalised weights 0.9/1.601, ...: pure red gives round(255 * 0.562) = 143.
+    assert _metric(at, "ntsc.probe_y", lang) == "143"
+
+
+def test_ntsc_gap_grows_on_colour_wheel():
+    at = _open("en")
+    astronaut = float(_metric(at, "ntsc.gap_mean", "en"))
+    at.selectbox(key="ntsc_sample").set_value("colorwheel").run()
+    assert not at.exception
+    wheel = float(_metric(at, "ntsc.gap_mean", "en"))
+    assert wheel > astronaut + 3
+    assert float(_metric(at, "ntsc.gap_max", "en")) > 20

@@ -1,0 +1,57 @@
+"""The scaled sigmoid screen runs in both languages and shows the right numbers."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+
+
+def open_page(lang: str, x: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["lang"] = lang
+    if x is not None:
+        at.query_params["x"] = x
+    at.run()
+    at.switch_page("pages/sigmoid.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_values_at_zero(lang):
+    at = open_page(lang)
+    assert at.slider(key="sigmoid_x").value == 0.0
+    assert metric(at, "f(x)") == "0.0000"
+    assert metric(at, "f'(x)") == "0.5000"
+    assert metric(at, "σ(x)") == "0.5000"
+    assert metric(at, "σ'(x)") == "0.2500"
+    assert float(metric(at, "tanh(x/2)")) == 0.0
+    title = {"fr": "La sigmoïde ajustée", "en": "The scaled sigmoid"}[lang]
+    assert title in at.title[0].value
+    # The tiny trainings: bounded converges, unbounded diverges at the default lr 3.
+    labels = {"fr": ("Avec la sigmoïde ajustée", "Sans borne"),
+              "en": ("With the scaled sigmoid", "No bound")}[lang]
+    assert float(metric(at, labels[0])) < 0.1
+    assert any(w in metric(at, labels[1]) for w in ("diverge", "diverges"))
+
+
+def test_url_preset_and_slider():
+    at = open_page("en", x="3")
+    assert at.slider(key="sigmoid_x").value == 3.0
+    assert metric(at, "f(x)") == f"{2 / (1 + 2.718281828459045 ** -3) - 1:.4f}"
+    assert float(metric(at, "Difference |2σ(x) − 1 − tanh(x/2)|")) < 1e-12
+    at.slider(key="sigmoid_x").set_value(-2.0).run()
+    assert not at.exception
+    assert metric(at, "f(x)") == "-0.7616"  # tanh(-1)
+    assert at.query_params["x"] in ("-2", ["-2"])
+
+
+def test_bad_url_value_falls_back_to_zero():
+    at = open_page("fr", x="abc")
+    assert at.slider(key="sigmoid_x").value == 0.0

@@ -1,0 +1,45 @@
+"""The U-Net screen runs in both languages and shows the model's real numbers."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.unet import count_parameters
+from pages.ui import _untrained_colorizer, shipped_colorizer
+
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+LABELS = {"fr": ("Paramètres (total)", "dont encodeur", "dont décodeur"),
+          "en": ("Parameters (total)", "of which encoder", "of which decoder")}
+
+
+def number(text: str) -> int:
+    return int("".join(ch for ch in text if ch.isdigit()))
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_unet_page(lang):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["lang"] = lang
+    at.run()
+    at.switch_page("pages/unet.py").run()
+    assert not at.exception, at.exception
+    model = (shipped_colorizer() or _untrained_colorizer()).model
+    total, enc, dec = (number(metric(at, label)) for label in LABELS[lang])
+    assert total == count_parameters(model)
+    assert enc + dec + model.outc.conv.weight.numel() + model.outc.conv.bias.numel() == total
+    # The block selector lists every named part; choosing the bottleneck shows its maps.
+    box = at.selectbox(key="unet_block")
+    depth = model.config.depth
+    assert box.options[0].startswith("inc") and len(box.options) == 2 * depth + 3
+    box.set_value(f"down{depth}").run()  # the bottleneck
+    assert not at.exception
+    caption = " ".join(c.value for c in at.caption)
+    c, h, w = model.summary(256, 256)[depth]["out_shape"]
+    assert f"{c}" in caption and f"{h}×{w}" in caption
+    detail = {"fr": "Détail (intactes)", "en": "Detail (intact)"}[lang]
+    assert float(metric(at, detail)) >= 0

@@ -1,0 +1,45 @@
+"""The upsampling screen: the checkerboard and the PSNR of each upsampling, both languages."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def db(text: str) -> float:
+    return float(text.split()[0])
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_upsampling_page(lang):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["lang"] = lang
+    at.run()
+    at.switch_page("pages/upsampling.py").run()
+    assert not at.exception, at.exception
+    names = {"fr": ("Plus proche voisin", "Bicubique", "Couche apprise",
+                    "Pixels réellement calculés"),
+             "en": ("Nearest neighbour", "Bicubic", "Learnt layer", "Pixels actually computed")}
+    nearest, bicubic, learned, pixels = names[lang]
+    m = metrics(at)
+    psnr = {k: db(m[f"PSNR · {k}"]) for k in (nearest, bicubic, learned)}
+    assert psnr[learned] > psnr[bicubic] > psnr[nearest] > 15
+    assert m[pixels] == "25 %"
+    at.radio(key="up_factor").set_value(4).run()
+    assert not at.exception
+    assert metrics(at)[pixels] == "6.25 %"
+    # A uniform image: kernel 3 makes a checkerboard, kernel 2 does not.
+    at.radio(key="up_source").set_value("constant").run()
+    spread = next(v for k, v in metrics(at).items() if "uniform" in k or "uniforme" in k)
+    assert float(spread) > 0.1
+    at.select_slider(key="up_kernel").set_value(2).run()
+    spread = next(v for k, v in metrics(at).items() if "uniform" in k or "uniforme" in k)
+    assert float(spread) == 0.0
+    at.radio(key="up_source").set_value("feature").run()
+    assert not at.exception

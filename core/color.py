@@ -9,6 +9,8 @@ only what the course teaches is written by hand: the NTSC formula and the scalin
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import torch
 from skimage.color import lab2rgb, rgb2lab
@@ -123,7 +125,7 @@ def to_rgb(unit_lab: np.ndarray) -> np.ndarray:
     """
     unit = np.nan_to_num(np.asarray(unit_lab, dtype=np.float32), nan=0.0, posinf=1.0, neginf=-1.0)
     unit = np.clip(unit, -1.0, 1.0)
-    rgb = lab2rgb(unit_to_lab(unit).astype(np.float64))
+    rgb = lab_to_rgb_clipped(unit_to_lab(unit))
     return np.clip(np.round(rgb * 255.0), 0, 255).astype(np.uint8)
 
 
@@ -148,3 +150,11 @@ def gray_lightness(gray: np.ndarray) -> np.ndarray:
     eps = (6.0 / 29.0) ** 3
     f = np.where(lin > eps, np.cbrt(lin), lin / (3 * (6.0 / 29.0) ** 2) + 4.0 / 29.0)
     return (116.0 * f - 16.0).astype(np.float32)
+
+
+def lab_to_rgb_clipped(lab: np.ndarray) -> np.ndarray:
+    """``lab2rgb`` without its warning for colours outside the sRGB gamut (they are clipped,
+    which is exactly what post-processing must do). Returns float64 RGB in [0, 1]."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*negative Z values.*")
+        return lab2rgb(np.asarray(lab, dtype=np.float64))

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from skimage.color import lab2rgb, rgb2lab
+from skimage.color import rgb2lab
 
-from core.color import gray_lightness, lab_to_unit, ntsc_gray, unit_to_lab
+from core.color import gray_lightness, lab_to_rgb_clipped, lab_to_unit, ntsc_gray, unit_to_lab
 from core.unet import UNet
 
 #: Default working resolution: the short side, in pixels, at which the model runs.
@@ -146,7 +146,7 @@ class Colorizer:
         if not use_model_l:
             lab[..., 0] = gray_lightness(gray)
         lab[..., 1:] *= saturation
-        rgb = lab2rgb(lab.astype(np.float64))
+        rgb = lab_to_rgb_clipped(lab)
         rgb = np.clip(np.round(rgb * 255.0), 0, 255).astype(np.uint8)
         return Colorization(rgb=rgb, gray=gray, unit_lab=unit, lab=lab,
                             model_seconds=t2 - t1, total_seconds=time.perf_counter() - t0,

@@ -7,6 +7,8 @@ shared between sessions.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import streamlit as st
 
@@ -20,14 +22,15 @@ DISPLAY_SIDE = 512
 
 
 def _leave_pages_directory_mode() -> None:
-    """Run every visit through streamlit_app.py, even the first one of a fresh server.
+    """Make every visit go through streamlit_app.py, even the first ones of a fresh server.
 
     Streamlit quirk: with a ``pages/`` folder beside the entry point, a fresh server starts in
     the old "pages folder" mode until a run calls ``st.navigation``. If its first visitor
     opens a deep link (a teacher's ``/sigmoid?x=3``), pages/sigmoid.py runs alone: no
     navigation titles, no language switch, for every student, until someone opens ``/``.
-    This module is imported by every screen, once per server: switch that mode off and
-    rerun the visit (same page, same URL) through the entry point.
+    This module is imported by every screen: switch that mode off at import (no exception
+    here: concurrent first visits share this module), and :func:`lang` reruns a screen that
+    is running alone this time.
     """
     try:
         from streamlit.runtime.pages_manager import PagesManager
@@ -35,14 +38,32 @@ def _leave_pages_directory_mode() -> None:
         return
     if getattr(PagesManager, "uses_pages_directory", None):
         PagesManager.uses_pages_directory = False
-        st.rerun()
 
 
 _leave_pages_directory_mode()
 
 
+def _rerun_if_running_alone() -> None:
+    """In the old mode's run, Streamlit lists every pages/*.py file, ui.py included (our
+    navigation never does): rerun once, through the entry point, same page and URL.
+    Checked once per session (the mode never comes back once switched off)."""
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        if ctx is None or st.session_state.get("_entry_checked"):
+            return
+        st.session_state["_entry_checked"] = True
+        pages = ctx.pages_manager.get_pages().values()
+    except Exception:  # internals moved: nothing to repair
+        return
+    if any(Path(str(p.get("script_path", ""))).name == "ui.py" for p in pages):
+        st.rerun()
+
+
 def lang() -> str:
     """The session's language: ``?lang=`` in the URL, else the sidebar switch, else French."""
+    _rerun_if_running_alone()
     if "lang" not in st.session_state:
         st.session_state["lang"] = normalize_lang(st.query_params.get("lang", DEFAULT_LANG))
     return st.session_state["lang"]

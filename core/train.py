@@ -211,6 +211,7 @@ class TrainConfig:
     ckpt_every: int = 200
     log_every: int = 10
     workers: int = 2
+    threads: int = 0  # torch threads of the training process; 0 = all cores
     seed: int = 0
     resume: bool = False
     half: bool = False
@@ -227,7 +228,7 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     g.add_argument("--minutes", type=float, help="training time budget")
     g.add_argument("--steps", type=int, help="number of optimisation steps")
     for name in ("size", "batch", "width", "depth", "val_every", "ckpt_every", "log_every",
-                 "workers", "seed", "val_per_source"):
+                 "workers", "threads", "seed", "val_per_source"):
         p.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(d, name))
     for name in ("lr", "rebalance", "max_share", "chroma_threshold"):
         p.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(d, name))
@@ -277,7 +278,8 @@ def train(cfg: TrainConfig) -> dict:
     rank, world, device = setup_distributed()
     if device.type == "cpu" and world == 1 and not os.environ.get("OMP_NUM_THREADS"):
         # all cores, unless the user chose (OMP_NUM_THREADS: a busy or shared machine)
-        torch.set_num_threads(os.cpu_count() or 1)
+        # On a busy machine, fewer threads than cores avoids OpenMP spin-waiting (--threads 1).
+        torch.set_num_threads(cfg.threads or os.cpu_count() or 1)
     torch.manual_seed(cfg.seed)
     out = Path(cfg.out)
     out.parent.mkdir(parents=True, exist_ok=True)

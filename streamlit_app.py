@@ -8,6 +8,7 @@ from pages.ui import (
     open_preset_page,
     projector_mode,
     projector_switch,
+    server_setup,
     tr,
 )
 
@@ -17,21 +18,22 @@ st.set_page_config(page_title="Colorisation", page_icon="🎨", layout="wide",
 
 PAGES = {
     "course": [
-        ("home", "pages/home.py", "🏠"),
-        ("ntsc", "pages/ntsc.py", "⚫"),
-        ("lab", "pages/lab.py", "🌈"),
-        ("pipeline", "pages/pipeline.py", "➡️"),
-        ("sigmoid", "pages/sigmoid.py", "〰️"),
-        ("unet", "pages/unet.py", "🕸️"),
-        ("autoencoder", "pages/autoencoder.py", "🧬"),
-        ("upsampling", "pages/upsampling.py", "🔍"),
+        ("home", "pages/home.py", ":material/home:"),
+        ("ntsc", "pages/ntsc.py", ":material/contrast:"),
+        ("lab", "pages/lab.py", ":material/palette:"),
+        ("pipeline", "pages/pipeline.py", ":material/arrow_forward:"),
+        ("sigmoid", "pages/sigmoid.py", ":material/show_chart:"),
+        ("unet", "pages/unet.py", ":material/account_tree:"),
+        ("autoencoder", "pages/autoencoder.py", ":material/compress:"),
+        ("upsampling", "pages/upsampling.py", ":material/zoom_in:"),
     ],
     "practice": [
-        ("colorize", "pages/colorize.py", "🎨"),
-        ("train", "pages/train.py", "🏋️"),
+        ("colorize", "pages/colorize.py", ":material/brush:"),
+        ("train", "pages/train.py", ":material/model_training:"),
     ],
 }
 
+server_setup()
 language_switch()
 projector_switch()
 apply_projector_layout()

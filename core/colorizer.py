@@ -30,6 +30,25 @@ DEVICE_ENV = "COLORISATION_DEVICE"
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "colorizer"
 
 
+#: Environment variable: torch CPU threads of the app server (default 1).
+THREADS_ENV = "COLORISATION_TORCH_THREADS"
+
+
+def configure_threads(env: dict | None = None) -> int:
+    """Set torch's CPU threads for a server shared by a classroom; returns the number set.
+
+    One thread per computation by default: when several students colorize at once, each
+    request gets a core, whereas two OpenMP threads per request on a busy 2-core machine
+    spin-wait for each other and are several times slower (benchmarks/RESULTS.md).
+    ``COLORISATION_TORCH_THREADS`` overrides (e.g. 0 = all cores, for one user).
+    """
+    env = os.environ if env is None else env
+    n = int(env.get(THREADS_ENV, "1") or 1)
+    n = n if n > 0 else (os.cpu_count() or 1)
+    torch.set_num_threads(n)
+    return n
+
+
 def pick_device(env: dict | None = None) -> torch.device:
     """``cuda`` when available, else ``cpu``; the COLORISATION_DEVICE variable overrides."""
     env = os.environ if env is None else env

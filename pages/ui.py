@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from core.colorizer import DEFAULT_WEIGHTS, Colorizer
+from core.colorizer import DEFAULT_WEIGHTS, Colorizer, configure_threads
 from core.i18n import DEFAULT_LANG, LANGS, normalize_lang, t
 from core.images import ImageError, load_image, resize_max_side
 from core.samples import COLOUR_SAMPLES, DEFAULT_SAMPLE, GREY_SAMPLES, load_sample
@@ -148,6 +148,12 @@ def photo_picker(key: str = "picker", expanded: bool = False) -> tuple[str, np.n
                 except ImageError as e:
                     show_image_error(e)
     return photo()
+
+
+@st.cache_resource(show_spinner=False)
+def server_setup() -> int:
+    """Once per server: torch CPU threads for a shared classroom server (see configure_threads)."""
+    return configure_threads()
 
 
 @st.cache_resource(show_spinner=False)

@@ -53,3 +53,14 @@ def test_device_selection(monkeypatch):
     monkeypatch.setattr(torch.cuda, "get_device_name", lambda d=None: "Fake GPU 9000")
     assert device_label(torch.device("cuda", 0)) == "GPU (Fake GPU 9000)"
     assert device_label(torch.device("cpu")).startswith("CPU")
+
+
+def test_configure_threads():
+    from core.colorizer import configure_threads
+
+    before = torch.get_num_threads()
+    try:
+        assert configure_threads({}) == 1 and torch.get_num_threads() == 1
+        assert configure_threads({"COLORISATION_TORCH_THREADS": "2"}) == 2
+    finally:
+        torch.set_num_threads(before)

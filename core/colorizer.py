@@ -62,7 +62,8 @@ def device_label(device: torch.device) -> str:
     """Human label: "GPU (NVIDIA H100)" or "CPU (2 threads)"."""
     if device.type == "cuda":
         return f"GPU ({torch.cuda.get_device_name(device)})"
-    return f"CPU ({torch.get_num_threads()} threads)"
+    n = torch.get_num_threads()
+    return f"CPU ({n} thread{'s' if n > 1 else ''})"
 
 
 def working_shape(h: int, w: int, working_size: int, multiple: int = 1) -> tuple[int, int]:

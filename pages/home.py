@@ -19,7 +19,7 @@ def pipeline_figure() -> go.Figure:
         fig.add_shape(type="rect", x0=x0, x1=x0 + 1, y0=0, y1=1, fillcolor=colour,
                       line={"color": "#333", "width": 1}, layer="below")
         fig.add_annotation(x=x0 + 0.5, y=0.5, text=tr(f"home.{key}").replace("\n", "<br>"),
-                           showarrow=False, font={"size": 15, "color": "#111"})
+                           showarrow=False, font={"size": 13, "color": "#111"})
         if i < n - 1:
             fig.add_annotation(x=x0 + 1.22, y=0.5, ax=x0 + 1.03, ay=0.5, xref="x", yref="y",
                                axref="x", ayref="y", showarrow=True, arrowhead=3,

@@ -116,7 +116,7 @@ def set_photo(name: str, rgb: np.ndarray) -> None:
 
 def photo_picker(key: str = "picker", expanded: bool = False) -> tuple[str, np.ndarray]:
     """Choose the photo: a sample, an upload or a webcam shot. Returns :func:`photo`."""
-    with st.expander(tr("common.photo_picker"), expanded=expanded):
+    with st.expander(tr("common.photo_picker"), expanded=expanded, icon=":material/photo_camera:"):
         samples = list(COLOUR_SAMPLES) + list(GREY_SAMPLES)
         name = photo()[0]
         # format_func may be called outside the script run (AppTest): bind the language now.

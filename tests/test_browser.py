@@ -115,18 +115,18 @@ def jpeg_bytes(rgb: np.ndarray) -> bytes:
 def upload(pg, name: str, data: bytes, mime: str = "image/jpeg", lang: str = "fr") -> None:
     """Give the screen's file uploader a file: in the photo picker expander (opened first),
     or behind a "my photos" source choice (the colorize screen)."""
+    picker = pg.locator(f'{MAIN} [data-testid="stExpander"]').filter(
+        has_text=t("common.photo_picker", lang)).first
+    if picker.count() and not picker.evaluate(
+            "e => { const d = e.querySelector('details'); return !d || d.open; }"):
+        picker.locator("summary").first.click()
+        pg.wait_for_timeout(300)
     files = pg.locator(f'{MAIN} [data-testid="stFileUploaderDropzoneInput"]')
     if files.count() == 0 and "colorize.source_upload" in catalogue(lang):
         pg.locator(f'{MAIN} [data-testid="stRadio"] label').filter(
             has_text=t("colorize.source_upload", lang)).first.click()
         wait_idle(pg, expect_run=3)
-    expander = pg.locator('[data-testid="stExpander"]').filter(
-        has=pg.locator('[data-testid="stFileUploader"]')).first
-    if expander.count() and not expander.evaluate(
-            "e => { const d = e.querySelector('details'); return !d || d.open; }"):
-        expander.locator("summary").first.click()
-    files.first.set_input_files(
-        {"name": name, "mimeType": mime, "buffer": data})
+    files.first.set_input_files({"name": name, "mimeType": mime, "buffer": data})
     wait_idle(pg, expect_run=3)
 
 

@@ -89,7 +89,7 @@ class Colorizer:
     """Wraps a model and a device; turns any photo into a full-resolution colorization."""
 
     def __init__(self, model: UNet, device: str | torch.device | None = None,
-                 working_size: int = WORKING_SIZE):
+                 working_size: int = WORKING_SIZE, chroma_gain: float = 1.0):
         self.device = torch.device(device) if device is not None else pick_device()
         self.model = model.to(self.device).eval()
         if self.device.type == "cpu":
@@ -97,12 +97,16 @@ class Colorizer:
             # U-Net: about 2x faster on CPU, same numbers (to float rounding).
             self.model = self.model.to(memory_format=torch.channels_last)
         self.working_size = working_size
+        # A model's calibrated chroma gain (weights metadata "chroma_gain", chosen on training
+        # photos): saturation=1 means "as calibrated"; the raw output is chroma_gain=1.
+        self.chroma_gain = chroma_gain
 
     @classmethod
     def from_weights(cls, name: str | Path = DEFAULT_WEIGHTS, **kwargs) -> Colorizer:
         from core.weights import load_model
 
-        model, _ = load_model(name)
+        model, meta = load_model(name)
+        kwargs.setdefault("chroma_gain", float(meta.get("chroma_gain", 1.0)))
         return cls(model, **kwargs)
 
     @property
@@ -141,7 +145,8 @@ class Colorizer:
         working_size : short side at which the model runs (default: ``self.working_size``).
         use_model_l : use the model's own predicted L (the course's 3-channel output,
             upsampled) instead of the input's full-resolution lightness.
-        saturation : factor applied to the predicted a, b (1 = as predicted).
+        saturation : factor applied to the predicted a, b (1 = as predicted, times the
+            model's calibrated ``chroma_gain``).
         cut_skips : zero the U-Net's skip connections (teaching: what do they carry?).
         """
         t0 = time.perf_counter()
@@ -165,7 +170,7 @@ class Colorizer:
         lab = unit_to_lab(np.clip(up, -1.0, 1.0))
         if not use_model_l:
             lab[..., 0] = gray_lightness(gray)
-        lab[..., 1:] *= saturation
+        lab[..., 1:] *= saturation * self.chroma_gain
         rgb = lab_to_rgb_clipped(lab)
         rgb = np.clip(np.round(rgb * 255.0), 0, 255).astype(np.uint8)
         return Colorization(rgb=rgb, gray=gray, unit_lab=unit, lab=lab,

@@ -50,11 +50,20 @@ GRID_ROWS = 8
 
 # -- which photos ------------------------------------------------------------------------
 def validation_items(data: Sequence[str | Path], chroma_threshold: float = CHROMA_THRESHOLD,
-                     val_per_source: int = 100) -> list[tuple[Path, str]]:
-    """The validation split of ``core.train`` (same filter, same cache, same split)."""
+                     val_per_source: int = 100, split: str = "val") -> list[tuple[Path, str]]:
+    """The validation split of ``core.train`` (same filter, same cache, same split).
+
+    ``split="train"`` gives training photos instead, in a fixed pseudo-random order: that is
+    where a post-processing setting (the chroma gain) may be calibrated without looking at
+    the validation photos.
+    """
     items = list_images(data)
     items, _ = filter_colourful(items, chroma_threshold, cache=chroma_cache_path())
-    _, val = split_train_val(items, val_per_source=val_per_source)
+    train, val = split_train_val(items, val_per_source=val_per_source)
+    if split == "train":
+        import hashlib
+
+        return sorted(train, key=lambda it: hashlib.sha1(str(it[0]).encode()).hexdigest())
     return val
 
 
@@ -257,6 +266,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--size", type=int, default=WORKING_SIZE, help="working size (default 256)")
     p.add_argument("--grid-rows", type=int, default=GRID_ROWS)
     p.add_argument("--device", default=None)
+    p.add_argument("--split", choices=["val", "train"], default="val",
+                   help="val (default) or a fixed sample of training photos (calibration)")
+    p.add_argument("--chroma-gain", type=float, default=None,
+                   help="post-processing gain on a, b (default: the weights' calibrated one)")
     p.add_argument("--val-per-source", type=int, default=100, help="as in core.train")
     p.add_argument("--chroma-threshold", type=float, default=CHROMA_THRESHOLD,
                    help="as in core.train")
@@ -282,9 +295,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WeightsError as e:
         print(f"error: cannot load {args.weights!r}: {e}", file=sys.stderr)
         return 2
-    colorizer = Colorizer(model, device=args.device, working_size=args.size)
+    gain = args.chroma_gain if args.chroma_gain is not None else float(meta.get("chroma_gain", 1))
+    colorizer = Colorizer(model, device=args.device, working_size=args.size, chroma_gain=gain)
     items = interleave_sources(validation_items(args.data, args.chroma_threshold,
-                                                args.val_per_source))
+                                                args.val_per_source, args.split))
     if args.limit:
         items = items[: args.limit]
     if not items:
@@ -299,6 +313,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                              "params") if k in meta},
         "data": [str(d) for d in args.data],
         "working_size": args.size,
+        "split": args.split,
+        "chroma_gain": gain,
         "eval_size": EVAL_SIZE,
         **summary,
         "grid": [f"{k['source']}/{k['name']}" for k in kept],

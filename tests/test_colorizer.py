@@ -64,3 +64,17 @@ def test_configure_threads():
         assert configure_threads({"COLORISATION_TORCH_THREADS": "2"}) == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_calibrated_chroma_gain_is_read_from_the_weights(tmp_path):
+    from core.weights import save_model
+
+    torch.manual_seed(0)
+    model = UNet(UNetConfig(width=4, depth=2)).eval()
+    save_model(model, tmp_path / "m", metadata={"chroma_gain": 0.5})
+    c = Colorizer.from_weights(tmp_path / "m", device="cpu", working_size=32)
+    assert c.chroma_gain == 0.5
+    raw = Colorizer(model, device="cpu", working_size=32)
+    rgb = load_sample("coffee")
+    half, full = c.colorize(rgb), raw.colorize(rgb)
+    np.testing.assert_allclose(half.lab[..., 1:], 0.5 * full.lab[..., 1:], atol=1e-4)

@@ -179,7 +179,7 @@ else:
 selected = st.session_state["unet_block"]
 # On a phone the drawing keeps a readable width and scrolls sideways.
 st.html("<style>.st-key-unet_diagram_box{overflow-x:auto}"
-        ".st-key-unet_diagram_box>div{min-width:860px}</style>")
+        ".st-key-unet_diagram_box>div{min-width:720px}</style>")
 with st.container(key="unet_diagram_box"):
     st.plotly_chart(diagram(layout, selected), width="stretch", config=CHART,
                     key="unet_diagram", on_select="rerun", selection_mode="points")

@@ -9,6 +9,7 @@ desktop (1280 x 800) and phone (390 x 844) size under ./screenshots/ (or $SCREEN
 
 from __future__ import annotations
 
+import contextlib
 import io
 import time
 from pathlib import Path
@@ -77,17 +78,27 @@ def assert_healthy(pg, where: str) -> list[list[int]]:
     text = pg.locator(MAIN).inner_text()
     assert "Traceback" not in text, f"{where}: traceback in the page"
     assert pg.locator(f"{MAIN} h1").count() >= 1, f"{where}: no title"
-    imgs = pg.evaluate(
-        "Array.from(document.querySelectorAll('[data-testid=stMain] img'))"
-        ".map(i => [i.naturalWidth, i.naturalHeight])")
-    for frame in pg.main_frame.child_frames:  # st.iframe / components (same origin)
-        try:
-            imgs += frame.evaluate("Array.from(document.images)"
-                                   ".map(i => [i.naturalWidth, i.naturalHeight])")
-        except Exception:  # a frame navigating away right now: its images are not ours
-            continue
-    assert all(w > 0 and h > 0 for w, h in imgs), f"{where}: broken image {imgs}"
-    return imgs
+    # A live page (training ticks) swaps its images while we look: an image caught between
+    # two versions is still loading, not broken. A broken one stays broken: check 3 times.
+    for _attempt in range(3):
+        # still loading after 10 s: the check below reports it
+        with contextlib.suppress(Exception):
+            pg.wait_for_function(
+                "Array.from(document.querySelectorAll('[data-testid=stMain] img'))"
+                ".every(i => i.complete)", timeout=10_000)
+        imgs = pg.evaluate(
+            "Array.from(document.querySelectorAll('[data-testid=stMain] img'))"
+            ".map(i => [i.naturalWidth, i.naturalHeight])")
+        for frame in pg.main_frame.child_frames:  # st.iframe / components (same origin)
+            try:
+                imgs += frame.evaluate("Array.from(document.images)"
+                                       ".map(i => [i.naturalWidth, i.naturalHeight])")
+            except Exception:  # a frame navigating away right now: its images are not ours
+                continue
+        if all(w > 0 and h > 0 for w, h in imgs):
+            return imgs
+        pg.wait_for_timeout(1000)
+    raise AssertionError(f"{where}: broken image {imgs} (3 checks)")
 
 
 def nav_text(pg) -> str:

@@ -281,7 +281,7 @@ def write_results(s: dict, path: Path, note: str) -> None:
 
     body = (
         f"{SECTION}\n\n"
-        f"Machine: {s['machine']} (shared with other jobs during the run); {s['date']}; "
+        f"Machine: {s['machine']}; {s['date']}; "
         f"`python benchmarks/load_test.py --students {s['students']} --concurrent "
         f"{s['concurrent']} --trainers {s['trainers']}`.\n\n"
         f"Each student: open the colorize screen, upload its own photo, wait for the result, "

@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from core.train import gray_lightness_torch
+from core.color import gray_lightness_torch
 
 #: Number of quantised (a, b) colour classes of the original (its in-gamut bins).
 Q = 313

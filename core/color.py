@@ -158,3 +158,13 @@ def lab_to_rgb_clipped(lab: np.ndarray) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*negative Z values.*")
         return lab2rgb(np.asarray(lab, dtype=np.float64))
+
+
+def gray_lightness_torch(gray: torch.Tensor) -> torch.Tensor:
+    """Torch twin of :func:`gray_lightness` for batches, scaled like the model's L:
+    (N, 1, H, W) grey in [0, 1] -> L* / 50 - 1 in [-1, 1] (the grey baseline in training)."""
+    y = gray.clamp(0, 1)
+    lin = torch.where(y > 0.04045, ((y + 0.055) / 1.055) ** 2.4, y / 12.92)
+    eps = (6.0 / 29.0) ** 3
+    f = torch.where(lin > eps, lin.clamp_min(eps) ** (1 / 3), lin / (3 * (6 / 29) ** 2) + 4 / 29)
+    return (116.0 * f - 16.0) / 50.0 - 1.0

@@ -24,20 +24,12 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
+from core.color import gray_lightness_torch
 from core.unet import UNet, UNetConfig, count_parameters
 from core.weights import save_model
 
 
 # -- targets, losses, grey baseline -----------------------------------------------------
-def gray_lightness_torch(gray: torch.Tensor) -> torch.Tensor:
-    """L* of the grey pixel (Y, Y, Y), scaled to [-1, 1] (see core.color.gray_lightness)."""
-    y = gray.clamp(0, 1)
-    lin = torch.where(y > 0.04045, ((y + 0.055) / 1.055) ** 2.4, y / 12.92)
-    eps = (6.0 / 29.0) ** 3
-    f = torch.where(lin > eps, lin.clamp_min(eps) ** (1 / 3), lin / (3 * (6 / 29) ** 2) + 4 / 29)
-    return (116.0 * f - 16.0) / 50.0 - 1.0
-
-
 def target_for(output: str, lab: torch.Tensor, rgb: torch.Tensor) -> torch.Tensor:
     """What the model must predict: Lab (3), ab (2) or RGB (3), all in [-1, 1]."""
     if output == "lab":

@@ -94,3 +94,11 @@ def test_gray_lightness_equals_rgb2lab_of_grey_pixel():
     y = np.linspace(0, 1, 257, dtype=np.float32).reshape(1, -1)
     expected = rgb2lab(np.dstack([y, y, y]))[..., 0]
     np.testing.assert_allclose(gray_lightness(y), expected, atol=1e-3)
+
+
+def test_gray_lightness_torch_matches_numpy_scaled():
+    from core.color import gray_lightness_torch
+
+    y = np.linspace(0, 1, 101, dtype=np.float32).reshape(1, 1, 1, -1)
+    got = gray_lightness_torch(torch.from_numpy(y))[0, 0].numpy()
+    np.testing.assert_allclose(got, gray_lightness(y[0, 0]) / 50.0 - 1.0, atol=1e-4)

@@ -223,10 +223,13 @@ class PhotoFolder(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.paths)
 
+    def photo(self, idx: int) -> Image.Image | np.ndarray:
+        return open_photo(self.paths[idx], self.size)
+
     def __getitem__(self, key: int | tuple[int, int]):
         idx, seed = key if isinstance(key, tuple) else (key, 0)
         rng = np.random.default_rng(seed) if self.train else None
-        gray, lab, rgb = make_pair(open_photo(self.paths[idx], self.size), self.size, rng)
+        gray, lab, rgb = make_pair(self.photo(idx), self.size, rng)
         return torch.from_numpy(gray), torch.from_numpy(lab), torch.from_numpy(rgb)
 
 
@@ -234,16 +237,11 @@ class PhotoArrays(PhotoFolder):
     """The same, from photos already in memory (the live-training screen: nothing on disk)."""
 
     def __init__(self, photos: Sequence[np.ndarray], size: int, train: bool = True):
+        super().__init__([""] * len(photos), size, train)
         self.photos = list(photos)
-        self.paths = [""] * len(self.photos)
-        self.size = size
-        self.train = train
 
-    def __getitem__(self, key: int | tuple[int, int]):
-        idx, seed = key if isinstance(key, tuple) else (key, 0)
-        rng = np.random.default_rng(seed) if self.train else None
-        gray, lab, rgb = make_pair(self.photos[idx], self.size, rng)
-        return torch.from_numpy(gray), torch.from_numpy(lab), torch.from_numpy(rgb)
+    def photo(self, idx: int) -> Image.Image | np.ndarray:
+        return self.photos[idx]
 
 
 class StepBatches(torch.utils.data.Sampler):

@@ -135,7 +135,7 @@ class Colorizer:
 
     def colorize(self, image: np.ndarray, working_size: int | None = None,
                  use_model_l: bool = False, saturation: float = 1.0,
-                 cut_skips: bool = False) -> Colorization:
+                 cut_skips: bool = False, unit_lab: np.ndarray | None = None) -> Colorization:
         """Colorize an RGB (uint8/float) or grey photo; returns a full-resolution result.
 
         Parameters
@@ -148,6 +148,9 @@ class Colorizer:
         saturation : factor applied to the predicted a, b (1 = as predicted, times the
             model's calibrated ``chroma_gain``).
         cut_skips : zero the U-Net's skip connections (teaching: what do they carry?).
+        unit_lab : the ``unit_lab`` of an earlier result for this photo at this working
+            size: the model is not run again (a saturation change is post-processing only).
+            Ignored when its shape is not the working shape.
         """
         t0 = time.perf_counter()
         gray = ntsc_gray(image)
@@ -158,9 +161,12 @@ class Colorizer:
             small = F.interpolate(torch.from_numpy(gray)[None, None], size=(h, w),
                                   mode="area")[0, 0].numpy()
         t1 = time.perf_counter()
-        unit = self.predict_unit_lab(small, cut_skips=cut_skips)
-        if self.device.type == "cuda":
-            torch.cuda.synchronize(self.device)
+        if unit_lab is not None and unit_lab.shape == (h, w, 3):
+            unit = unit_lab
+        else:
+            unit = self.predict_unit_lab(small, cut_skips=cut_skips)
+            if self.device.type == "cuda":
+                torch.cuda.synchronize(self.device)
         t2 = time.perf_counter()
         up = unit
         if (h, w) != (H, W):

@@ -77,13 +77,18 @@ def ab_error(pred_lab: np.ndarray, truth_rgb: np.ndarray) -> np.ndarray:
     return np.hypot(pred[..., 1] - truth[..., 1], pred[..., 2] - truth[..., 2])
 
 
-def jpeg_b64(rgb: np.ndarray) -> str:
+def jpeg_bytes(rgb: np.ndarray) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(rgb).save(buf, format="JPEG", quality=88)
-    return base64.b64encode(buf.getvalue()).decode()
+    return buf.getvalue()
 
 
-def slider_html(before: np.ndarray, after: np.ndarray, left: str, right: str,
+def jpeg_b64(image: np.ndarray | bytes) -> str:
+    data = image if isinstance(image, bytes) else jpeg_bytes(image)
+    return base64.b64encode(data).decode()
+
+
+def slider_html(before: np.ndarray | bytes, after: np.ndarray | bytes, left: str, right: str,
                 max_h: int) -> str:
     """Before/after slider: two stacked images, the top one clipped at the cursor (no network)."""
     return f"""
@@ -117,6 +122,46 @@ def slider_html(before: np.ndarray, after: np.ndarray, left: str, right: str,
  window.addEventListener('pointermove', move);
  window.addEventListener('pointerup', ()=>drag=false);
 </script>"""
+
+
+# -- the result, computed once per setting ------------------------------------------------
+def render(digest: str, rgb: np.ndarray, model: Colorizer, model_key: str, working: int,
+           use_model_l: bool, saturation: float) -> dict:
+    """Everything the page shows for these settings, kept in the session (one at a time).
+
+    The screen works at display resolution (longest side SHOW_SIDE): what a reader sees is
+    the same, and a 12 MP phone photo costs what a 1 MP one does. The model's prediction is
+    kept across saturation / lightness changes (post-processing only). Reruns for any other
+    reason (another tab's widget, the language) reuse the encoded images as they are.
+    """
+    signature = (digest, model_key, working, use_model_l, saturation)
+    view = ss.get("cz_view")
+    if view is not None and view["signature"] == signature:
+        return view
+    shown = resize_max_side(rgb, SHOW_SIDE)
+    same_model = view is not None and view["signature"][:3] == signature[:3]
+    res = model.colorize(shown, working_size=working, use_model_l=use_model_l,
+                         saturation=saturation,
+                         unit_lab=view["res"].unit_lab if same_model else None)
+    model_seconds = view["model_seconds"] if same_model else res.model_seconds
+    gray_u8 = np.repeat((res.gray * 255).round().astype(np.uint8)[..., None], 3, axis=2)
+    view = {"signature": signature, "res": res, "model_seconds": model_seconds,
+            "gray_jpeg": jpeg_bytes(gray_u8), "rgb_jpeg": jpeg_bytes(res.rgb),
+            "truth_jpeg": None}
+    if not is_grey(shown):
+        view.update(truth_jpeg=jpeg_bytes(shown), metrics=compare(res.rgb, shown),
+                    grey_metrics=compare(gray_u8, shown), ab_error=ab_error(res.lab, shown))
+    ss["cz_view"] = view
+    return view
+
+
+def full_resolution_png(rgb: np.ndarray, model: Colorizer, working: int, use_model_l: bool,
+                        saturation: float):
+    """The download, made only when the button is pressed (full resolution, PNG)."""
+    def make() -> bytes:
+        return to_png_bytes(model.colorize(rgb, working_size=working, use_model_l=use_model_l,
+                                           saturation=saturation).rgb)
+    return make
 
 
 # -- choosing the photo ----------------------------------------------------------------------
@@ -231,13 +276,9 @@ if picked is None:
 name, rgb = picked
 model, model_key = session_colorizer(choice)
 digest = hashlib.blake2b(np.ascontiguousarray(rgb).tobytes(), digest_size=8).hexdigest()
-signature = (digest, model_key, working, use_model_l, saturation)
-if ss.get("cz_sig") != signature:  # one result kept per session: sliders elsewhere stay fast
-    ss["cz_result"] = model.colorize(rgb, working_size=working, use_model_l=use_model_l,
-                                     saturation=saturation)
-    ss["cz_sig"] = signature
-res = ss["cz_result"]
-has_truth = not is_grey(rgb)
+view = render(digest, rgb, model, model_key, working, use_model_l, saturation)
+res = view["res"]
+has_truth = view["truth_jpeg"] is not None
 
 b1, b2, b3 = st.columns([2, 1, 1])
 with b1:
@@ -245,27 +286,25 @@ with b1:
     st.badge(res.device, icon=":material/memory:", color="green" if gpu else "blue")
     h, w = rgb.shape[:2]
     st.caption(tr("colorize.size_note", w=w, h=h, working=working))
-b2.metric(tr("colorize.model_time"), f"{res.model_seconds * 1000:.0f} ms",
+b2.metric(tr("colorize.model_time"), f"{view['model_seconds'] * 1000:.0f} ms",
           help=tr("colorize.model_time_help"))
 b3.metric(tr("colorize.total_time"), f"{res.total_seconds * 1000:.0f} ms",
           help=tr("colorize.total_time_help"))
 
-gray_u8 = np.repeat((res.gray * 255).round().astype(np.uint8)[..., None], 3, axis=2)
-show_gray, show_rgb = resize_max_side(gray_u8, SHOW_SIDE), resize_max_side(res.rgb, SHOW_SIDE)
 st.subheader(tr("colorize.before_after"))
 # Our own HTML (translated labels, re-encoded images): nothing from the student is injected.
-st.iframe(slider_html(show_gray, show_rgb, tr("colorize.tag_grey"), tr("colorize.tag_colour"),
-                      max_h=560), height="content")
-st.download_button(tr("colorize.download"), to_png_bytes(res.rgb),
+st.iframe(slider_html(view["gray_jpeg"], view["rgb_jpeg"], tr("colorize.tag_grey"),
+                      tr("colorize.tag_colour"), max_h=560), height="content")
+st.download_button(tr("colorize.download"), full_resolution_png(rgb, model, working, use_model_l,
+                                                                saturation),
                    file_name=f"{name.rsplit('.', 1)[0]}_colorise.png", mime="image/png",
-                   type="primary", icon=":material/download:")
+                   type="primary", icon=":material/download:", on_click="ignore")
 
 cols = st.columns(3 if has_truth else 2)
-cols[0].image(show_gray, caption=tr("colorize.cap_grey"), width="stretch")
-cols[1].image(show_rgb, caption=tr("colorize.cap_result"), width="stretch")
+cols[0].image(view["gray_jpeg"], caption=tr("colorize.cap_grey"), width="stretch")
+cols[1].image(view["rgb_jpeg"], caption=tr("colorize.cap_result"), width="stretch")
 if has_truth:
-    cols[2].image(resize_max_side(rgb, SHOW_SIDE), caption=tr("colorize.cap_truth"),
-                  width="stretch")
+    cols[2].image(view["truth_jpeg"], caption=tr("colorize.cap_truth"), width="stretch")
 else:
     st.info(tr("colorize.no_truth"))
 
@@ -282,8 +321,7 @@ if model.output == "ab":
 if has_truth:
     st.subheader(tr("colorize.vs_truth"))
     st.markdown(tr("colorize.vs_truth_intro"))
-    m = compare(res.rgb, rgb)
-    g = compare(gray_u8, rgb)
+    m, g = view["metrics"], view["grey_metrics"]
     k1, k2, k3 = st.columns(3)
     k1.metric(tr("colorize.psnr"), f"{m['psnr']:.1f} dB", delta=f"{m['psnr'] - g['psnr']:+.1f} dB",
               help=tr("colorize.psnr_help", grey=g["psnr"]))
@@ -303,7 +341,7 @@ if has_truth:
                        title=tr("colorize.bars_title"), yaxis_title=tr("colorize.colourfulness"),
                        font={"size": 15})
     e1.plotly_chart(bars, width="stretch", config={"displayModeBar": False})
-    err = ab_error(res.lab, rgb)
+    err = view["ab_error"]
     heat = go.Figure(go.Heatmap(z=err[::-1], colorscale="Inferno", zmin=0, zmax=60,
                                 colorbar={"title": "Δab"}))
     heat.update_layout(height=340, margin={"l": 0, "r": 0, "t": 40, "b": 0},

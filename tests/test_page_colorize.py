@@ -21,7 +21,7 @@ def test_colour_sample_full_resolution_with_truth_and_metrics():
     at.selectbox(key="cz_samples_name").set_value("coffee")
     at.select_slider(key="cz_working").set_value(128).run()
     assert not at.exception
-    res = at.session_state["cz_result"]
+    res = at.session_state["cz_view"]["res"]
     truth = load_sample("coffee")
     assert res.rgb.shape == truth.shape and res.rgb.dtype == np.uint8  # full resolution
     assert res.unit_lab.shape[0] == 128  # the model ran at the working size
@@ -38,7 +38,7 @@ def test_old_photo_has_no_truth_and_saturation_zero_gives_grey():
     at.radio(key="cz_source").set_value("old").run()
     at.slider(key="cz_sat").set_value(0.0).run()
     assert not at.exception
-    res = at.session_state["cz_result"]
+    res = at.session_state["cz_view"]["res"]
     assert res.rgb.shape == load_sample(at.session_state["cz_old_name"]).shape
     assert is_grey(res.rgb)  # a and b multiplied by 0: nothing but lightness left
     assert "PSNR" not in {m.label for m in at.metric}
@@ -48,9 +48,46 @@ def test_old_photo_has_no_truth_and_saturation_zero_gives_grey():
 def test_model_lightness_option_and_french():
     at = open_colorize("fr")
     at.select_slider(key="cz_working").set_value(128).run()
-    a = at.session_state["cz_result"]
+    a = at.session_state["cz_view"]["res"]
     at.toggle(key="cz_model_l").set_value(True).run()
-    b = at.session_state["cz_result"]
+    b = at.session_state["cz_view"]["res"]
     assert not at.exception
     assert not np.array_equal(a.lab[..., 0], b.lab[..., 0])  # L now comes from the model
     assert any("Comparaison avec la vérité" in s.value for s in at.subheader)
+
+
+def test_saturation_change_reuses_the_prediction_and_download_is_full_resolution():
+    import io
+
+    from PIL import Image
+
+    from core.colorizer import Colorizer
+    from pages.colorize import SHOW_SIDE, full_resolution_png, render
+
+    at = open_colorize()
+    at.selectbox(key="cz_samples_name").set_value("coffee").run()
+    before = at.session_state["cz_view"]
+    at.slider(key="cz_sat").set_value(1.5).run()
+    after = at.session_state["cz_view"]
+    assert not at.exception
+    # Post-processing only: the model's prediction object is reused, the colours change.
+    assert after["res"].unit_lab is before["res"].unit_lab
+    assert after["rgb_jpeg"] != before["rgb_jpeg"]
+    ab = lambda v: np.abs(v["res"].lab[..., 1:]).mean()  # noqa: E731
+    assert ab(after) > 1.3 * ab(before)
+
+    # A photo larger than the screen: shown at SHOW_SIDE, downloaded at full resolution.
+    import torch
+
+    from core.unet import UNet, UNetConfig
+
+    torch.manual_seed(0)
+    model = Colorizer(UNet(UNetConfig(width=4, depth=2)), device="cpu")
+    big = np.random.default_rng(0).integers(0, 255, (1500, 2000, 3), dtype=np.uint8)
+    import streamlit as st
+
+    st.session_state.clear()
+    view = render("d", big, model, "m", 128, False, 1.0)
+    assert max(view["res"].rgb.shape[:2]) == SHOW_SIDE
+    png = full_resolution_png(big, model, 128, False, 1.0)()
+    assert Image.open(io.BytesIO(png)).size == (2000, 1500)

@@ -69,10 +69,10 @@ def test_saved_model_loads_back_and_colorizes_the_same():
     radio = at.radio(key="cz_choice")
     assert set(radio.options) >= {"Shipped model", "My loaded model"}
     radio.set_value("trained").run()
-    trained = at.session_state["cz_result"].rgb
+    trained = at.session_state["cz_view"]["res"].rgb
     at.radio(key="cz_choice").set_value("loaded").run()
     assert not at.exception
-    np.testing.assert_array_equal(at.session_state["cz_result"].rgb, trained)
+    np.testing.assert_array_equal(at.session_state["cz_view"]["res"].rgb, trained)
 
 
 def test_a_second_session_sees_nothing_of_the_first():

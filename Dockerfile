@@ -24,5 +24,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
 CMD ["python", "-m", "streamlit", "run", "streamlit_app.py", \
      "--server.port=8501", "--server.address=0.0.0.0", "--server.headless=true", \
      "--server.maxUploadSize=50", "--server.enableXsrfProtection=true", \
-     "--server.enableCORS=true", "--server.fileWatcherType=none", \
+     "--server.enableCORS=true", "--server.fileWatcherType=none", "--runner.postScriptGC=false", \
      "--browser.gatherUsageStats=false"]

@@ -70,9 +70,10 @@ def channel_figure(values: np.ndarray, channel: str) -> go.Figure:
     return fig
 
 
-def ab_error(pred_lab: np.ndarray, truth_rgb: np.ndarray) -> np.ndarray:
-    """Per-pixel colour error sqrt(Δa² + Δb²) in Lab units (lightness left out)."""
-    truth = rgb2lab(small(truth_rgb, 320))
+def ab_error(pred_lab: np.ndarray, truth_lab: np.ndarray) -> np.ndarray:
+    """Per-pixel colour error sqrt(Δa² + Δb²) in Lab units (lightness left out), on the
+    ``small(…, 320)`` grid; ``truth_lab`` is ``rgb2lab(small(truth_rgb, 320))``."""
+    truth = truth_lab
     pred = small(pred_lab, 320)
     return np.hypot(pred[..., 1] - truth[..., 1], pred[..., 2] - truth[..., 2])
 
@@ -125,32 +126,63 @@ def slider_html(before: np.ndarray | bytes, after: np.ndarray | bytes, left: str
 
 
 # -- the result, computed once per setting ------------------------------------------------
-def render(digest: str, rgb: np.ndarray, model: Colorizer, model_key: str, working: int,
-           use_model_l: bool, saturation: float) -> dict:
-    """Everything the page shows for these settings, kept in the session (one at a time).
+def compute_view(signature: tuple, rgb: np.ndarray, model: Colorizer,
+                 previous: dict | None) -> dict:
+    """Everything the page shows for ``signature`` = (photo digest, model key, working size,
+    model L, saturation): the result and its encoded images and metrics.
 
     The screen works at display resolution (longest side SHOW_SIDE): what a reader sees is
-    the same, and a 12 MP phone photo costs what a 1 MP one does. The model's prediction is
-    kept across saturation / lightness changes (post-processing only). Reruns for any other
-    reason (another tab's widget, the language) reuse the encoded images as they are.
+    the same, and a 12 MP phone photo costs what a 1 MP one does. What does not depend on a
+    changed setting is taken from ``previous``: the model's prediction across saturation /
+    lightness changes (post-processing only), the grey image and its metrics across any.
     """
+    shown = resize_max_side(rgb, SHOW_SIDE)
+    same_photo = previous is not None and previous["signature"][0] == signature[0]
+    same_model = same_photo and previous["signature"][:3] == signature[:3]
+    res = model.colorize(shown, working_size=signature[2], use_model_l=signature[3],
+                         saturation=signature[4],
+                         unit_lab=previous["res"].unit_lab if same_model else None)
+    view = {"signature": signature, "res": res,
+            "model_seconds": previous["model_seconds"] if same_model else res.model_seconds,
+            "rgb_jpeg": jpeg_bytes(res.rgb)}
+    if same_photo:
+        view.update({k: previous[k] for k in ("gray_jpeg", "truth_jpeg", "grey_metrics",
+                                              "truth_lab")})
+    else:
+        gray_u8 = np.repeat((res.gray * 255).round().astype(np.uint8)[..., None], 3, axis=2)
+        colour = not is_grey(shown)
+        view.update(gray_jpeg=jpeg_bytes(gray_u8),
+                    truth_jpeg=jpeg_bytes(shown) if colour else None,
+                    grey_metrics=compare(gray_u8, shown) if colour else None,
+                    truth_lab=rgb2lab(small(shown, 320)) if colour else None)
+    if view["truth_jpeg"] is not None:
+        view.update(metrics=compare(res.rgb, shown), ab_error=ab_error(res.lab, view["truth_lab"]))
+    return view
+
+
+@st.cache_resource(max_entries=48, show_spinner=False)
+def shared_sample_view(signature: tuple, _rgb: np.ndarray, _model: Colorizer,
+                       _previous: dict | None) -> dict:
+    """Views of the bundled samples with the shipped model, shared by all sessions.
+
+    Public images only (never a student's photo): the 30 students who open the screen on
+    the same sample get the result computed once. Read-only by convention.
+    """
+    return compute_view(signature, _rgb, _model, _previous)
+
+
+def render(digest: str, rgb: np.ndarray, model: Colorizer, model_key: str, working: int,
+           use_model_l: bool, saturation: float, public: bool = False) -> dict:
+    """The view for these settings; this session keeps the last one (reruns for any other
+    reason, such as the language, reuse its encoded images as they are)."""
     signature = (digest, model_key, working, use_model_l, saturation)
     view = ss.get("cz_view")
     if view is not None and view["signature"] == signature:
         return view
-    shown = resize_max_side(rgb, SHOW_SIDE)
-    same_model = view is not None and view["signature"][:3] == signature[:3]
-    res = model.colorize(shown, working_size=working, use_model_l=use_model_l,
-                         saturation=saturation,
-                         unit_lab=view["res"].unit_lab if same_model else None)
-    model_seconds = view["model_seconds"] if same_model else res.model_seconds
-    gray_u8 = np.repeat((res.gray * 255).round().astype(np.uint8)[..., None], 3, axis=2)
-    view = {"signature": signature, "res": res, "model_seconds": model_seconds,
-            "gray_jpeg": jpeg_bytes(gray_u8), "rgb_jpeg": jpeg_bytes(res.rgb),
-            "truth_jpeg": None}
-    if not is_grey(shown):
-        view.update(truth_jpeg=jpeg_bytes(shown), metrics=compare(res.rgb, shown),
-                    grey_metrics=compare(gray_u8, shown), ab_error=ab_error(res.lab, shown))
+    if public and model_key == "shipped":
+        view = shared_sample_view(signature, rgb, model, view)
+    else:
+        view = compute_view(signature, rgb, model, view)
     ss["cz_view"] = view
     return view
 
@@ -276,7 +308,8 @@ if picked is None:
 name, rgb = picked
 model, model_key = session_colorizer(choice)
 digest = hashlib.blake2b(np.ascontiguousarray(rgb).tobytes(), digest_size=8).hexdigest()
-view = render(digest, rgb, model, model_key, working, use_model_l, saturation)
+view = render(digest, rgb, model, model_key, working, use_model_l, saturation,
+              public=ss.get("cz_source") in ("samples", "old"))
 res = view["res"]
 has_truth = view["truth_jpeg"] is not None
 

@@ -144,7 +144,10 @@ def compute_view(signature: tuple, rgb: np.ndarray, model: Colorizer,
                          unit_lab=previous["res"].unit_lab if same_model else None)
     view = {"signature": signature, "res": res,
             "model_seconds": previous["model_seconds"] if same_model else res.model_seconds,
-            "rgb_jpeg": jpeg_bytes(res.rgb)}
+            "rgb_jpeg": jpeg_bytes(res.rgb),
+            # plotly figures of the prediction, per language (plotly's validation is slow
+            # pure Python holding the GIL: built once, reused while the prediction is).
+            "figures": previous.get("figures", {}) if same_model else {}}
     if same_photo:
         view.update({k: previous[k] for k in ("gray_jpeg", "truth_jpeg", "grey_metrics",
                                               "truth_lab")})
@@ -346,7 +349,10 @@ st.markdown(tr("colorize.channels_intro", h=res.unit_lab.shape[0], w=res.unit_la
 lab_pred = res.unit_lab * np.array([50.0, 110.0, 110.0]) + np.array([50.0, 0.0, 0.0])
 ch = st.columns(3)
 for col, (i, c) in zip(ch, enumerate("Lab"), strict=True):
-    col.plotly_chart(channel_figure(lab_pred[..., i], c), width="stretch",
+    key = (lang(), c)
+    if key not in view["figures"]:
+        view["figures"][key] = channel_figure(lab_pred[..., i], c)
+    col.plotly_chart(view["figures"][key], width="stretch",
                      config={"displayModeBar": False}, key=f"cz_ch_{c}")
 if model.output == "ab":
     st.caption(tr("colorize.ab_model_note"))

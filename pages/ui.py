@@ -7,6 +7,7 @@ shared between sessions.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -152,8 +153,28 @@ def photo_picker(key: str = "picker", expanded: bool = False) -> tuple[str, np.n
 
 @st.cache_resource(show_spinner=False)
 def server_setup() -> int:
-    """Once per server: torch CPU threads for a shared classroom server (see configure_threads)."""
+    """Once per server: torch CPU threads for a shared classroom server (see configure_threads),
+    and the warm-up of what the first training would otherwise import mid-lesson."""
+    _warm_up()
     return configure_threads()
+
+
+@st.cache_resource(show_spinner=False)
+def _warm_up() -> threading.Thread:
+    """Import torch's optimizer machinery in the background, once per server.
+
+    The first ``torch.optim.AdamW`` imports ``torch._dynamo`` (measured: about 3 s holding
+    the GIL in the load test, freezing every session of the class when the first student
+    starts a training). Done in a thread at the first visit (the teacher's), nobody waits.
+    """
+    def work() -> None:
+        import torch
+
+        torch.optim.AdamW([torch.zeros(1, requires_grad=True)])
+
+    thread = threading.Thread(target=work, name="colorisation-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 @st.cache_resource(show_spinner=False)

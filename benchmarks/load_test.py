@@ -86,13 +86,37 @@ def free_port(first: int = 8640, last: int = 8699) -> int:
     raise RuntimeError("no free port")
 
 
-def start_server(port: int) -> subprocess.Popen:
+def start_server(port: int, env: dict | None = None) -> subprocess.Popen:
     log = open(Path(tempfile.gettempdir()) / f"load_test_streamlit_{port}.log", "wb")  # noqa: SIM115
     return subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true",
          "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        env={**os.environ, **(env or {})})
+
+
+def start_nginx(front: int, backends: list[int], workdir: Path) -> subprocess.Popen:
+    """nginx in front of the replicas, with the shipped ``deploy/nginx.conf`` (sticky by the
+    browser's XSRF cookie, websocket headers): only the ports and paths are changed."""
+    import re
+
+    exe = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(exe).exists():
+        raise SystemExit("nginx is missing (apt-get install nginx) for --replicas > 1")
+    conf = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    servers = "".join(f"        server 127.0.0.1:{p} max_fails=3 fail_timeout=10s;\n"
+                      for p in backends)
+    conf = re.sub(r"(?:^\s*server 127\.0\.0\.1:\d+[^\n]*\n)+", servers, conf, flags=re.M)
+    conf = re.sub(r"^\s*listen \d+;", f"        listen 127.0.0.1:{front};", conf, flags=re.M)
+    conf = conf.replace("worker_processes auto;", "worker_processes 1;")
+    conf = re.sub(r"/tmp/nginx-colorisation([-.\w]*)", lambda m: f"{workdir}/nginx{m.group(1)}",
+                  conf)
+    path = workdir / "nginx.conf"
+    path.write_text(conf, encoding="utf-8")
+    log = open(workdir / "nginx.log", "wb")  # noqa: SIM115
+    return subprocess.Popen([exe, "-c", str(path), "-g", "daemon off;"], stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def wait_healthy(url: str, timeout: float = 90) -> None:
@@ -107,12 +131,25 @@ def wait_healthy(url: str, timeout: float = 90) -> None:
     raise TimeoutError(url)
 
 
-class MemoryWatch(threading.Thread):
-    """Peak VmRSS (MiB) of a process and its children, sampled every 0.25 s."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/PID/stat)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    def __init__(self, pid: int | None):
+
+class MemoryWatch(threading.Thread):
+    """Peak VmRSS (MiB) of processes (the replicas) and their children, every 0.25 s."""
+
+    def __init__(self, pids: list[int]):
         super().__init__(daemon=True)
-        self.pid, self.peak, self.samples, self.stop_flag = pid, 0.0, [], False
+        self.pids, self.peak, self.samples, self.stop_flag = pids, 0.0, [], False
+
+    @classmethod
+    def total_mib(cls, pids: list[int]) -> float:
+        return sum(cls.rss_mib(p) for p in pids)
 
     @staticmethod
     def rss_mib(pid: int) -> float:
@@ -133,8 +170,8 @@ class MemoryWatch(threading.Thread):
         return total
 
     def run(self) -> None:
-        while not self.stop_flag and self.pid:
-            m = self.rss_mib(self.pid)
+        while not self.stop_flag and self.pids:
+            m = self.total_mib(self.pids)
             self.samples.append(m)
             self.peak = max(self.peak, m)
             time.sleep(0.25)
@@ -748,7 +785,7 @@ def pct(values: list[float], q: float) -> float | None:
 
 def summary(stats: dict, args, peak: float, base: float, wall: float) -> dict:
     return {
-        "client": args.client,
+        "client": args.client, "replicas": args.replicas,
         "students": args.students, "concurrent": args.concurrent, "trainers": args.trainers,
         "completed": stats["done"], "errors": len(stats["errors"]),
         "error_messages": stats["errors"][:10],
@@ -758,6 +795,7 @@ def summary(stats: dict, args, peak: float, base: float, wall: float) -> dict:
         "train_steps_mean": statistics.mean(stats["train_steps"]) if stats["train_steps"] else None,
         "server_rss_start_mib": round(base), "server_rss_peak_mib": round(peak),
         "wall_s": round(wall, 1),
+        "replica_cpu_s": stats.get("replica_cpu_s"),
         "client_cpu_s": None if stats.get("client_cpu_s") is None
         else round(stats["client_cpu_s"], 1),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU, "
@@ -771,6 +809,11 @@ def write_results(s: dict, path: Path, note: str) -> None:
         return "—" if x is None else f"{x:.2f}"
 
     client = s.get("client", "browser")
+    replicas = s.get("replicas", 1)
+    section = SECTION if replicas == 1 else f"{SECTION[:-1]}, {replicas} replicas)"
+    setup = ("one app process" if replicas == 1 else
+             f"{replicas} app processes (one per core) behind nginx with the shipped "
+             "`deploy/nginx.conf` (sticky by the browser's XSRF cookie)")
     if client == "ws":
         how = ("protocol-level clients: one websocket per student speaking Streamlit's "
                "protocol, no browser, so the clients take almost no CPU from the server; "
@@ -783,10 +826,11 @@ def write_results(s: dict, path: Path, note: str) -> None:
         colorize = "colorize (upload → result on screen)"
         control = "control change (key → screen updated)"
     body = (
-        f"{SECTION}\n\n"
+        f"{section}\n\n"
         f"Machine: {s['machine']}; {s['date']}; "
         f"`python benchmarks/load_test.py --client {client} --students {s['students']} "
-        f"--concurrent {s['concurrent']} --trainers {s['trainers']}`.\n\n"
+        f"--concurrent {s['concurrent']} --trainers {s['trainers']}"
+        + (f" --replicas {replicas}" if replicas > 1 else "") + f"`: {setup}.\n\n"
         f"Each student: open the colorize screen, upload its own photo, wait for the result, "
         f"move the saturation slider a few times; {s['trainers']} of them then "
         f"train live at the same time. At most {s['concurrent']} students active at once "
@@ -801,15 +845,16 @@ def write_results(s: dict, path: Path, note: str) -> None:
         f"Live-training steps per trainer in the window: "
         f"{'—' if s['train_steps_mean'] is None else round(s['train_steps_mean'])}. "
         f"Server memory (RSS): {s['server_rss_start_mib']} MiB at start, peak "
-        f"{s['server_rss_peak_mib']} MiB. Wall time {s['wall_s']} s"
+        f"{s['server_rss_peak_mib']} MiB. Wall time {s['wall_s']} s; CPU time of the "
+        f"app process{'es' if replicas > 1 else ''} {s.get('replica_cpu_s')} s"
         + (f"; CPU time of all the clients together {s['client_cpu_s']} s"
            if s.get("client_cpu_s") is not None else "") + ".\n"
         + (f"\n{note}\n" if note else "")
     )
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if SECTION in text:
-        start = text.index(SECTION)
-        nxt = text.find("\n## ", start + len(SECTION))
+    if section in text:
+        start = text.index(section)
+        nxt = text.find("\n## ", start + len(section))
         text = text[:start] + body + (text[nxt + 1:] if nxt != -1 else "")
     else:
         text = text.rstrip("\n") + "\n\n" + body
@@ -826,6 +871,8 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--students", type=int, default=30)
     p.add_argument("--concurrent", type=int, default=10, help="students active at once")
     p.add_argument("--trainers", type=int, default=5)
+    p.add_argument("--replicas", type=int, default=1,
+                   help="app processes behind nginx (deploy/nginx.conf); one per core")
     p.add_argument("--controls", type=int, default=3, help="control changes per student")
     p.add_argument("--train-seconds", type=float, default=20.0)
     p.add_argument("--max-seconds", type=float, default=480.0, help="hard stop")
@@ -836,18 +883,34 @@ def main(argv: list[str] | None = None) -> dict:
     if args.url and not args.url.startswith(("http://127.", "http://localhost")):
         raise SystemExit("loopback URLs only")
 
-    proc = None
-    url, pid = args.url, args.pid
+    procs: list[subprocess.Popen] = []
+    url, pids, backends = args.url, [args.pid] if args.pid else [], [args.url]
+    workdir = Path(tempfile.mkdtemp(prefix="load_test_"))
+    workdir.chmod(0o755)  # nginx's workers (user nobody when started as root) use its temp dirs
     if url is None:
-        port = free_port()
-        proc = start_server(port)
-        url, pid = f"http://127.0.0.1:{port}", proc.pid
-    watch = MemoryWatch(pid)
+        ports: list[int] = []
+        # Replicas of one machine share its training slots (core.live.MachineSlots), as
+        # deploy/README.md says to configure them.
+        env = {"COLORISATION_TRAIN_SLOT_DIR": str(workdir / "slots")} if args.replicas > 1 else {}
+        for _ in range(args.replicas):
+            ports.append(free_port(first=ports[-1] + 1 if ports else 8640))
+            procs.append(start_server(ports[-1], env))
+        pids = [p.pid for p in procs]
+        backends = [f"http://127.0.0.1:{p}" for p in ports]
+        url = backends[0]
+        if args.replicas > 1:
+            front = free_port(first=ports[-1] + 1)
+            procs.append(start_nginx(front, ports, workdir))
+            url = f"http://127.0.0.1:{front}"
+    watch = MemoryWatch(pids)
     try:
+        for b in backends:
+            wait_healthy(b)
+            # The teacher's visit before the class warms each replica (imports, model).
+            asyncio.run(teacher_visit(b))
         wait_healthy(url)
-        # The teacher's visit before the class warms the server (imports, model).
-        asyncio.run(teacher_visit(url))
-        base = MemoryWatch.rss_mib(pid) if pid else 0.0
+        base = MemoryWatch.total_mib(pids)
+        cpu_before = [cpu_seconds(p) for p in pids]
         watch.start()
         t0, cpu0 = time.monotonic(), time.process_time()
         run_class = run_class_ws if args.client == "ws" else run_class_browser
@@ -855,14 +918,19 @@ def main(argv: list[str] | None = None) -> dict:
         wall = time.monotonic() - t0
         # CPU of this process: all the ws clients (Chromium runs in other processes).
         stats["client_cpu_s"] = time.process_time() - cpu0 if args.client == "ws" else None
+        # Each replica's share of the work (a sticky balancer that sends everyone to one
+        # replica would show here).
+        stats["replica_cpu_s"] = [round(cpu_seconds(p) - c, 1)
+                                  for p, c in zip(pids, cpu_before, strict=True)]
     finally:
         watch.stop_flag = True
-        if proc is not None:
+        for proc in procs:
             proc.terminate()
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        shutil.rmtree(workdir, ignore_errors=True)
     s = summary(stats, args, watch.peak, base, wall)
     print(json.dumps(s, indent=1))
     if not args.no_write:

@@ -16,7 +16,8 @@ Server-wide caps (one Streamlit server serves a whole class):
   :data:`COMPUTE_SLOTS` (``COLORISATION_TRAIN_PARALLEL``, half the cores by default) at the
   same time, each with :data:`CPU_THREADS` torch thread (``COLORISATION_TRAIN_THREADS``, 1),
   so trainings never take the whole machine (``torch.set_num_threads`` sets the calling
-  thread's OpenMP team size, and is restored at the end of the tick);
+  thread's OpenMP team size, and is restored at the end of the tick). Replicas on one
+  machine share these slots when ``COLORISATION_TRAIN_SLOT_DIR`` names a common folder;
 * memory stays small: at most :data:`MAX_PHOTOS` photos per session, each downscaled to
   :data:`PHOTO_SIDE` pixels, and tiny models (width <= 16, depth <= 4, crops <= 128 px).
 """
@@ -190,15 +191,60 @@ class SlotRegistry:
 #: holds only anonymous session ids, never a student's data).
 REGISTRY = SlotRegistry()
 _COMPUTE = threading.BoundedSemaphore(COMPUTE_SLOTS)
+#: Folder of the machine-wide slot lock files: app replicas on one machine (one process per
+#: core behind nginx) then share COMPUTE_SLOTS between them instead of each taking as many.
+SLOT_DIR = os.environ.get("COLORISATION_TRAIN_SLOT_DIR", "")
+
+
+class MachineSlots:
+    """``n`` CPU slots shared by every process of a machine: ``fcntl`` locks on ``n`` files.
+
+    The kernel drops a process's locks when it dies, so a killed replica never leaks a slot.
+    """
+
+    def __init__(self, folder: str | os.PathLike, n: int):
+        self.paths = [os.path.join(folder, f"train-slot-{i}.lock") for i in range(n)]
+        os.makedirs(folder, exist_ok=True)
+
+    def acquire(self, timeout: float) -> int | None:
+        """A held file descriptor, or None after ``timeout`` seconds."""
+        import fcntl
+
+        end = time.monotonic() + timeout
+        while True:
+            for path in self.paths:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return fd
+                except OSError:
+                    os.close(fd)
+            if time.monotonic() >= end:
+                return None
+            time.sleep(0.02)
+
+    @staticmethod
+    def release(fd: int) -> None:
+        os.close(fd)  # closing the descriptor releases its flock
+
+
+_MACHINE = MachineSlots(SLOT_DIR, COMPUTE_SLOTS) if SLOT_DIR else None
 
 
 @contextmanager
 def compute_slot(timeout: float = 2.0, threads: int = CPU_THREADS) -> Iterator[bool]:
     """Hold one of the server's :data:`COMPUTE_SLOTS` CPU slots; yields False on timeout.
 
-    Inside, this thread's torch uses ``threads`` threads; the previous value is restored.
+    With ``COLORISATION_TRAIN_SLOT_DIR`` set, the slots are the machine's (shared by all
+    replicas, see :class:`MachineSlots`); otherwise this process's. Inside, this thread's
+    torch uses ``threads`` threads; the previous value is restored.
     """
-    got = _COMPUTE.acquire(timeout=timeout)
+    fd = None
+    if _MACHINE is not None:
+        fd = _MACHINE.acquire(timeout)
+        got = fd is not None
+    else:
+        got = _COMPUTE.acquire(timeout=timeout)
     before = torch.get_num_threads()
     try:
         if got:
@@ -207,7 +253,10 @@ def compute_slot(timeout: float = 2.0, threads: int = CPU_THREADS) -> Iterator[b
     finally:
         if got:
             torch.set_num_threads(before)
-            _COMPUTE.release()
+            if fd is not None:
+                MachineSlots.release(fd)
+            else:
+                _COMPUTE.release()
 
 
 # -- the data of a run ---------------------------------------------------------------------

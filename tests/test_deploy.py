@@ -30,7 +30,10 @@ def test_nginx_config_is_valid():
 
 def test_nginx_sticky_websocket_and_upload_limit():
     conf = (DEPLOY / "nginx.conf").read_text()
-    assert re.search(r"^\s*ip_hash;", conf, re.M)  # sticky sessions: state lives in a replica
+    # Sticky sessions (state lives in a replica), per browser even behind a school NAT.
+    assert re.search(r"^\s*hash \$cookie__streamlit_xsrf consistent;", conf, re.M)
+    assert not re.search(r"^\s*ip_hash;", conf, re.M)
+    assert "proxy_set_header Host $http_host;" in conf  # the port too: same-origin websocket
     assert "proxy_set_header Upgrade $http_upgrade;" in conf
     assert "proxy_set_header Connection $connection_upgrade;" in conf
     size = re.search(r"client_max_body_size (\d+)m;", conf)

@@ -136,3 +136,24 @@ def test_remember_run_keeps_the_last_ones(photos):
         runs = live.remember_run(runs, {"run_id": i, "x": 0})
     runs = live.remember_run(runs, {"run_id": 6, "x": 1})
     assert [r["run_id"] for r in runs] == [2, 3, 4, 5, 6] and runs[-1]["x"] == 1
+
+
+def test_machine_slots_are_shared_between_processes(tmp_path):
+    """Replicas on one machine share the training slots (file locks), across processes."""
+    import subprocess
+    import sys
+
+    slots = live.MachineSlots(tmp_path, 1)
+    fd = slots.acquire(timeout=1)
+    assert fd is not None
+    assert slots.acquire(timeout=0.1) is None  # the only slot is taken (even in-process)
+    probe = ("import sys; from core.live import MachineSlots; "
+             f"s = MachineSlots({str(tmp_path)!r}, 1); fd = s.acquire(timeout=0.2); "
+             "sys.exit(0 if fd is None else 3)")
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parent.parent)
+    assert subprocess.run([sys.executable, "-c", probe], cwd=root).returncode == 0  # busy
+    live.MachineSlots.release(fd)
+    probe_free = probe.replace("0 if fd is None else 3", "3 if fd is None else 0")
+    assert subprocess.run([sys.executable, "-c", probe_free], cwd=root).returncode == 0  # free

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from core.colorizer import DEFAULT_WEIGHTS, WORKING_SIZE, Colorizer
+from core.colorizer import DEFAULT_WEIGHTS, Colorizer
 from core.images import ImageError, load_image
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif"}
@@ -84,8 +84,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", required=True, help="output folder (created if needed)")
     p.add_argument("--weights", default=str(DEFAULT_WEIGHTS),
                    help="weights/NAME (NAME.safetensors + NAME.json); default: the shipped model")
-    p.add_argument("--size", type=int, default=WORKING_SIZE,
-                   help="working size: short side at which the model runs (default 256)")
+    p.add_argument("--size", type=int, default=None,
+                   help="working size: short side at which the model runs (default: the "
+                        "weights' calibrated one, else 256)")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if present)")
     return p.parse_args(argv)
 
@@ -97,12 +98,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from core.weights import WeightsError
 
     args = parse_args(argv)
-    if args.size < 8:
+    if args.size is not None and args.size < 8:
         print(f"error: --size must be at least 8, got {args.size}", file=sys.stderr)
         return EXIT_NO_WEIGHTS
     try:
-        colorizer = Colorizer.from_weights(args.weights, device=args.device,
-                                           working_size=args.size)
+        sized = {"working_size": args.size} if args.size is not None else {}
+        colorizer = Colorizer.from_weights(args.weights, device=args.device, **sized)
     except WeightsError as e:
         print(f"error: cannot load the weights {args.weights!r}: {e}\n"
               "Train a model first (python -m core.train --data DIR --out weights/NAME) "

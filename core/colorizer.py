@@ -106,7 +106,9 @@ class Colorizer:
         from core.weights import load_model
 
         model, meta = load_model(name)
+        # Post-processing calibrated on training photos and stored with the weights.
         kwargs.setdefault("chroma_gain", float(meta.get("chroma_gain", 1.0)))
+        kwargs.setdefault("working_size", int(meta.get("working_size", WORKING_SIZE)))
         return cls(model, **kwargs)
 
     @property

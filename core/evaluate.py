@@ -263,7 +263,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", default="docs/evaluation",
                    help="writes OUT.json and OUT.png (default docs/evaluation)")
     p.add_argument("--limit", type=int, help="evaluate only the first N photos (sources mixed)")
-    p.add_argument("--size", type=int, default=WORKING_SIZE, help="working size (default 256)")
+    p.add_argument("--size", type=int, default=None,
+                   help="working size (default: the weights' calibrated one, else 256)")
     p.add_argument("--grid-rows", type=int, default=GRID_ROWS)
     p.add_argument("--device", default=None)
     p.add_argument("--split", choices=["val", "train"], default="val",
@@ -296,7 +297,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: cannot load {args.weights!r}: {e}", file=sys.stderr)
         return 2
     gain = args.chroma_gain if args.chroma_gain is not None else float(meta.get("chroma_gain", 1))
-    colorizer = Colorizer(model, device=args.device, working_size=args.size, chroma_gain=gain)
+    size = args.size if args.size is not None else int(meta.get("working_size", WORKING_SIZE))
+    colorizer = Colorizer(model, device=args.device, working_size=size, chroma_gain=gain)
     items = interleave_sources(validation_items(args.data, args.chroma_threshold,
                                                 args.val_per_source, args.split))
     if args.limit:
@@ -312,7 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "training": {k: meta.get(k) for k in ("steps", "minutes", "train", "train_photos",
                                              "params") if k in meta},
         "data": [str(d) for d in args.data],
-        "working_size": args.size,
+        "working_size": size,
         "split": args.split,
         "chroma_gain": gain,
         "eval_size": EVAL_SIZE,

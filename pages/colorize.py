@@ -27,7 +27,7 @@ from core.samples import COLOUR_SAMPLES, GREY_SAMPLES, load_sample
 from pages.ui import colorizer, lang, photo, set_photo, show_image_error, tr
 
 SOURCES = ("samples", "old", "upload", "webcam")
-WORKING = (128, 256, 384, 512)
+WORKING = (64, 96, 128, 192, 256, 384, 512)
 MAX_UPLOADS = 8
 SHOW_SIDE = 1280  # longest side sent to the browser (the download keeps full resolution)
 ss = st.session_state
@@ -296,7 +296,10 @@ st.markdown(tr("colorize.intro"))
 picked = choose_photo()
 choices = model_choices()
 o1, o2, o3, o4 = st.columns(4)
-working = o1.select_slider(tr("colorize.working"), WORKING, value=256, key="cz_working",
+# Default: the working size calibrated with the shipped weights (weights/colorizer.json).
+calibrated = colorizer().working_size
+working = o1.select_slider(tr("colorize.working"), WORKING,
+                           value=calibrated if calibrated in WORKING else 256, key="cz_working",
                            format_func=lambda v: f"{v} px", help=tr("colorize.working_help"))
 saturation = o2.slider(tr("colorize.saturation"), 0.0, 2.0, 1.0, 0.1, key="cz_sat",
                        help=tr("colorize.saturation_help"))

@@ -18,14 +18,14 @@ from core.explain_color import (
 )
 from pages.ui import colorizer, photo_picker, tr
 
-WORKING = 256  # short side at which the model runs, as in the colorizer
 GREEN_RED = ((0, 160, 96), (224, 32, 106))
 BLUE_YELLOW = ((32, 96, 224), (240, 200, 0))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _trace(rgb: np.ndarray, model_key: str, _model):
-    return trace_pipeline(_model, rgb, WORKING)
+def _trace(rgb: np.ndarray, model_key: str, working: int, _model):
+    """The chain at the colorizer's own working size (calibrated with the weights)."""
+    return trace_pipeline(_model, rgb, working)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -103,7 +103,7 @@ col = colorizer()
 model = col.model
 model_key = f"{id(model)}"
 with st.spinner(tr("pipeline.running")):
-    trace = _trace(rgb, model_key, model)
+    trace = _trace(rgb, model_key, col.working_size, model)
     skipped = _skip_a(trace.gray, model_key, model)
 s = {st_.key: st_ for st_ in trace.stages}
 

@@ -78,3 +78,19 @@ def test_calibrated_chroma_gain_is_read_from_the_weights(tmp_path):
     rgb = load_sample("coffee")
     half, full = c.colorize(rgb), raw.colorize(rgb)
     np.testing.assert_allclose(half.lab[..., 1:], 0.5 * full.lab[..., 1:], atol=1e-4)
+
+
+def test_calibrated_working_size_is_read_from_the_weights(tmp_path):
+    from core.colorizer import WORKING_SIZE
+    from core.weights import save_model
+
+    torch.manual_seed(0)
+    model = UNet(UNetConfig(width=4, depth=2)).eval()
+    save_model(model, tmp_path / "m", metadata={"working_size": 48})
+    c = Colorizer.from_weights(tmp_path / "m", device="cpu")
+    assert c.working_size == 48
+    res = c.colorize(load_sample("coffee"))  # 400 x 600: the model sees 48 x 72
+    assert res.unit_lab.shape == (48, 72, 3) and res.rgb.shape == (400, 600, 3)
+    assert Colorizer.from_weights(tmp_path / "m", device="cpu", working_size=64).working_size == 64
+    save_model(model, tmp_path / "old")  # weights without calibration: the default
+    assert Colorizer.from_weights(tmp_path / "old", device="cpu").working_size == WORKING_SIZE

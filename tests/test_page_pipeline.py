@@ -39,8 +39,10 @@ def test_pipeline_screen(lang):
     assert not at.exception
     assert at.title[0].value == t("pipeline.title", lang)
     md = " ".join(m.value for m in at.markdown)
-    # The arrows carry the measured shapes: the astronaut (512 px) runs at 256 x 256.
-    assert "256×256×1" in md and "256×256×3" in md
+    # The arrows carry the measured shapes: the astronaut (512 px) runs at the colorizer's
+    # own working size (the shipped one's is calibrated in weights/colorizer.json).
+    ws = TINY.working_size
+    assert f"{ws}×{ws}×1" in md and f"{ws}×{ws}×3" in md
 
     # (a) a grey in [0, 255] spreads the raw output far wider than the correct input.
     ok_lo, ok_hi = _range(_metric(at, "pipeline.raw_range_ok", lang))

@@ -326,7 +326,14 @@ def test_preset_link_and_projector(desktop, streamlit_url, screenshot_dir):
     assert_healthy(pg, "preset sigmoid")
     assert "/sigmoid" in pg.url and "lang=en" in pg.url and "page=" not in pg.url
     assert_nav_in(pg, "en", "preset sigmoid")
-    font = pg.evaluate("getComputedStyle(document.documentElement).fontSize")
+    # The preset makes two runs (home, then the switch to sigmoid): the stylesheet arrives
+    # with the second, which may still be on its way when the first has gone quiet.
+    deadline = time.monotonic() + 15
+    while True:
+        font = pg.evaluate("getComputedStyle(document.documentElement).fontSize")
+        if font == "21px" or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     assert font == "21px", font
     assert pg.locator('[data-testid="stSidebar"]').get_attribute("aria-expanded") != "true"
     assert pg.locator('[data-testid="stExpandSidebarButton"]').is_visible()  # way back

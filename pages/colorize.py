@@ -19,6 +19,7 @@ import streamlit as st
 from PIL import Image
 from skimage.color import lab2rgb, rgb2lab
 
+from core.color import unit_to_lab
 from core.colorizer import Colorizer
 from core.i18n import t
 from core.images import ImageError, is_grey, load_image, resize_max_side, to_png_bytes
@@ -349,12 +350,11 @@ else:
 
 st.subheader(tr("colorize.channels"))
 st.markdown(tr("colorize.channels_intro", h=res.unit_lab.shape[0], w=res.unit_lab.shape[1]))
-lab_pred = res.unit_lab * np.array([50.0, 110.0, 110.0]) + np.array([50.0, 0.0, 0.0])
 ch = st.columns(3)
 for col, (i, c) in zip(ch, enumerate("Lab"), strict=True):
     key = (lang(), c)
-    if key not in view["figures"]:
-        view["figures"][key] = channel_figure(lab_pred[..., i], c)
+    if key not in view["figures"]:  # the prediction's channels, back in Lab units
+        view["figures"][key] = channel_figure(unit_to_lab(res.unit_lab)[..., i], c)
     col.plotly_chart(view["figures"][key], width="stretch",
                      config={"displayModeBar": False}, key=f"cz_ch_{c}")
 if model.output == "ab":

@@ -158,14 +158,15 @@ class Colorizer:
         gray = ntsc_gray(image)
         H, W = gray.shape
         h, w = working_shape(H, W, working_size or self.working_size)
-        small = gray
-        if (h, w) != (H, W):
-            small = F.interpolate(torch.from_numpy(gray)[None, None], size=(h, w),
-                                  mode="area")[0, 0].numpy()
-        t1 = time.perf_counter()
         if unit_lab is not None and unit_lab.shape == (h, w, 3):
+            t1 = time.perf_counter()
             unit = unit_lab
         else:
+            small = gray
+            if (h, w) != (H, W):
+                small = F.interpolate(torch.from_numpy(gray)[None, None], size=(h, w),
+                                      mode="area")[0, 0].numpy()
+            t1 = time.perf_counter()
             unit = self.predict_unit_lab(small, cut_skips=cut_skips)
             if self.device.type == "cuda":
                 torch.cuda.synchronize(self.device)

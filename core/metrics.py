@@ -31,7 +31,7 @@ def ssim(pred: np.ndarray, truth: np.ndarray) -> float:
 
     The numbers of ``skimage.metrics.structural_similarity(truth, pred, data_range=255,
     channel_axis=2, gaussian_weights=True, sigma=1.5, use_sample_covariance=False)``
-    (tested to 1e-6), computed with torch: the convolutions release the GIL, which matters
+    (tested to 1e-5), computed with torch: the convolutions release the GIL, which matters
     on a server where 30 sessions share one Python process (scikit-image's took 15 % of the
     server's busy time in the load test).
     """

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
 from core.color import gray_lightness_torch
+from core.hints import extend_input_weights, simulate_hints
 from core.unet import UNet, UNetConfig, count_parameters
 from core.weights import save_model
 
@@ -107,6 +108,18 @@ class Trainer:
         self.color_weights = None if color_weights is None else color_weights.to(self.device)
         self.optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
         self.steps_done = 0
+        self.hint_seed = 0
+
+    def model_input(self, gray: torch.Tensor, lab: torch.Tensor, seed: int) -> torch.Tensor:
+        """The network's input: the grey batch, plus simulated colour hints for a hint model.
+
+        The hints of a batch are a pure function of ``seed`` (exact resume, fixed validation).
+        """
+        if self.net.config.in_channels == 1:
+            return gray
+        g = torch.Generator().manual_seed(seed)
+        planes = simulate_hints(lab.float().cpu(), g).to(gray.device)
+        return torch.cat([gray, planes], dim=1)
 
     def set_lr(self, lr: float) -> None:
         for g in self.optimizer.param_groups:
@@ -128,7 +141,8 @@ class Trainer:
         """One step on one batch; returns the training loss."""
         self.model.train()
         gray, lab, rgb = (t.to(self.device, non_blocking=True) for t in (gray, lab, rgb))
-        pred = self.model(gray)
+        pred = self.model(self.model_input(gray, lab, self.hint_seed * 1_000_003
+                                           + self.steps_done))
         loss = self.compute_loss(pred, gray, lab, rgb)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -141,10 +155,11 @@ class Trainer:
         """Mean validation loss of the model and of the grey baseline (unweighted loss)."""
         self.net.eval()
         total = grey = n = 0.0
-        for gray, lab, rgb in batches:
+        for i, (gray, lab, rgb) in enumerate(batches):
             gray, lab, rgb = (t.to(self.device) for t in (gray, lab, rgb))
             target = target_for(self.output, lab, rgb)
-            total += float(pixel_loss(self.loss, self.net(gray), target).mean()) * len(gray)
+            pred = self.net(self.model_input(gray, lab, seed=-1 - i))
+            total += float(pixel_loss(self.loss, pred, target).mean()) * len(gray)
             grey += float(pixel_loss(self.loss, grey_prediction(self.output, gray), target)
                           .mean()) * len(gray)
             n += len(gray)
@@ -179,6 +194,26 @@ def lr_at(progress: float, base: float, warmup: float = 0.02, floor: float = 0.0
     return base * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * t)))
 
 
+def init_model(config: UNetConfig, init: str | None) -> UNet:
+    """A new U-Net, or one that starts from saved weights (``init``).
+
+    The saved model must have the same architecture except, possibly, the input: a grey-only
+    model can start a hint model, its hint inputs weighted zero (core.hints).
+    """
+    model = UNet(config)
+    if init:
+        from core.weights import load_model
+
+        base, _ = load_model(init)
+        if {**base.config.to_dict(), "in_channels": config.in_channels} != config.to_dict():
+            raise SystemExit(f"--init {init}: another architecture ({base.config})")
+        state = base.state_dict()
+        if base.config.in_channels != config.in_channels:
+            state = extend_input_weights(state, config.in_channels)
+        model.load_state_dict(state)
+    return model
+
+
 # -- the command-line training run -------------------------------------------------------------
 @dataclass
 class TrainConfig:
@@ -207,6 +242,8 @@ class TrainConfig:
     seed: int = 0
     resume: bool = False
     half: bool = False
+    hints: bool = False  # a colour-hint model: grey + 6 hint planes in, hints simulated
+    init: str | None = None  # start from these weights (weights/NAME); hint inputs at zero
     chroma_threshold: float = 4.0
     save_every_rank: bool = False  # tests: every DDP replica writes NAME-rankK too
 
@@ -231,6 +268,9 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--no-skips", dest="skips", action="store_false")
     p.add_argument("--resume", action="store_true", help="continue from NAME.ckpt.*")
     p.add_argument("--half", action="store_true", help="store the final weights in float16")
+    p.add_argument("--hints", action="store_true",
+                   help="train a colour-hint model (grey + simulated hints in)")
+    p.add_argument("--init", help="weights/NAME to start from (e.g. the automatic colorizer)")
     p.add_argument("--save-every-rank", action="store_true", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.minutes is None and a.steps is None:
@@ -286,9 +326,10 @@ def train(cfg: TrainConfig) -> dict:
     weights = source_weights([s for _, s in train_items], cfg.max_share)
 
     model_cfg = UNetConfig(width=cfg.width, depth=cfg.depth, upsampling=cfg.upsampling,
-                           skips=cfg.skips, output=cfg.output, bound=cfg.bound)
+                           skips=cfg.skips, output=cfg.output, bound=cfg.bound,
+                           in_channels=7 if cfg.hints else 1)
     torch.manual_seed(cfg.seed)
-    model = UNet(model_cfg).to(device)
+    model = init_model(model_cfg, cfg.init).to(device)
     train_set = PhotoFolder([p for p, _ in train_items], cfg.size, train=True)
     color_weights = None
     if cfg.rebalance > 0 and cfg.output in ("lab", "ab"):
@@ -301,6 +342,7 @@ def train(cfg: TrainConfig) -> dict:
         net = torch.nn.parallel.DistributedDataParallel(
             model, device_ids=[device.index] if device.type == "cuda" else None)
     trainer = Trainer(net, lr=cfg.lr, loss=cfg.loss, color_weights=color_weights, device=device)
+    trainer.hint_seed = cfg.seed * 101 + rank
 
     start_step, elapsed0 = 0, 0.0
     if cfg.resume and ckpt_st.is_file():

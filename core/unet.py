@@ -39,6 +39,7 @@ class UNetConfig:
     output: str = "lab"  # lab: the course's 3 channels | ab: 2 channels, L from input | rgb
     bound: str = "scaled_sigmoid"  # scaled_sigmoid: output in [-1, 1] | none
     max_channels: int = 256  # cap on the channels of deep levels (keeps the file small)
+    in_channels: int = 1  # 1: the grey image; 7: grey + the six colour-hint planes (core.hints)
 
     def __post_init__(self) -> None:
         if self.upsampling not in UPSAMPLINGS:
@@ -49,6 +50,8 @@ class UNetConfig:
             raise ValueError(f"bound must be one of {BOUNDS}, got {self.bound!r}")
         if not 1 <= self.depth <= 7 or not 1 <= self.width <= 512:
             raise ValueError("depth must be in [1, 7] and width in [1, 512]")
+        if self.in_channels not in (1, 7):
+            raise ValueError("in_channels must be 1 (grey) or 7 (grey + colour hints)")
 
     @property
     def out_channels(self) -> int:
@@ -138,6 +141,8 @@ class OutConv(nn.Module):
 class UNet(nn.Module):
     """U-Net colorizer: (N, 1, H, W) grey in [0, 1] -> (N, C, H, W), in [-1, 1] when bounded.
 
+    A hint model takes (N, 7, H, W): the grey image and the six planes of core.hints.
+
     Any H and W work: the input is padded to a multiple of 2**depth and the output
     cropped back.
     """
@@ -146,7 +151,7 @@ class UNet(nn.Module):
         super().__init__()
         self.config = config or UNetConfig(**kwargs)
         c = self.config
-        self.inc = DoubleConv(1, c.channels(0))
+        self.inc = DoubleConv(c.in_channels, c.channels(0))
         self.downs = nn.ModuleList(Down(c.channels(i), c.channels(i + 1)) for i in range(c.depth))
         self.ups = nn.ModuleList(
             Up(c.channels(i + 1), c.channels(i), c.upsampling, c.skips)
@@ -228,7 +233,8 @@ class UNet(nn.Module):
         was_training = self.training
         self.eval()
         _, feats = self.forward(
-            torch.zeros(1, 1, height, width, device=device), return_features=True
+            torch.zeros(1, self.config.in_channels, height, width, device=device),
+            return_features=True
         )
         self.train(was_training)
         rows = []

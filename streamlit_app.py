@@ -2,20 +2,23 @@
 
 import streamlit as st
 
-from pages.ui import (
-    apply_projector_layout,
-    language_switch,
-    open_preset_page,
-    projector_mode,
-    projector_switch,
-    server_setup,
-    tr,
-)
+from ui import state
+from ui.classroom import apply_projector_layout, open_preset_page, projector_mode, projector_switch
+from ui.lang import language_switch, tr
+from ui.model import server_setup
+from ui.sticky import keep_sticky_params
+
+# Every run goes through here (ui.lang reruns a screen that ran around it).
+st.session_state[state.ENTRY_RAN] = True
+# Before anything reads them: ?lang=, ?run=... survive clicks on other screens.
+keep_sticky_params()
 
 # Projector mode (?projector=1) starts with the sidebar folded away.
 st.set_page_config(page_title="Colorisation", page_icon="🎨", layout="wide",
                    initial_sidebar_state="collapsed" if projector_mode() else "auto")
 
+#: Navigation: section -> (name, script, icon). The name is the URL path and the key of its
+#: title in core/locales/*/nav.json ("nav.<name>"). A new screen is one line here.
 PAGES = {
     "course": [
         ("home", "pages/home.py", ":material/home:"),

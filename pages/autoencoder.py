@@ -16,7 +16,9 @@ from core.explain_net import (
     top_channels,
 )
 from core.samples import COLOUR_SAMPLES, load_sample
-from pages.ui import colorizer, photo_picker, tr
+from ui.lang import tr
+from ui.model import colorizer
+from ui.photo import photo_picker
 
 CHART = {"displayModeBar": False}
 SIDE = 192  # interpolation size: a multiple of 2**5, fast enough to decode on every move

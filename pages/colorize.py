@@ -25,7 +25,10 @@ from core.i18n import t
 from core.images import ImageError, is_grey, load_image, resize_max_side, to_png_bytes
 from core.metrics import compare
 from core.samples import COLOUR_SAMPLES, GREY_SAMPLES, load_sample
-from pages.ui import colorizer, lang, photo, set_photo, show_image_error, tr
+from ui.lang import lang, tr
+from ui.model import colorizer
+from ui.photo import photo, set_photo
+from ui.upload import show_image_error
 
 SOURCES = ("samples", "old", "upload", "webcam")
 WORKING = (64, 96, 128, 192, 256, 384, 512)

@@ -4,7 +4,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.color import ntsc_gray
-from pages.ui import colorizer, photo_picker, tr
+from ui.lang import tr
+from ui.model import colorizer
+from ui.photo import photo_picker
 
 STEPS = ("step_rgb", "step_gray", "step_unet", "step_sigmoid", "step_lab", "step_out")
 COLOURS = ("#f4d35e", "#cccccc", "#7fb7be", "#ee964b", "#a3c4f3", "#90be6d")

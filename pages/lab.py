@@ -19,7 +19,8 @@ from core.explain_color import (
     to_lab,
     to_space,
 )
-from pages.ui import photo_picker, tr
+from ui.lang import tr
+from ui.photo import photo_picker
 
 #: Longest side of the channel heat maps (one value per pixel goes to the browser).
 MAP_SIDE = 200

@@ -17,7 +17,8 @@ from core.explain_color import (
     pure_colour_table,
     weighted_channels,
 )
-from pages.ui import photo_picker, tr
+from ui.lang import tr
+from ui.photo import photo_picker
 
 KEYS = ("ntsc_wR", "ntsc_wG", "ntsc_wB")
 #: Longest side of the hover charts (one value per pixel is sent to the browser).

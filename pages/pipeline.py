@@ -16,7 +16,9 @@ from core.explain_color import (
     skip_post_processing,
     trace_pipeline,
 )
-from pages.ui import colorizer, photo_picker, tr
+from ui.lang import tr
+from ui.model import colorizer
+from ui.photo import photo_picker
 
 GREEN_RED = ((0, 160, 96), (224, 32, 106))
 BLUE_YELLOW = ((32, 96, 224), (240, 200, 0))

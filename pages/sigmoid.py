@@ -22,7 +22,9 @@ from core.explain_net import (
     sigmoid_point,
     working_gray,
 )
-from pages.ui import colorizer, photo_picker, tr
+from ui.lang import tr
+from ui.model import colorizer
+from ui.photo import photo_picker
 
 X_MIN, X_MAX = -8.0, 8.0
 RESULTS = Path(__file__).resolve().parent.parent / "docs" / "experiments" / "results.json"

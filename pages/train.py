@@ -2,38 +2,36 @@
 
 Training runs tick by tick inside a fragment that reruns every second (never a blocking
 loop): each tick does a few optimisation steps (core.live.LiveRun.tick, time-boxed), then
-updates the loss chart and the preview. Everything of a student (photos, model, runs) is
-in their own st.session_state; the server-wide caps are in core.live.
+updates the loss chart and the preview. A student's training (settings, model, curves,
+photos, compared runs) lives in a workspace of core.runs.STORE under an unguessable token
+that the URL carries (``?run=``, a sticky parameter): a refresh, a new tab or a phone
+waking up finds it again. Who may train now is core.admission.
 """
 
 from __future__ import annotations
-
-import io
-import uuid
-import zipfile
 
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from core import live
+from core import admission, live, runs
 from core.i18n import t
-from core.images import ImageError, is_grey, load_image
+from core.images import is_grey
 from core.samples import COLOUR_SAMPLES, load_sample
-from core.weights import WeightsError, model_from_bytes, model_to_bytes
-from pages.ui import lang, show_image_error, tr
+from core.weights import WeightsError, model_from_files, model_zip
+from ui import state
+from ui.lang import lang, tr
+from ui.sticky import set_sticky, sticky
+from ui.upload import uploaded_photos
 
-RUN, RUNS, PHOTOS, LOADED = "live_run", "live_runs", "live_photos", "live_loaded"
-RUNNING, SID, NEXT_ID = "live_running", "live_sid", "live_next_id"
+#: Session keys of this screen: the token this session last showed, a notice to show once.
+SHOWN, NOTICE = "live_shown_token", "live_notice"
 TICK_EVERY = 1.0  # seconds between two ticks of the fragment
+#: A paused page still tells the store it is open (else its run expires while it is read).
+HEARTBEAT_SECONDS = 60.0
 LRS = (1e-4, 3e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2)
 
 ss = st.session_state
-ss.setdefault(SID, uuid.uuid4().hex)
-ss.setdefault(RUNS, [])
-ss.setdefault(PHOTOS, [])
-ss.setdefault(RUNNING, False)
-ss.setdefault(NEXT_ID, 1)
 D = live.LiveSettings()
 WIDGET_DEFAULTS = {f"tr_{k}": v for k, v in D.to_dict().items() if k != "seed"}
 
@@ -44,58 +42,91 @@ def labels(prefix: str):
     return lambda v: t(f"train.{prefix}_{v}", code)
 
 
-# -- settings --------------------------------------------------------------------------------
+# -- the student's workspace -------------------------------------------------------------
+def attach() -> runs.Workspace:
+    """The workspace of ``?run=`` (a refresh, a new tab, a phone waking up), else a new one.
+
+    A wrong or expired token gives a notice and a fresh start, never another's run. The
+    first time this session shows a workspace, the controls take its run's settings.
+    """
+    token = sticky("run")
+    ws = runs.STORE.get(token)
+    if ws is None:
+        if token:
+            ss[NOTICE] = "expired"
+        try:
+            token, ws = runs.STORE.create()
+        except runs.StoreFull:
+            st.error(tr("train.store_full"))
+            st.stop()
+        set_sticky("run", token)
+    if ss.get(SHOWN) != token:
+        ss[SHOWN] = token
+        if ws.run is not None:
+            ss["tr_keep"] = {f"tr_{k}": v for k, v in ws.run.settings.to_dict().items()
+                             if f"tr_{k}" in WIDGET_DEFAULTS}
+            for key in WIDGET_DEFAULTS:
+                ss.pop(key, None)
+            if ws.run.steps:
+                ss[NOTICE] = "back"
+    return ws
+
+
 def settings_from_widgets() -> live.LiveSettings:
     values = {k[3:]: ss.get(k, v) for k, v in WIDGET_DEFAULTS.items()}
     return live.LiveSettings(**values).checked()
 
 
-def run_photos(settings: live.LiveSettings) -> list[np.ndarray]:
+def run_photos(ws: runs.Workspace, settings: live.LiveSettings) -> list[np.ndarray]:
     """The photos of a new run: the student's own first (they lead the preview)."""
-    own = [p for _, p in ss[PHOTOS]] if settings.data in ("own", "both") else []
+    own = [p for _, p in ws.photos] if settings.data in ("own", "both") else []
     samples = [load_sample(n) for n in COLOUR_SAMPLES] if settings.data != "own" else []
     return own + samples
 
 
-def new_run() -> None:
+def new_run(ws: runs.Workspace) -> None:
     """Replace the current run by a fresh one with the current settings (kept for comparison)."""
     settings = settings_from_widgets()
-    photos = run_photos(settings)
-    live.REGISTRY.release(ss[SID])
-    ss[RUNNING] = False
+    photos = run_photos(ws, settings)
+    ws.pause()
     if not photos:
-        ss[RUN] = None
+        ws.run = None
         return
-    ss[RUN] = live.LiveRun(settings, photos, run_id=ss[NEXT_ID])
-    ss[NEXT_ID] += 1
+    run = live.LiveRun(settings, photos, run_id=ws.next_id)
+    try:
+        runs.STORE.reserve(ws, run.nbytes())
+    except runs.StoreFull:
+        ss[NOTICE] = "full"
+        return
+    ws.run, ws.next_id = run, ws.next_id + 1
 
 
-def start() -> None:
-    run = ss.get(RUN)
+def start(ws: runs.Workspace) -> None:
+    run = ws.run
     if run is None or run.finished or run.settings != settings_from_widgets():
-        new_run()
-    ss[RUNNING] = ss.get(RUN) is not None
+        new_run(ws)
+    ws.running = ws.run is not None
 
 
-def pause() -> None:
-    ss[RUNNING] = False
-    live.REGISTRY.release(ss[SID])
-
-
-def tick(run: live.LiveRun) -> None:
+def tick(ws: runs.Workspace) -> None:
     """One tick: wait for a training slot and a CPU slot, train, remember the curves."""
-    position = live.REGISTRY.request(ss[SID])
+    position = admission.REGISTRY.request(ws.key)
     if position:
-        st.warning(tr("train.queue", position=position, cap=live.REGISTRY.capacity))
+        st.warning(tr("train.queue", position=position, cap=admission.REGISTRY.capacity))
         return
-    with live.compute_slot() as got:
-        if not got:
-            st.caption(tr("train.cpu_busy"))
-            return
-        run.tick()
-    ss[RUNS] = live.remember_run(ss[RUNS], run.summary())
-    if run.finished:
-        pause()
+    if not ws.lock.acquire(blocking=False):
+        return  # another tab on the same run is ticking it right now
+    try:
+        with admission.compute_slot() as got:
+            if not got:
+                st.caption(tr("train.cpu_busy"))
+                return
+            ws.run.tick()
+        ws.runs = live.remember_run(ws.runs, ws.run.summary())
+    finally:
+        ws.lock.release()
+    if ws.run.finished:
+        ws.pause()
         st.rerun(scope="app")  # stop the automatic ticks
 
 
@@ -111,6 +142,22 @@ def smooth(values: list[float], k: int = 10) -> np.ndarray:
     return (c[idx] - c[lo]) / (idx - lo)
 
 
+def reference_lines(x_end: float, levels: list[tuple[float, str, str, str]]) -> list[dict]:
+    """Horizontal reference lines as legend entries: a label drawn inside the plot would
+    sit under the curves that cross it."""
+    return [{"type": "scatter", "x": [0, x_end], "y": [y, y], "mode": "lines", "name": name,
+             "line": {"color": color, "dash": dash, "width": 2}, "hoverinfo": "skip"}
+            for y, color, dash, name in levels]
+
+
+def chart_layout(height: int, x_title: str, y_title: str, top: float) -> dict:
+    """Shared layout: the y axis from 0 to ``top`` (every plotted value fits), legend above."""
+    return {"height": height, "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+            "font": {"size": 15}, "xaxis": {"title": {"text": x_title}},
+            "yaxis": {"title": {"text": y_title}, "range": [0, top]},
+            "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"}}
+
+
 def loss_figure(run: live.LiveRun) -> go.Figure:
     """The loss curves with the grey baseline and the "colour appears" line.
 
@@ -118,30 +165,20 @@ def loss_figure(run: live.LiveRun) -> go.Figure:
     trains, and plotly's add_hline / update_layout validation is slow Python holding the GIL.
     """
     c = run.curves
+    train = smooth(c.train_loss)
     data = []
     if c.train_steps:
-        data.append({"type": "scatter", "x": c.train_steps, "y": smooth(c.train_loss),
+        data.append({"type": "scatter", "x": c.train_steps, "y": train,
                      "mode": "lines", "name": tr("train.curve_train"),
                      "line": {"color": "#9ecae1", "width": 2}})
     data.append({"type": "scatter", "x": c.val_steps, "y": c.val_loss, "mode": "lines+markers",
                  "name": tr("train.curve_val"), "line": {"color": "#08519c", "width": 3}})
-    lines = [(c.grey_loss, "#555", "dash", tr("train.curve_grey"), "bottom"),
-             (live.FIRST_COLOUR_RATIO * c.grey_loss, "#e6550d", "dot", tr("train.curve_colour"),
-              "top")]
-    top = max([c.grey_loss * 1.6] + c.val_loss[-20:])
-    layout = {
-        "height": 360, "margin": {"l": 10, "r": 10, "t": 30, "b": 10}, "font": {"size": 15},
-        "xaxis": {"title": {"text": tr("train.axis_steps")}},
-        "yaxis": {"title": {"text": tr("train.axis_loss", loss=run.settings.loss.upper())},
-                  "range": [0, top]},
-        "legend": {"orientation": "h", "y": 1.12},
-        "shapes": [{"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y",
-                    "y0": y, "y1": y, "line": {"color": color, "dash": dash}}
-                   for y, color, dash, _, _ in lines],
-        "annotations": [{"xref": "x domain", "x": 0, "yref": "y", "y": y, "text": text,
-                         "showarrow": False, "xanchor": "left", "yanchor": anchor}
-                        for y, _, _, text, anchor in lines],
-    }
+    data += reference_lines(max(run.steps, 1), [
+        (c.grey_loss, "#555", "dash", tr("train.curve_grey")),
+        (live.FIRST_COLOUR_RATIO * c.grey_loss, "#e6550d", "dot", tr("train.curve_colour"))])
+    top = 1.05 * max([1.2 * c.grey_loss, *c.val_loss, *train.tolist()])
+    layout = chart_layout(380, tr("train.axis_steps"),
+                          tr("train.axis_loss", loss=run.settings.loss.upper()), top)
     return go.Figure(data=data, layout=layout)
 
 
@@ -158,36 +195,44 @@ def format_value(name: str, value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def compare_figure(runs: list[dict]) -> tuple[go.Figure, list[str]]:
+def compare_figure(kept: list[dict]) -> tuple[go.Figure, list[str]]:
     """Validation loss / grey baseline of the kept runs over training time."""
     names = [f.name for f in live.LiveSettings.__dataclass_fields__.values()]
     differ = [n for n in names if n != "seed"
-              and len({getattr(r["settings"], n) for r in runs}) > 1]
-    fig = go.Figure()
-    for r in runs:
-        label = tr("train.run_label", n=r["run_id"])
-        fig.add_scatter(x=r["seconds"], y=r["ratios"], mode="lines",
-                        name=f"{label}: {describe(r['settings'], differ)}", line={"width": 3})
-    fig.add_hline(y=1.0, line={"color": "#555", "dash": "dash"},
-                  annotation_text=tr("train.curve_grey"))
-    fig.add_hline(y=live.FIRST_COLOUR_RATIO, line={"color": "#e6550d", "dash": "dot"},
-                  annotation_text=tr("train.curve_colour"), annotation_position="bottom right")
-    fig.update_layout(height=380, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                      xaxis_title=tr("train.axis_seconds"), yaxis_title=tr("train.axis_ratio"),
-                      yaxis_range=[0, 1.6], legend={"orientation": "h", "y": -0.25},
-                      font={"size": 15})
-    return fig, differ
+              and len({getattr(r["settings"], n) for r in kept}) > 1]
+    data = [{"type": "scatter", "x": r["seconds"], "y": r["ratios"], "mode": "lines",
+             "line": {"width": 3},
+             "name": f"{tr('train.run_label', n=r['run_id'])}: {describe(r['settings'], differ)}"}
+            for r in kept]
+    x_end = max([1.0] + [r["seconds"][-1] for r in kept if r["seconds"]])
+    data += reference_lines(x_end, [(1.0, "#555", "dash", tr("train.curve_grey")),
+                                    (live.FIRST_COLOUR_RATIO, "#e6550d", "dot",
+                                     tr("train.curve_colour"))])
+    top = 1.05 * max([1.2] + [v for r in kept for v in r["ratios"] if np.isfinite(v)])
+    layout = chart_layout(400, tr("train.axis_seconds"), tr("train.axis_ratio"), top)
+    return go.Figure(data=data, layout=layout), differ
 
 
 # -- the page ----------------------------------------------------------------------------------
 st.title(tr("train.title"))
 st.markdown(tr("train.intro"))
+ws = attach()
+run: live.LiveRun | None = ws.run
+notice = ss.pop(NOTICE, None)
+if notice == "expired":
+    st.warning(tr("train.run_expired", minutes=int(runs.EXPIRE_SECONDS // 60)),
+               icon=":material/history:")
+elif notice == "back" and run is not None:
+    st.info(tr("train.run_back", step=run.steps), icon=":material/restore:")
+elif notice == "full":
+    st.error(tr("train.store_full"))
 
 # Widget values vanish when the student visits another screen: keep a copy and restore it.
 for key, default in WIDGET_DEFAULTS.items():
     ss.setdefault(key, ss.get("tr_keep", {}).get(key, default))
 
-with st.expander(tr("train.settings"), icon=":material/tune:", expanded=ss.get(RUN) is None or ss.get(RUN).steps == 0):
+with st.expander(tr("train.settings"), icon=":material/tune:",
+                 expanded=run is None or run.steps == 0):
     c1, c2, c3, c4 = st.columns(4)
     c1.radio(tr("train.data"), live.DATA, key="tr_data",
              format_func=labels("data"), help=tr("train.data_help"))
@@ -200,67 +245,66 @@ with st.expander(tr("train.settings"), icon=":material/tune:", expanded=ss.get(R
     c3.radio(tr("train.bound"), live.BOUNDS, key="tr_bound",
              format_func=labels("bound"), help=tr("train.bound_help"))
     c4.radio(tr("train.loss"), live.LOSSES, key="tr_loss",
-             format_func=labels("loss"), help=tr("train.loss_help"),
-             horizontal=True)
+             format_func=labels("loss"), help=tr("train.loss_help"), horizontal=True)
     c4.select_slider(tr("train.lr"), LRS, key="tr_lr", format_func=lambda v: f"{v:g}",
                      help=tr("train.lr_help"))
     c4.select_slider(tr("train.batch"), live.BATCHES, key="tr_batch",
                      help=tr("train.batch_help"))
     ss["tr_keep"] = {k: ss[k] for k in WIDGET_DEFAULTS}
     if ss.get("tr_data", D.data) != "samples":
-        ups = st.file_uploader(tr("train.upload", n=live.MAX_PHOTOS), accept_multiple_files=True,
-                               key="tr_upload")
-        seen = {name for name, _ in ss[PHOTOS]}
-        for up in ups or []:
-            if up.file_id in seen:
+        # The photos are kept with the run (a refresh keeps them), not in the uploader.
+        have = {fid for fid, _ in ws.photos}
+        for up in uploaded_photos(tr("train.upload", n=live.MAX_PHOTOS), "tr_upload"):
+            if up.file_id in have:
                 continue
-            if len(ss[PHOTOS]) >= live.MAX_PHOTOS:
+            if len(ws.photos) >= live.MAX_PHOTOS:
                 st.warning(tr("train.too_many", n=live.MAX_PHOTOS))
                 break
-            try:
-                rgb = load_image(up.getvalue())
-            except ImageError as e:
-                st.caption(up.name)
-                show_image_error(e)
-                continue
-            if is_grey(rgb):
+            if is_grey(up.rgb):
                 st.warning(tr("train.grey_photo", name=up.name))
                 continue
-            ss[PHOTOS].append((up.file_id, live.prepare_photos([rgb])[0]))
-        if ss[PHOTOS]:
-            st.image([p for _, p in ss[PHOTOS]], width=96)
+            ws.photos.append((up.file_id, live.prepare_photos([up.rgb])[0]))
+        if ws.photos:
+            st.image([p for _, p in ws.photos], width=96)
             if st.button(tr("train.forget_photos")):
-                ss[PHOTOS] = []
+                ws.photos = []
                 st.rerun()
         elif ss.get("tr_data") == "own":
             st.info(tr("train.need_photos"))
     st.caption(tr("train.caps", steps=live.MAX_STEPS, minutes=int(live.MAX_SECONDS // 60),
                   photos=live.MAX_PHOTOS, side=live.PHOTO_SIDE))
 
-if ss.get(RUN) is None and run_photos(settings_from_widgets()):
-    new_run()
-run: live.LiveRun | None = ss.get(RUN)
+if ws.run is None and run_photos(ws, settings_from_widgets()):
+    new_run(ws)
+run = ss[state.LIVE_RUN] = ws.run  # the colorize screen offers this session's model
 
 b1, b2, b3, b4 = st.columns(4)
-if ss[RUNNING]:
-    b1.button(tr("train.pause"), icon=":material/pause:", on_click=pause, type="primary", width="stretch")
+if ws.running:
+    b1.button(tr("train.pause"), icon=":material/pause:", on_click=ws.pause, type="primary",
+              width="stretch")
 else:
     b1.button(tr("train.start") if run is None or run.steps == 0 else tr("train.resume"),
-              icon=":material/play_arrow:", on_click=start, type="primary", width="stretch",
-              disabled=not run_photos(settings_from_widgets()))
-step_now = b2.button(tr("train.step"), icon=":material/skip_next:", width="stretch", disabled=ss[RUNNING] or run is None,
-                     help=tr("train.step_help"))
-b3.button(tr("train.reset"), icon=":material/restart_alt:", on_click=new_run, width="stretch")
+              icon=":material/play_arrow:", on_click=start, args=(ws,), type="primary",
+              width="stretch", disabled=not run_photos(ws, settings_from_widgets()))
+step_now = b2.button(tr("train.step"), icon=":material/skip_next:", width="stretch",
+                     disabled=ws.running or run is None, help=tr("train.step_help"))
+b3.button(tr("train.reset"), icon=":material/restart_alt:", on_click=new_run, args=(ws,),
+          width="stretch")
 if run is not None and run.settings != settings_from_widgets():
     b4.caption(tr("train.settings_changed"))
 
 if run is not None and step_now and not run.finished:
-    tick(run)
+    tick(ws)
 
 
-@st.fragment(run_every=TICK_EVERY if ss[RUNNING] else None)
+@st.fragment(run_every=TICK_EVERY if ws.running else HEARTBEAT_SECONDS)
 def live_panel() -> None:
-    run = ss.get(RUN)
+    """Progress, loss chart and preview; while training, one tick per rerun. While paused,
+    a rerun a minute keeps the workspace watched (it expires only once no page shows it)."""
+    ws = runs.STORE.get(sticky("run"))
+    if ws is None:  # expired or deleted meanwhile: the full run says so and starts afresh
+        st.rerun(scope="app")
+    run = ws.run
     if run is None:
         st.info(tr("train.need_photos"))
         return
@@ -289,54 +333,33 @@ def live_panel() -> None:
         st.caption(tr("train.val_note"))
     # The tick comes last: what is on screen stays fresh (not greyed out) while it trains;
     # its result shows at the next rerun, a second later.
-    if ss[RUNNING]:
-        tick(run)
+    if ws.running:
+        tick(ws)
 
 
 live_panel()
+st.caption(tr("train.run_kept", minutes=int(runs.EXPIRE_SECONDS // 60)))
 
-if len(ss[RUNS]) > 1:
+if len(ws.runs) > 1:
     st.subheader(tr("train.compare"))
-    fig, differ = compare_figure(ss[RUNS])
+    fig, differ = compare_figure(ws.runs)
     st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
     st.caption(tr("train.compare_note") if differ else tr("train.compare_same"))
 
 
 # -- save / load -------------------------------------------------------------------------------
-def zip_bytes(tensors: bytes, config: bytes) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("colorizer.safetensors", tensors)
-        z.writestr("colorizer.json", config)
-    return buf.getvalue()
-
-
 def read_model(files) -> None:
     """A .zip, or a .safetensors + .json pair -> the session's loaded model."""
-    parts: dict[str, bytes] = {}
     try:
-        for f in files:
-            data = f.getvalue()
-            if f.name.lower().endswith(".zip"):
-                with zipfile.ZipFile(io.BytesIO(data)) as z:
-                    for n in z.namelist():
-                        if n.endswith((".safetensors", ".json")) and z.getinfo(n).file_size < 2**26:
-                            parts[n.rsplit(".", 1)[1]] = z.read(n)
-            elif f.name.lower().endswith((".safetensors", ".json")):
-                parts[f.name.rsplit(".", 1)[1].lower()] = data
-    except (zipfile.BadZipFile, OSError, ValueError):
-        st.error(tr("train.load_bad_zip"))
-        return
-    if set(parts) != {"safetensors", "json"}:
-        st.error(tr("train.load_need_both"))
-        return
-    try:
-        model, meta = model_from_bytes(parts["safetensors"], parts["json"])
+        model, meta = model_from_files((f.name, f.getvalue()) for f in files)
     except WeightsError as e:
-        st.error(tr("errors.weights", detail=tr("train.load_mismatch")))
-        st.caption(str(e)[:300])
+        if e.reason == "mismatch":
+            st.error(tr("errors.weights", detail=tr("train.load_mismatch")))
+            st.caption(str(e)[:300])
+        else:
+            st.error(tr(f"train.load_{e.reason}"))
         return
-    ss[LOADED] = (model, meta)
+    ss[state.LIVE_LOADED] = (model, meta)
     st.success(tr("train.loaded", params=sum(p.numel() for p in model.parameters())))
 
 
@@ -344,9 +367,8 @@ st.subheader(tr("train.save_load"))
 s1, s2 = st.columns(2)
 with s1:
     if run is not None and run.steps > 0:
-        tensors, config = model_to_bytes(run.model, run.metadata())
-        st.download_button(tr("train.download_zip"), zip_bytes(tensors, config),
-                           icon=":material/download:",
+        archive, tensors, config = model_zip(run.model, run.metadata())
+        st.download_button(tr("train.download_zip"), archive, icon=":material/download:",
                            file_name=f"colorizer_run{run.run_id}.zip", mime="application/zip",
                            width="stretch")
         d1, d2 = st.columns(2)
@@ -363,7 +385,7 @@ with s2:
     if files and ss.get("tr_load_ids") != [f.file_id for f in files]:
         ss["tr_load_ids"] = [f.file_id for f in files]
         read_model(files)
-    if ss.get(LOADED) is not None:
-        meta = ss[LOADED][1]
+    if ss.get(state.LIVE_LOADED) is not None:
+        meta = ss[state.LIVE_LOADED][1]
         st.caption(tr("train.loaded_meta", steps=meta.get("steps", "?"),
                       seconds=meta.get("seconds", "?")))

@@ -17,7 +17,9 @@ from core.explain_net import (
 )
 from core.metrics import psnr
 from core.unet import count_parameters
-from pages.ui import colorizer, photo_picker, tr
+from ui.lang import tr
+from ui.model import colorizer
+from ui.photo import photo_picker
 
 CHART = {"displayModeBar": False}
 ROLE_COLOURS = {"encoder": "#7fb7be", "bottleneck": "#ee964b", "decoder": "#a3c4f3",

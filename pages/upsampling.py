@@ -19,7 +19,9 @@ from core.explain_net import (
     upsample,
     working_gray,
 )
-from pages.ui import colorizer, photo_picker, tr
+from ui.lang import tr
+from ui.model import colorizer
+from ui.photo import photo_picker
 
 CHART = {"displayModeBar": False}
 SMALL = 40  # side of the small input of part 1: pixels must be visible

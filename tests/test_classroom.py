@@ -84,7 +84,7 @@ def test_projector_toggle_is_translated():
 def _preset_script():
     import streamlit as st
 
-    from pages.ui import url_preset
+    from ui.classroom import url_preset
 
     st.text(repr(url_preset("x", 0.0, lo=-8.0, hi=8.0)))
     st.text(repr(url_preset("n", 4, lo=1, hi=10)))

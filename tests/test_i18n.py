@@ -21,7 +21,7 @@ def test_placeholders_match_between_languages():
 
 def test_every_key_used_in_code_exists():
     used = set()
-    for f in list((ROOT / "pages").glob("*.py")) + [ROOT / "streamlit_app.py"]:
+    for f in [*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py"), ROOT / "streamlit_app.py"]:
         used |= set(re.findall(r'\btr\(\s*"([a-z_]+\.[A-Za-z0-9_]+)"\s*[,)]', f.read_text()))
     known = set(catalogue("fr"))
     assert used, "no tr() call found"

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pages.ui import _untrained_colorizer, shipped_colorizer
+from ui.model import _untrained_colorizer, shipped_colorizer
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 LABELS = {"fr": ("Entrée (valeurs)", "Goulot (valeurs)", "Compression entrée → goulot"),

@@ -6,7 +6,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-import pages.ui
+import ui.model
 from core.colorizer import Colorizer
 from core.i18n import t
 from core.unet import UNet
@@ -17,7 +17,7 @@ TINY = Colorizer(UNet(width=4, depth=2), device="cpu")
 
 @pytest.fixture(autouse=True)
 def tiny_model(monkeypatch):
-    monkeypatch.setattr(pages.ui, "colorizer", lambda: TINY)
+    monkeypatch.setattr(ui.model, "colorizer", lambda: TINY)
 
 
 def _metric(at: AppTest, key: str, lang: str) -> str:

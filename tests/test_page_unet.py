@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.unet import count_parameters
-from pages.ui import _untrained_colorizer, shipped_colorizer
+from ui.model import _untrained_colorizer, shipped_colorizer
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 LABELS = {"fr": ("Paramètres (total)", "dont encodeur", "dont décodeur"),

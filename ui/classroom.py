@@ -1,0 +1,119 @@
+"""Classroom mode: URL presets and the projector layout.
+
+``?page=sigmoid&x=3&lang=en`` opens a screen in a given state (the teacher's links);
+``?projector=1`` (or the sidebar toggle) enlarges everything for a projected screen.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import state
+from ui.lang import lang, tr
+from ui.sticky import STICKY_PARAMS
+
+#: URL parameters the app itself uses; every other one is a preset for the page.
+RESERVED_PARAMS = ("page", "projector", *STICKY_PARAMS)
+_TRUE = ("1", "true", "yes", "on", "oui")
+
+
+def projector_mode() -> bool:
+    """Projector layout on? ``?projector=1`` in the URL, else the sidebar toggle."""
+    if state.PROJECTOR not in st.session_state:
+        st.session_state[state.PROJECTOR] = (
+            str(st.query_params.get("projector", "0")).strip().lower() in _TRUE)
+    return st.session_state[state.PROJECTOR]
+
+
+def projector_switch() -> None:
+    """Sidebar toggle for the projector layout; mirrored in the URL (shareable link)."""
+    current = projector_mode()
+
+    def _changed() -> None:
+        st.session_state[state.PROJECTOR] = st.session_state[state.PROJECTOR_TOGGLE]
+        if st.session_state[state.PROJECTOR]:
+            st.query_params["projector"] = "1"
+        else:
+            st.query_params.pop("projector", None)
+
+    st.sidebar.toggle(tr("classroom.projector"), value=current, key=state.PROJECTOR_TOGGLE,
+                      help=tr("classroom.projector_help"), on_change=_changed)
+
+
+#: Larger type, wider content, Streamlit's own chrome hidden: readable from the back row.
+PROJECTOR_CSS = """<style>
+html { font-size: 21px; }
+[data-testid="stMainBlockContainer"], .block-container {
+  max-width: 100%; padding-top: 2.2rem; padding-left: 2rem; padding-right: 2rem; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li {
+  font-size: 1.2rem; line-height: 1.5; }
+[data-testid="stCaptionContainer"], [data-testid="stImageCaption"] { font-size: 1rem; }
+[data-testid="stWidgetLabel"] p { font-size: 1.1rem; font-weight: 600; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] p { font-size: 2.4rem; }
+[data-testid="stMainMenu"], [data-testid="stToolbarActions"], [data-testid="stAppDeployButton"],
+[data-testid="stDecoration"], footer { display: none; }
+</style>"""
+
+
+def apply_projector_layout() -> None:
+    """Inject the projector stylesheet when the mode is on (no space taken on the page)."""
+    if projector_mode():
+        st.html(PROJECTOR_CSS)
+
+
+def open_preset_page(pages: dict[str, st.Page], current: st.Page | None = None) -> None:
+    """``?page=NAME``: switch to that screen once per session, keeping the other parameters.
+
+    Call after ``st.navigation`` and before ``nav.run()``. An unknown name shows a toast
+    and stays on the current screen. The url paths also work directly (``/sigmoid?x=3``).
+    """
+    if st.session_state.get(state.PRESET_DONE):
+        return
+    st.session_state[state.PRESET_DONE] = True
+    name = str(st.query_params.get("page", "")).strip().lower()
+    if not name:
+        return
+    page = pages.get(name)
+    if page is None:
+        st.toast(tr("classroom.unknown_page", page=name[:40]), icon="⚠️")
+        return
+    if current is not None and current.url_path == page.url_path:
+        return
+    keep = {k: st.query_params.get_all(k) for k in st.query_params if k != "page"}
+    if "lang" not in keep:
+        keep["lang"] = [lang()]
+    st.switch_page(page, query_params=keep)
+
+
+def url_preset(name: str, default, *, lo=None, hi=None, choices=None):
+    """A page's starting value from the URL (``?name=value``), else ``default``.
+
+    The value is cast to ``type(default)`` (bool accepts 1/true/yes/on/oui), clipped to
+    ``[lo, hi]`` and checked against ``choices``; anything unreadable gives ``default``,
+    so a mistyped link never breaks a screen. Example: ``st.slider("x", -8.0, 8.0,
+    url_preset("x", 0.0, lo=-8.0, hi=8.0))`` makes ``/sigmoid?x=3`` open at x = 3.
+    """
+    raw = st.query_params.get(name)
+    if raw is None or name in RESERVED_PARAMS:
+        return default
+    raw = str(raw).strip()
+    try:
+        if isinstance(default, bool):
+            value = raw.lower() in _TRUE
+        elif isinstance(default, int):
+            value = int(float(raw))
+        elif isinstance(default, float):
+            value = float(raw)
+            if value != value or value in (float("inf"), float("-inf")):
+                return default
+        else:
+            value = type(default)(raw) if default is not None else raw
+    except (TypeError, ValueError):
+        return default
+    if lo is not None and value < lo:
+        value = lo
+    if hi is not None and value > hi:
+        value = hi
+    if choices is not None and value not in choices:
+        return default
+    return value

@@ -1,0 +1,63 @@
+"""The shipped model, loaded once per server, and the server's one-time setup."""
+
+from __future__ import annotations
+
+import threading
+
+import streamlit as st
+
+from core.colorizer import DEFAULT_WEIGHTS, Colorizer, configure_threads
+from ui.lang import tr
+
+
+@st.cache_resource(show_spinner=False)
+def server_setup() -> int:
+    """Once per server: torch CPU threads for a shared classroom server (see configure_threads),
+    and the warm-up of what the first training would otherwise import mid-lesson."""
+    _warm_up()
+    return configure_threads()
+
+
+@st.cache_resource(show_spinner=False)
+def _warm_up() -> threading.Thread:
+    """Import torch's optimizer machinery in the background, once per server.
+
+    The first ``torch.optim.AdamW`` imports ``torch._dynamo`` (measured: about 3 s holding
+    the GIL in the load test, freezing every session of the class when the first student
+    starts a training). Done in a thread at the first visit (the teacher's), nobody waits.
+    """
+    def work() -> None:
+        import torch
+
+        torch.optim.AdamW([torch.zeros(1, requires_grad=True)])
+
+    thread = threading.Thread(target=work, name="colorisation-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+@st.cache_resource(show_spinner=False)
+def shipped_colorizer() -> Colorizer | None:
+    """The shipped model, loaded once per server (read-only, shared by every session)."""
+    if not DEFAULT_WEIGHTS.with_suffix(".safetensors").is_file():
+        return None
+    return Colorizer.from_weights(DEFAULT_WEIGHTS)
+
+
+def colorizer() -> Colorizer:
+    """The shipped colorizer, or (before weights exist) a freshly initialised U-Net."""
+    c = shipped_colorizer()
+    if c is None:
+        st.warning(tr("common.no_weights"))
+        c = _untrained_colorizer()
+    return c
+
+
+@st.cache_resource(show_spinner=False)
+def _untrained_colorizer() -> Colorizer:
+    import torch
+
+    from core.unet import UNet
+
+    torch.manual_seed(0)
+    return Colorizer(UNet())

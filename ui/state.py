@@ -1,0 +1,29 @@
+"""Names of the ``st.session_state`` keys shared between the app's modules and screens.
+
+One place for them, so that two screens never spell the same thing differently. A screen's
+private widget keys (``"cz_source"``, ``"ntsc_wR"``...) stay in that screen.
+"""
+
+#: The session's language ("fr" / "en"), the sticky parameter ``?lang=``.
+LANG = "lang"
+#: Projector layout on or off, mirrored in ``?projector=1``.
+PROJECTOR = "projector"
+#: The student's photo: (name, RGB uint8 at display size), shared by every screen.
+PHOTO = "photo"
+#: The same photo at full resolution (for colorizing).
+PHOTO_FULL = "photo_full"
+#: Set by streamlit_app.py on every run: a run without it went around the entry point.
+ENTRY_RAN = "_entry_ran"
+#: ``?page=`` presets are applied once per session.
+PRESET_DONE = "_preset_page_done"
+#: ``?run=<token>``: a live-training run that survives a refresh (a sticky parameter).
+RUN_TOKEN = "run_token"
+#: Decoded uploads of one uploader: ``UPLOADS_PREFIX + key`` -> {file_id: (name, rgb)}.
+UPLOADS_PREFIX = "_uploads_"
+#: This session's live-training run and loaded model (train screen, used by colorize).
+LIVE_RUN = "live_run"
+LIVE_LOADED = "live_loaded"
+
+# Widget keys of the sidebar controls (Streamlit owns their values).
+LANG_RADIO = "_lang_radio"
+PROJECTOR_TOGGLE = "_projector_toggle"

@@ -1,35 +1,48 @@
-"""Colorize a photo at full resolution with a U-Net.
+"""The one inference path: a photo becomes model input, model output becomes Lab and RGB.
 
-The model runs at a working resolution (short side 256 by default: the size it was
-trained near, and fast on a CPU); its predicted chroma (a, b) is upsampled to the photo's
-full size and recombined with the full-resolution lightness of the input, L* of the grey
-pixel (Y, Y, Y). Chroma varies slowly in natural images, lightness carries the detail: the
-result is as sharp as the input (DeOldify's and Zhang et al.'s recomposition).
+    prediction = colorizer.predict(photo)             # NTSC grey -> working size -> U-Net
+    result = colorizer.render(prediction, saturation=1.2)   # -> full-resolution Lab -> RGB
+
+:meth:`Colorizer.predict` runs the model at a working resolution (the short side calibrated
+with the weights, ``working_size`` in their JSON) and keeps everything a screen may show: the
+full-resolution grey, the working-size grey, the raw pre-activations, the bounded output and
+the course's Lab in [-1, 1]. :meth:`Colorizer.render` is post-processing only (a saturation
+or lightness change never runs the model again): the predicted chroma (a, b) is upsampled to
+the photo's full size and recombined with the full-resolution lightness of the input, L* of
+the grey pixel (Y, Y, Y). Chroma varies slowly in natural images, lightness carries the
+detail: the result is as sharp as the input (DeOldify's and Zhang et al.'s recomposition).
+Post-processing runs in torch on the model's device (:func:`core.color.lab_to_rgb_torch`,
+tested against scikit-image).
 """
 
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from skimage.color import rgb2lab
 
-from core.color import gray_lightness, lab_to_rgb_clipped, lab_to_unit, ntsc_gray, unit_to_lab
+from core.color import (
+    gray_lightness_torch,
+    lab_to_rgb_torch,
+    lab_to_unit_torch,
+    ntsc_gray,
+    rgb_to_lab_torch,
+    unit_to_lab_torch,
+)
 from core.unet import UNet
 
-#: Default working resolution: the short side, in pixels, at which the model runs.
+#: Working resolution of weights without a calibrated one: the short side, in pixels.
 WORKING_SIZE = 256
 #: Environment variable that forces the device ("cpu", "cuda", "cuda:1").
 DEVICE_ENV = "COLORISATION_DEVICE"
 #: The shipped model.
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "colorizer"
-
-
 #: Environment variable: torch CPU threads of the app server (default 1).
 THREADS_ENV = "COLORISATION_TORCH_THREADS"
 
@@ -66,23 +79,105 @@ def device_label(device: torch.device) -> str:
     return f"CPU ({n} thread{'s' if n > 1 else ''})"
 
 
-def working_shape(h: int, w: int, working_size: int, multiple: int = 1) -> tuple[int, int]:
+def working_shape(h: int, w: int, working_size: int) -> tuple[int, int]:
     """Size at which the model runs: short side = working_size (never upscaled)."""
     scale = min(1.0, working_size / min(h, w))
     return max(1, round(h * scale)), max(1, round(w * scale))
 
 
-@dataclass
-class Colorization:
-    """The result of :meth:`Colorizer.colorize`."""
+def to_unit_lab(output: str, y: torch.Tensor, gray: torch.Tensor) -> torch.Tensor:
+    """A model's output (N, C, h, w), any output space, as the course's Lab in [-1, 1] units.
 
-    rgb: np.ndarray  # (H, W, 3) uint8, full resolution
-    gray: np.ndarray  # (H, W) float32 in [0, 1], the NTSC input at full resolution
-    unit_lab: np.ndarray  # (h, w, 3) float32 in [-1, 1]: the model's output (working size)
-    lab: np.ndarray  # (H, W, 3) float32 Lab actually shown (full resolution)
-    model_seconds: float  # time inside the model
-    total_seconds: float  # pre-processing + model + post-processing
+    ``lab``: as is; ``ab``: L from the grey input (N, 1, h, w) in [0, 1]; ``rgb``: converted
+    (its [-1, 1] values read as RGB in [0, 1]). No clipping of ``lab`` / ``ab`` values: the
+    sigmoid screen shows what unbounded values do. NaN becomes 0.
+    """
+    y = torch.nan_to_num(y.float(), nan=0.0, posinf=1e3, neginf=-1e3)
+    if output == "ab":
+        return torch.cat([gray_lightness_torch(gray.to(y)), y], dim=1)
+    if output == "rgb":
+        return lab_to_unit_torch(rgb_to_lab_torch(((y + 1.0) / 2.0).clamp(0.0, 1.0)))
+    return y
+
+
+def unit_lab_to_rgb(unit: torch.Tensor, clip: bool = True) -> torch.Tensor:
+    """Course Lab in [-1, 1] units (N, 3, H, W) -> RGB uint8 (N, H, W, 3), on the same device.
+
+    ``clip``: values are first brought into [-1, 1] (what the bound guarantees); without
+    it, out-of-range values become Lab colours far outside the sRGB gamut, which the
+    conversion can only clip (burnt whites, garish colours: the sigmoid screen's lesson).
+    """
+    unit = torch.nan_to_num(unit.float(), nan=0.0, posinf=1e3, neginf=-1e3)
+    unit = unit.clamp(-1.0, 1.0) if clip else unit.clamp(-1e3, 1e3)
+    return _to_uint8(lab_to_rgb_torch(unit_to_lab_torch(unit)))
+
+
+def _to_uint8(rgb: torch.Tensor) -> torch.Tensor:
+    """RGB in [0, 1] (N, 3, H, W) -> uint8 (N, H, W, 3), rounded to nearest."""
+    return rgb.mul_(255.0).round_().to(torch.uint8).permute(0, 2, 3, 1).contiguous()
+
+
+def downscale_gray(gray: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """(H, W) grey -> ``shape`` by area averaging (the working-size grey of every screen)."""
+    if tuple(gray.shape) == tuple(shape):
+        return np.asarray(gray, dtype=np.float32)
+    g = torch.from_numpy(np.ascontiguousarray(gray, dtype=np.float32))[None, None]
+    return F.interpolate(g, size=shape, mode="area")[0, 0].numpy()
+
+
+@dataclass(frozen=True, eq=False)
+class Prediction:
+    """What the model predicted for one photo at one working size (:meth:`Colorizer.predict`).
+
+    Arrays are numpy, read-only by convention; ``pre``/``bounded`` are channel-first as the
+    network computes them, images are channel-last.
+    """
+
+    gray: np.ndarray  # (H, W) float32 in [0, 1]: the NTSC input at full resolution
+    gray_small: np.ndarray  # (h, w) float32 in [0, 1]: what the model saw (working size)
+    pre: np.ndarray  # (C, h, w) float32: raw pre-activations (before the bound)
+    bounded: np.ndarray  # (C, h, w) float32: the model's output (after the bound)
+    unit_lab: np.ndarray  # (h, w, 3) float32: the course's Lab in [-1, 1]
+    hints: tuple  # the core.hints.Hint objects given to the model (pixels of the image)
+    output: str  # the model's output space: lab | ab | rgb
+    working_size: int
+    prep_seconds: float  # NTSC grey + downscale
+    model_seconds: float  # the network alone
     device: str
+
+    @property
+    def lab(self) -> np.ndarray:
+        """(h, w, 3) Lab at the working size (L in [0, 100], a, b in about [-110, 110])."""
+        return unit_to_lab_torch(torch.from_numpy(self.unit_lab).permute(2, 0, 1)).permute(
+            1, 2, 0).numpy()
+
+
+@dataclass(frozen=True, eq=False)
+class Colorization:
+    """A rendered prediction (:meth:`Colorizer.render`)."""
+
+    rgb: np.ndarray  # (H, W, 3) uint8 (full resolution, or the working size if asked)
+    lab: np.ndarray  # (H, W, 3) float32 Lab actually shown
+    prediction: Prediction
+    saturation: float
+    use_model_l: bool
+    total_seconds: float  # predict (pre-processing + model) + this post-processing
+
+    @property
+    def gray(self) -> np.ndarray:
+        return self.prediction.gray
+
+    @property
+    def unit_lab(self) -> np.ndarray:
+        return self.prediction.unit_lab
+
+    @property
+    def model_seconds(self) -> float:
+        return self.prediction.model_seconds
+
+    @property
+    def device(self) -> str:
+        return self.prediction.device
 
 
 class Colorizer:
@@ -103,10 +198,10 @@ class Colorizer:
 
     @classmethod
     def from_weights(cls, name: str | Path = DEFAULT_WEIGHTS, **kwargs) -> Colorizer:
+        """Load ``name``.safetensors/.json; working size and chroma gain from its metadata."""
         from core.weights import load_model
 
         model, meta = load_model(name)
-        # Post-processing calibrated on training photos and stored with the weights.
         kwargs.setdefault("chroma_gain", float(meta.get("chroma_gain", 1.0)))
         kwargs.setdefault("working_size", int(meta.get("working_size", WORKING_SIZE)))
         return cls(model, **kwargs)
@@ -115,73 +210,99 @@ class Colorizer:
     def output(self) -> str:
         return self.model.config.output
 
+    @property
+    def in_channels(self) -> int:
+        """1: the grey image only; more: grey + colour-hint planes (:mod:`core.hints`)."""
+        return int(getattr(self.model.config, "in_channels", 1))
+
+    def _sync(self) -> None:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+
     @torch.no_grad()
-    def predict_unit_lab(self, gray: np.ndarray, cut_skips: bool = False) -> np.ndarray:
-        """Run the model on an (h, w) grey image in [0, 1]; returns (h, w, 3) Lab in [-1, 1].
-
-        Whatever the model's output space, the result is the course's: Lab scaled to
-        [-1, 1] (an ``ab`` model gets L from the input, an ``rgb`` model is converted).
-        """
-        x = torch.from_numpy(np.ascontiguousarray(gray, dtype=np.float32))[None, None]
-        x = x.to(self.device)
-        if self.device.type == "cpu":
-            x = x.contiguous(memory_format=torch.channels_last)
-        y = self.model(x, cut_skips=cut_skips)[0].float().cpu().numpy()
-        y = np.nan_to_num(y.transpose(1, 2, 0))
-        if self.output == "ab":
-            L = gray_lightness(gray) / 50.0 - 1.0
-            return np.concatenate([L[..., None], y], axis=2).astype(np.float32)
-        if self.output == "rgb":
-            return lab_to_unit(rgb2lab(np.clip((y + 1.0) / 2.0, 0.0, 1.0)))
-        return y.astype(np.float32)
-
-    def colorize(self, image: np.ndarray, working_size: int | None = None,
-                 use_model_l: bool = False, saturation: float = 1.0,
-                 cut_skips: bool = False, unit_lab: np.ndarray | None = None) -> Colorization:
-        """Colorize an RGB (uint8/float) or grey photo; returns a full-resolution result.
+    def predict(self, image: np.ndarray, working_size: int | None = None,
+                hints: Sequence = (), cut_skips: bool = False) -> Prediction:
+        """Run the model on a photo at the working size.
 
         Parameters
         ----------
-        image : (H, W, 3) or (H, W). A colour photo is first made grey (NTSC): the model
-            never sees its colours.
-        working_size : short side at which the model runs (default: ``self.working_size``).
-        use_model_l : use the model's own predicted L (the course's 3-channel output,
-            upsampled) instead of the input's full-resolution lightness.
-        saturation : factor applied to the predicted a, b (1 = as predicted, times the
-            model's calibrated ``chroma_gain``).
+        image : (H, W, 3) RGB (uint8 or float in [0, 1]) or (H, W) grey. A colour photo is
+            first made grey (NTSC): the model never sees its colours.
+        working_size : short side at which the model runs (default: the calibrated one).
+        hints : ``core.hints.Hint(x, y, rgb)`` points, x and y in pixels of ``image``
+            (origin top-left). Only for a model with colour-hint inputs.
         cut_skips : zero the U-Net's skip connections (teaching: what do they carry?).
-        unit_lab : the ``unit_lab`` of an earlier result for this photo at this working
-            size: the model is not run again (a saturation change is post-processing only).
-            Ignored when its shape is not the working shape.
+
+        Raises
+        ------
+        ValueError : hints given to a model that takes only the grey image.
         """
+        hints = tuple(hints)
+        if hints and self.in_channels == 1:
+            raise ValueError("this model takes no colour hints (its only input is the grey "
+                             "image); use a hints model such as weights/hints")
         t0 = time.perf_counter()
         gray = ntsc_gray(image)
         H, W = gray.shape
         h, w = working_shape(H, W, working_size or self.working_size)
-        if unit_lab is not None and unit_lab.shape == (h, w, 3):
-            t1 = time.perf_counter()
-            unit = unit_lab
-        else:
-            small = gray
-            if (h, w) != (H, W):
-                small = F.interpolate(torch.from_numpy(gray)[None, None], size=(h, w),
-                                      mode="area")[0, 0].numpy()
-            t1 = time.perf_counter()
-            unit = self.predict_unit_lab(small, cut_skips=cut_skips)
-            if self.device.type == "cuda":
-                torch.cuda.synchronize(self.device)
+        small = downscale_gray(gray, (h, w))
+        x = torch.from_numpy(small)[None, None].to(self.device)
+        if self.in_channels > 1:
+            from core.hints import hint_input  # the hints module is only needed here
+
+            planes = hint_input(hints, full_shape=(H, W), work_shape=(h, w))
+            x = torch.cat([x, planes.to(self.device, torch.float32)], dim=1)
+        if self.device.type == "cpu":
+            x = x.contiguous(memory_format=torch.channels_last)
+        self._sync()
+        t1 = time.perf_counter()
+        bounded, feats = self.model(x, return_features=True, cut_skips=cut_skips)
+        pre = feats["outc"][..., :h, :w]
+        unit = to_unit_lab(self.output, bounded, x[:, :1])
+        self._sync()
         t2 = time.perf_counter()
-        up = unit
-        if (h, w) != (H, W):
-            up = F.interpolate(torch.from_numpy(unit.transpose(2, 0, 1).copy())[None],
-                               size=(H, W), mode="bilinear", align_corners=False)[0]
-            up = up.numpy().transpose(1, 2, 0)
-        lab = unit_to_lab(np.clip(up, -1.0, 1.0))
+        return Prediction(
+            gray=gray, gray_small=small,
+            pre=pre[0].float().cpu().numpy(), bounded=bounded[0].float().cpu().numpy(),
+            unit_lab=unit[0].permute(1, 2, 0).cpu().numpy(), hints=hints, output=self.output,
+            working_size=working_size or self.working_size, prep_seconds=t1 - t0,
+            model_seconds=t2 - t1, device=device_label(self.device))
+
+    @torch.no_grad()
+    def render(self, prediction: Prediction, saturation: float = 1.0, use_model_l: bool = False,
+               full_resolution: bool = True) -> Colorization:
+        """Post-processing of a prediction: Lab at full resolution, then RGB.
+
+        Parameters
+        ----------
+        saturation : factor on the predicted a, b (1 = as predicted, times the model's
+            calibrated ``chroma_gain``).
+        use_model_l : use the model's own L (the course's 3-channel output, upsampled)
+            instead of the input's full-resolution lightness.
+        full_resolution : False renders at the working size (what the model saw).
+        """
+        t0 = time.perf_counter()
+        p = prediction
+        unit = torch.from_numpy(p.unit_lab).permute(2, 0, 1)[None].to(self.device)
+        gray = p.gray if full_resolution else p.gray_small
+        shape = gray.shape
+        if tuple(unit.shape[-2:]) != shape:
+            unit = F.interpolate(unit, size=shape, mode="bilinear", align_corners=False)
+        lab = unit_to_lab_torch(unit.clamp(-1.0, 1.0))
         if not use_model_l:
-            lab[..., 0] = gray_lightness(gray)
-        lab[..., 1:] *= saturation * self.chroma_gain
-        rgb = lab_to_rgb_clipped(lab)
-        rgb = np.clip(np.round(rgb * 255.0), 0, 255).astype(np.uint8)
-        return Colorization(rgb=rgb, gray=gray, unit_lab=unit, lab=lab,
-                            model_seconds=t2 - t1, total_seconds=time.perf_counter() - t0,
-                            device=device_label(self.device))
+            g = torch.from_numpy(gray)[None, None].to(self.device)
+            lab[:, :1] = (gray_lightness_torch(g) + 1.0) * 50.0
+        lab[:, 1:] *= saturation * self.chroma_gain
+        rgb = _to_uint8(lab_to_rgb_torch(lab))[0].cpu().numpy()
+        self._sync()
+        return Colorization(rgb=rgb, lab=lab[0].permute(1, 2, 0).cpu().numpy(), prediction=p,
+                            saturation=saturation, use_model_l=use_model_l,
+                            total_seconds=p.prep_seconds + p.model_seconds
+                            + time.perf_counter() - t0)
+
+    def colorize(self, image: np.ndarray, working_size: int | None = None,
+                 use_model_l: bool = False, saturation: float = 1.0, hints: Sequence = (),
+                 cut_skips: bool = False) -> Colorization:
+        """``render(predict(image, ...), ...)``: one photo, start to finish (CLIs, evaluation)."""
+        return self.render(self.predict(image, working_size, hints, cut_skips),
+                           saturation=saturation, use_model_l=use_model_l)

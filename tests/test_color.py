@@ -7,13 +7,16 @@ from skimage.color import rgb2lab
 from core.color import (
     AB_SCALE,
     gray_lightness,
+    lab_to_rgb_clipped,
+    lab_to_rgb_torch,
     lab_to_unit,
-    model_input,
+    lab_to_unit_torch,
     ntsc_gray,
-    ntsc_gray_torch,
+    rgb_to_lab_torch,
     rgb_to_unit_lab,
     to_rgb,
     unit_to_lab,
+    unit_to_lab_torch,
 )
 
 
@@ -31,19 +34,6 @@ def test_ntsc_float_and_uint8_agree_and_range():
     a, b = ntsc_gray(u8), ntsc_gray(u8 / 255.0)
     np.testing.assert_allclose(a, b, atol=1e-6)
     assert a.min() >= 0.0 and a.max() <= 1.0
-
-
-def test_ntsc_torch_matches_numpy():
-    rng = np.random.default_rng(1)
-    x = rng.random((2, 16, 12, 3)).astype(np.float32)
-    t = ntsc_gray_torch(torch.from_numpy(x).permute(0, 3, 1, 2))
-    assert t.shape == (2, 1, 16, 12)
-    np.testing.assert_allclose(t[:, 0].numpy(), np.stack([ntsc_gray(i) for i in x]), atol=1e-6)
-
-
-def test_model_input_shape():
-    x = model_input(np.zeros((7, 9, 3), np.uint8))
-    assert x.shape == (7, 9, 1) and x.dtype == np.float32
 
 
 def test_scaling_constants_follow_the_course():
@@ -102,3 +92,45 @@ def test_gray_lightness_torch_matches_numpy_scaled():
     y = np.linspace(0, 1, 101, dtype=np.float32).reshape(1, 1, 1, -1)
     got = gray_lightness_torch(torch.from_numpy(y))[0, 0].numpy()
     np.testing.assert_allclose(got, gray_lightness(y[0, 0]) / 50.0 - 1.0, atol=1e-4)
+
+
+def _chw(a: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1), dtype=np.float32))
+
+
+def test_torch_rgb_to_lab_matches_scikit_image():
+    rng = np.random.default_rng(3)
+    # random colours plus the gamut's corners and the dark linear segment of sRGB
+    rgb = np.concatenate([rng.random((1, 500, 3)),
+                          np.array([[[r, g, b] for r in (0, 1) for g in (0, 1) for b in (0, 1)]]),
+                          rng.random((1, 20, 3)) * 0.04], axis=1)
+    got = rgb_to_lab_torch(_chw(rgb)).numpy().transpose(1, 2, 0)
+    np.testing.assert_allclose(got, rgb2lab(rgb), atol=1e-4)
+    np.testing.assert_allclose(lab_to_unit_torch(_chw(rgb2lab(rgb))).numpy().transpose(1, 2, 0),
+                               lab_to_unit(rgb2lab(rgb)), atol=1e-5)
+
+
+def test_torch_lab_to_rgb_matches_scikit_image_inside_the_gamut():
+    rng = np.random.default_rng(4)
+    lab = rgb2lab(rng.random((30, 30, 3)))  # colours that exist in sRGB
+    got = lab_to_rgb_torch(_chw(lab)).numpy().transpose(1, 2, 0)
+    np.testing.assert_allclose(got, lab_to_rgb_clipped(lab), atol=1e-4)
+
+
+def test_torch_lab_to_rgb_clips_out_of_gamut_colours_as_scikit_image():
+    rng = np.random.default_rng(5)
+    # L beyond [0, 100], a and b far beyond the gamut: negative Z and RGB outside [0, 1]
+    lab = np.stack([rng.uniform(-10, 110, (40, 40)), rng.uniform(-150, 150, (40, 40)),
+                    rng.uniform(-150, 150, (40, 40))], axis=-1)
+    ref = lab_to_rgb_clipped(lab)
+    assert (ref == 0).mean() > 0.1 and (ref == 1).mean() > 0.1  # the test reaches both clips
+    got = lab_to_rgb_torch(_chw(lab)).numpy().transpose(1, 2, 0)
+    np.testing.assert_allclose(got, ref, atol=1e-4)
+    batch = lab_to_rgb_torch(torch.stack([_chw(lab), _chw(lab)]))  # (N, 3, H, W) works too
+    np.testing.assert_allclose(batch[1].numpy().transpose(1, 2, 0), ref, atol=1e-4)
+
+
+def test_unit_to_lab_torch_matches_numpy():
+    unit = np.random.default_rng(6).uniform(-1, 1, (5, 7, 3)).astype(np.float32)
+    np.testing.assert_allclose(unit_to_lab_torch(_chw(unit)).numpy().transpose(1, 2, 0),
+                               unit_to_lab(unit), atol=1e-4)

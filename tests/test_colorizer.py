@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import torch
 
 from core.color import gray_lightness, ntsc_gray
@@ -37,6 +38,67 @@ def test_saturation_zero_gives_grey():
     res = _colorizer().colorize(load_sample("coffee"), saturation=0.0)
     spread = res.rgb.astype(int).max(axis=2) - res.rgb.astype(int).min(axis=2)
     assert spread.max() <= 2
+
+
+def test_predict_then_render_is_colorize_and_keeps_what_screens_show():
+    c = _colorizer()
+    rgb = load_sample("chelsea")  # 300 x 451
+    p = c.predict(rgb)
+    assert p.gray.shape == (300, 451) and p.gray_small.shape == (64, 96)
+    assert p.pre.shape == p.bounded.shape == (3, 64, 96)
+    # the bound is the scaled sigmoid of the pre-activations
+    np.testing.assert_allclose(p.bounded, 2 / (1 + np.exp(-p.pre)) - 1, atol=1e-5)
+    np.testing.assert_allclose(p.unit_lab, p.bounded.transpose(1, 2, 0), atol=1e-6)
+    assert p.hints == () and p.working_size == 64 and p.model_seconds > 0
+    a, b = c.render(p), c.colorize(rgb)
+    np.testing.assert_array_equal(a.rgb, b.rgb)
+    assert a.prediction is p and a.unit_lab is p.unit_lab
+    small = c.render(p, full_resolution=False)
+    assert small.rgb.shape == (64, 96, 3)
+
+
+def test_render_matches_the_scikit_image_reference():
+    from core.color import to_rgb, unit_to_lab
+
+    c = _colorizer()
+    rgb = load_sample("coffee")[:64, :80]
+    p = c.predict(rgb)  # no resize (short side 64): compare post-processing alone
+    res = c.render(p, use_model_l=True)
+    ref = to_rgb(p.unit_lab)  # scikit-image's lab2rgb
+    assert np.abs(res.rgb.astype(int) - ref.astype(int)).max() <= 1
+    np.testing.assert_allclose(res.lab, unit_to_lab(np.clip(p.unit_lab, -1, 1)), atol=1e-3)
+
+
+def test_unit_lab_to_rgb_clips_or_not():
+    from core.colorizer import unit_lab_to_rgb
+
+    unit = torch.tensor([[[[3.0]], [[2.0]], [[0.0]]]])  # L and a far beyond [-1, 1]
+    clipped, raw = unit_lab_to_rgb(unit), unit_lab_to_rgb(unit, clip=False)
+    assert clipped.shape == (1, 1, 1, 3) and clipped.dtype == torch.uint8
+    assert not torch.equal(clipped, raw)
+
+
+def test_hints_need_a_hints_model_and_reach_its_input():
+    from core.hints import Hint
+
+    rgb = load_sample("coffee")
+    hint = Hint(10, 20, (255, 0, 0))
+    with pytest.raises(ValueError, match="hints"):
+        _colorizer().predict(rgb, hints=[hint])
+    torch.manual_seed(0)
+    model = UNet(UNetConfig(width=4, depth=3, in_channels=7))
+    c = Colorizer(model, device="cpu", working_size=64)
+    seen = []
+    model.inc.register_forward_hook(lambda m, i, o: seen.append(i[0].detach().clone()))
+    p = c.predict(rgb, hints=[hint])
+    assert p.hints == (hint,)
+    x = seen[-1]
+    assert x.shape == (1, 7, 64, 96)
+    np.testing.assert_allclose(x[0, 0].numpy(), p.gray_small, atol=1e-6)
+    assert x[0, 3].sum() == 1  # the mask marks one working pixel (400 x 600 -> 64 x 96)
+    assert x[0, 3, 3, 1] == 1  # (x 10, y 20) of the photo: row 20.5 * 64 / 400, column 10.5 * 96 / 600
+    without = c.predict(rgb)
+    assert not np.allclose(without.unit_lab, p.unit_lab)
 
 
 def test_working_shape_never_upscales():

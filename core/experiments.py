@@ -1,25 +1,29 @@
-"""The course's open question, answered with the same budget for every choice.
+"""The course's open question, answered with the same budget for every choice and several seeds.
 
-    python -m core.experiments --data ../shared/data --out docs/experiments [--steps 600]
+    python -m core.experiments --data ../shared/data --out docs/experiments --seeds 3 --resume
     python -m core.experiments --data DIR --out /tmp/x --quick        # seconds (tests)
 
 The course says any colour space may be used and that "it is impossible to know in advance
-what will work best". Each run below changes ONE choice of the reference (the course's
+what will work best". Each variant below changes ONE choice of the reference (the course's
 parametrisation: Lab on 3 channels bounded by the scaled sigmoid, with the project's L1
 loss, transposed convolutions and skip connections) and trains with the same budget: same
-steps, batch, crops, data, seed (so the same batches), then is scored on the same
-validation photos with the common metrics on final RGB images (PSNR, SSIM, colourfulness):
-each run's loss lives in its own output space and cannot be compared directly.
+steps, batch, crops, data. Every variant is trained once per seed; seed k of every variant
+uses the same initial random state and the same batches, so variants are compared pair by
+pair on the same photos and seeds (:mod:`core.experiment_stats`). Each model is scored on
+the same validation photos with the common metrics on final RGB images (PSNR, SSIM,
+colourfulness): each run's loss lives in its own output space and cannot be compared.
 
-Writes ``OUT/results.json`` (a list: one entry per run with name, settings, curve,
-metrics), ``OUT/meta.json`` (budget, data, machine, command), ``OUT/results.csv``, ``OUT/preview.png`` (one column per run on the same photos),
-``OUT/curves.png`` and ``OUT.md`` (the report, generated from the data).
+Each (variant, seed) is saved as it finishes in ``OUT/runs/NAME-seedK.json`` (settings,
+curve, per-photo metrics); ``--resume`` skips the runs already saved with the same budget.
+Then :mod:`core.experiment_report` writes ``OUT/results.json`` (per variant: means with
+intervals, paired differences to the reference, verdicts), ``OUT/results.csv``,
+``OUT/meta.json``, ``OUT/photos/`` (the same validation photos colorized by each variant),
+``OUT/preview.png``, ``OUT/curves.png``, ``OUT/differences.png`` and ``OUT.md``.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import platform
 import sys
@@ -31,13 +35,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from core.evaluate import (
     clean_json,
     evaluate_colorizer,
     flat_metrics,
-    image_grid,
     interleave_sources,
     validation_items,
 )
@@ -45,7 +48,7 @@ from core.evaluate import (
 
 @dataclass(frozen=True)
 class Run:
-    """One training run: a name, the question it answers and its changes to the reference."""
+    """One variant: a name, the question it answers and its changes to the reference."""
 
     name: str
     question: str
@@ -68,6 +71,9 @@ RUNS: tuple[Run, ...] = (
 REFERENCE_CHOICE = {"output space": "Lab (3 ch.)", "output bound": "scaled sigmoid",
                     "loss": "L1", "upsampling": "transposed conv", "skip connections": "skips"}
 QUESTIONS = tuple(REFERENCE_CHOICE)
+#: Per-photo fields kept in each run's record (enough for paired statistics).
+PHOTO_FIELDS = ("psnr", "ssim", "colourfulness", "grey_psnr", "grey_ssim",
+                "colourfulness_truth")
 
 
 @dataclass
@@ -80,27 +86,42 @@ class Budget:
     width: int = 16
     depth: int = 4
     lr: float = 2e-3
-    seed: int = 0
+    seed: int = 0  # the first seed; the others follow (seed, seed + 1, ...)
+    seeds: int = 3
     eval_photos: int = 60
     working_size: int = 96  # ~ the scale of the 64 px training crops (crops of 55-100 % sides)
     val_per_source: int = 100
-    workers: int = 2
+    workers: int = 0  # data-loader processes (0: in the training process, a shared machine)
+    threads: int = 1  # torch threads (1: a shared machine; runs are compared, not timed)
     preview_photos: int = 4
 
 
 QUICK = Budget(steps=4, size=32, batch=4, width=4, depth=2, eval_photos=3, working_size=48,
-               val_per_source=2, workers=0, preview_photos=2)
+               val_per_source=2, workers=0, preview_photos=2, seeds=2)
+#: Budget fields that do not change a run's result (a saved run is reused across them).
+NOT_RESULT = ("seed", "seeds", "workers", "threads", "preview_photos")
 
 
-def train_config(run: Run, budget: Budget, data: Sequence[str], out: Path):
+def seeds_of(budget: Budget) -> list[int]:
+    """The seeds every variant is trained with."""
+    return [budget.seed + k for k in range(budget.seeds)]
+
+
+def result_budget(budget: Budget) -> dict:
+    """The budget fields a run's result depends on (resume: saved runs must match them)."""
+    return {k: v for k, v in asdict(budget).items() if k not in NOT_RESULT}
+
+
+def train_config(run: Run, budget: Budget, data: Sequence[str], out: Path, seed: int):
     """The core.train configuration of one run."""
     from core.train import TrainConfig
 
     cfg = TrainConfig(
         data=[str(d) for d in data], out=str(out), steps=budget.steps, size=budget.size,
         batch=budget.batch, lr=budget.lr, width=budget.width, depth=budget.depth,
-        seed=budget.seed, val_per_source=budget.val_per_source, workers=budget.workers,
-        val_every=max(1, budget.steps // 6), log_every=max(1, budget.steps // 60),
+        seed=seed, val_per_source=budget.val_per_source, workers=budget.workers,
+        threads=budget.threads, val_every=max(1, budget.steps // 6),
+        log_every=max(1, budget.steps // 60),
         ckpt_every=10**9,  # a run is short: no intermediate checkpoint
     )
     return replace(cfg, **run.changes)
@@ -120,254 +141,80 @@ def read_curve(log_path: Path) -> list[dict]:
     return [by_step[s] for s in sorted(by_step)]
 
 
+def record_path(out: Path, name: str, seed: int) -> Path:
+    """Where one (variant, seed) run is saved."""
+    return out / "runs" / f"{name}-seed{seed}.json"
+
+
+def _round(x, digits: int = 5):
+    return float(f"{x:.{digits}g}") if isinstance(x, float) and np.isfinite(x) else x
+
+
 def run_one(run: Run, budget: Budget, data: Sequence[str], work: Path,
-            items: Sequence[tuple[Path, str]]) -> tuple[dict, list[dict]]:
-    """Train one run, then score it on ``items``; returns (entry, kept preview images)."""
+            items: Sequence[tuple[Path, str]], seed: int) -> tuple[dict, list[dict]]:
+    """Train one (variant, seed), then score it on ``items``; returns (record, kept images)."""
     from core.colorizer import Colorizer
     from core.train import train
     from core.unet import count_parameters
     from core.weights import load_model
 
-    cfg = train_config(run, budget, data, work / run.name)
+    cfg = train_config(run, budget, data, work / f"{run.name}-seed{seed}", seed)
     t0 = time.perf_counter()
     train(cfg)
     train_s = time.perf_counter() - t0
-    model, _ = load_model(work / run.name)
+    model, _ = load_model(cfg.out)
     colorizer = Colorizer(model, device="cpu", working_size=budget.working_size)
     t1 = time.perf_counter()
     summary, kept = evaluate_colorizer(colorizer, items, keep=budget.preview_photos)
     curve = read_curve(Path(cfg.out).with_suffix(".log.jsonl"))
     last_val = next((c for c in reversed(curve) if c["val_loss"] is not None), None)
-    entry = {
-        "name": run.name, "question": run.question, "label": run.label,
+    record = {
+        "name": run.name, "seed": seed, "question": run.question, "label": run.label,
+        "budget": result_budget(budget),
         "settings": {k: getattr(cfg, k) for k in ("output", "bound", "loss", "upsampling",
                                                   "skips", "width", "depth", "size", "batch",
                                                   "steps", "lr", "seed")},
         "curve": curve,
         "metrics": flat_metrics(summary),
-        "per_source": {s: {"psnr": v["model"]["psnr"], "ssim": v["model"]["ssim"],
-                           "colourfulness": v["model"]["colourfulness"]}
-                       for s, v in summary["per_source"].items()},
+        "photos": [{"photo": f"{r['source']}/{r['name']}",
+                    **{k: _round(r[k]) for k in PHOTO_FIELDS}} for r in summary["photos"]],
         "val_loss": last_val["val_loss"] if last_val else None,
         "grey_loss": last_val["grey_loss"] if last_val else None,
         "params": count_parameters(model),
         "train_seconds": round(train_s, 1),
         "eval_seconds": round(time.perf_counter() - t1, 1),
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
-    return entry, kept
+    return record, kept
 
 
-# -- outputs -------------------------------------------------------------------------------
-CSV_FIELDS = ("name", "question", "label", "output", "bound", "loss", "upsampling", "skips",
-              "psnr", "ssim", "colourfulness", "colourfulness_truth", "grey_psnr", "grey_ssim",
-              "beats_grey", "val_loss", "grey_loss", "loss_vs_grey", "params", "train_seconds")
+def load_record(path: Path, budget: Budget, photos: Sequence[str]) -> dict | None:
+    """A saved run if it was made with this budget on these photos, else None."""
+    try:
+        rec = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if rec.get("budget") != result_budget(budget):
+        return None
+    if [p["photo"] for p in rec.get("photos", [])] != list(photos):
+        return None
+    return rec
 
 
-def loss_vs_grey(entry: dict) -> float | None:
-    """Final validation loss / the grey baseline's, in the run's own space (< 1: better)."""
-    v, g = entry.get("val_loss"), entry.get("grey_loss")
-    return v / g if v is not None and g else None
+#: Longest side of the photos kept for the screen (the same photos, one per variant).
+THUMB = 320
 
 
-def write_csv(entries: Sequence[dict], path: Path) -> None:
-    with path.open("w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=CSV_FIELDS)
-        w.writeheader()
-        for e in entries:
-            row = {**e["settings"], **e["metrics"], **e, "loss_vs_grey": loss_vs_grey(e)}
-            w.writerow({k: _fmt_csv(row.get(k)) for k in CSV_FIELDS})
-
-
-def _fmt_csv(v):
-    return f"{v:.5g}" if isinstance(v, float) else v
-
-
-def preview_grid(entries: Sequence[dict], kept: dict[str, list[dict]]) -> Image.Image:
-    """Rows: the same validation photos; columns: grey | every run | truth."""
-    names = [e["name"] for e in entries]
-    first = kept[names[0]]
-    rows = [[first[i]["grey"]] + [kept[n][i]["model"] for n in names] + [first[i]["truth"]]
-            for i in range(len(first))]
-    return image_grid(rows, ["grey"] + names + ["truth"],
-                      row_labels=[f"{k['source']}/{k['name']}" for k in first],
-                      cell=(176, 132))
-
-
-PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
-           (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
-
-
-def curves_chart(entries: Sequence[dict], size: tuple[int, int] = (900, 420)) -> Image.Image:
-    """Validation loss / grey baseline's loss against steps, one line per run (PIL only).
-
-    Each run's loss is in its own space; dividing by the grey baseline's loss in that same
-    space makes the curves comparable in shape (1 = no better than grey).
-    """
-    from core.evaluate import _font
-
-    W, H = size
-    left, right, top, bottom = 60, 170, 30, 40
-    img = Image.new("RGB", size, (255, 255, 255))
-    d = ImageDraw.Draw(img)
-    series = []
-    for e in entries:
-        pts = [(c["step"], c["val_loss"] / c["grey_loss"]) for c in e["curve"]
-               if c["val_loss"] is not None and c["grey_loss"]]
-        series.append((e["name"], pts))
-    allpts = [p for _, pts in series for p in pts]
-    font, small = _font(14), _font(12)
-    d.text((left, 8), "validation loss / grey baseline's loss (own output space, log scale; "
-           "< 1 = better than grey)", fill=(30, 30, 30), font=font)
-    if not allpts:
-        return img
-    xmax = max(p[0] for p in allpts) or 1
-    # log scale: early ratios can be 10x the late ones
-    ylo = np.log10(min(min(p[1] for p in allpts), 1.0)) - 0.02
-    yhi = np.log10(max(max(p[1] for p in allpts), 1.0)) + 0.02
-
-    def xy(s: float, v: float) -> tuple[float, float]:
-        return (left + (W - left - right) * s / xmax,
-                top + (H - top - bottom) * (yhi - np.log10(max(v, 1e-9))) / (yhi - ylo))
-
-    d.rectangle([left, top, W - right, H - bottom], outline=(180, 180, 180))
-    for v in 10 ** np.linspace(ylo, yhi, 6):
-        x0, y0 = xy(0, v)
-        d.line([x0, y0, W - right, y0], fill=(235, 235, 235))
-        d.text((left - 6, y0), f"{v:.2f}", fill=(80, 80, 80), font=small, anchor="rm")
-    d.line([*xy(0, 1.0), *xy(xmax, 1.0)], fill=(120, 120, 120), width=2)
-    for s in np.linspace(0, xmax, 5):
-        x0, y0 = xy(s, ylo)
-        d.text((x0, y0 + 6), f"{int(s)}", fill=(80, 80, 80), font=small, anchor="mt")
-    d.text(((W - right + left) / 2, H - 14), "step", fill=(80, 80, 80), font=small, anchor="mm")
-    for i, (name, pts) in enumerate(series):
-        col = PALETTE[i % len(PALETTE)]
-        if len(pts) > 1:
-            d.line([xy(*p) for p in pts], fill=col, width=2)
-        for p in pts:
-            x0, y0 = xy(*p)
-            d.ellipse([x0 - 3, y0 - 3, x0 + 3, y0 + 3], fill=col)
-        ly = top + 10 + 20 * i
-        d.line([W - right + 12, ly, W - right + 34, ly], fill=col, width=3)
-        d.text((W - right + 40, ly), name, fill=(30, 30, 30), font=small, anchor="lm")
-    return img
-
-
-def _best(entries: Sequence[dict], key: str) -> dict:
-    return max(entries, key=lambda e: e["metrics"][key])
-
-
-def reading(entries: Sequence[dict]) -> list[str]:
-    """A short reading of the table, generated from the numbers (one bullet per question)."""
-    by_name = {e["name"]: e for e in entries}
-    ref = by_name.get(REFERENCE)
-    out = []
-    for q in QUESTIONS:
-        group = ([ref] if ref else []) + [e for e in entries if e["question"] == q]
-        if len(group) < 2:
-            continue
-
-        def name(e: dict, q: str = q) -> str:
-            return REFERENCE_CHOICE[q] if e["name"] == REFERENCE else e["label"]
-
-        best = _best(group, "psnr")
-        others = ", ".join(f"{name(e)} {e['metrics']['psnr']:.2f} dB"
-                           for e in group if e is not best)
-        truth = group[0]["metrics"]["colourfulness_truth"]
-        vivid = min(group, key=lambda e: abs(e["metrics"]["colourfulness"] - truth))
-        gap = best["metrics"]["psnr"] - max(e["metrics"]["psnr"] for e in group if e is not best)
-        verdict = "a clear margin" if gap >= 0.3 else "a small margin (within noise for one seed)"
-        out.append(
-            f"**{q}**: {name(best)} wins on PSNR with {best['metrics']['psnr']:.2f} dB "
-            f"({others}; {verdict}); SSIM best: {name(_best(group, 'ssim'))}; colourfulness "
-            f"closest to the truth's {truth:.1f}: {name(vivid)} "
-            f"({vivid['metrics']['colourfulness']:.1f}).")
-    if entries:
-        top = _best(entries, "psnr")
-        grey = entries[0]["metrics"]["grey_psnr"]
-        out.append(
-            f"**Overall**: the best PSNR is {top['name']} ({top['metrics']['psnr']:.2f} dB) "
-            f"against {grey:.2f} dB for the grey photo itself: "
-            + ("the models beat grey on average."
-               if top["metrics"]["psnr"] > grey else
-               "no run beats the grey photo on PSNR at this budget; averaging losses make a "
-               "model hedge towards grey-brown, and PSNR punishes a confident wrong colour more "
-               "than no colour. Colourfulness shows who dares colour."))
-    return out
-
-
-def render_markdown(entries: Sequence[dict], meta: dict, out_dir_rel: str) -> str:
-    """docs/experiments.md, generated from results.json (the runs) and meta.json."""
-    result = meta
-    b = meta["budget"]
-    lines = [
-        "# Experiments: which parametrisation colorizes best?",
-        "",
-        "*Generated by `python -m core.experiments` from "
-        f"`{out_dir_rel}/results.json` and `meta.json`; do not edit by hand.*",
-        "",
-        "The course leaves the question open: « Il est possible d'utiliser n'importe quel "
-        "espace de couleur [...] Il est impossible de savoir à l'avance ce qui fonctionnera le "
-        "mieux » (any colour space may be used; what works best cannot be known in advance). "
-        "Each run changes **one** "
-        "choice of the reference (the course's Lab output on 3 channels bounded by the scaled "
-        "sigmoid 2/(1+e^-x) - 1, with an L1 loss, transposed convolutions and skip "
-        "connections) and gets **the same budget**: "
-        f"{b['steps']} steps of {b['batch']} random {b['size']}x{b['size']} crops, U-Net width "
-        f"{b['width']} depth {b['depth']}, learning rate {b['lr']}, seed {b['seed']} (the same "
-        f"batches for all), on `{', '.join(result['data'])}`. Each model is then scored on "
-        f"the same {entries[0]['metrics']['photos'] if entries else 0} validation photos "
-        f"(the training's held-out split, sources mixed), colorized from their NTSC grey at "
-        f"full resolution (model at short side {b['working_size']} px, about the scale of the "
-        "training crops). Metrics are computed on final RGB images, so they compare runs whose "
-        "losses live in different spaces.",
-        "",
-        "| run | change | PSNR (dB) | SSIM | colourfulness | beats grey | val loss / grey "
-        "| params | train (s) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for e in entries:
-        m = e["metrics"]
-        ratio = loss_vs_grey(e)
-        lines.append(
-            f"| {e['name']} | {e['label']} | {m['psnr']:.2f} | {m['ssim']:.3f} "
-            f"| {m['colourfulness']:.1f} | {100 * m['beats_grey']:.0f} % "
-            f"| {'' if ratio is None else f'{ratio:.3f}'} | {e['params']:,} "
-            f"| {e['train_seconds']:.0f} |")
-    if entries:
-        m0 = entries[0]["metrics"]
-        lines.append(f"| *grey photo* | *the input itself* | *{m0['grey_psnr']:.2f}* "
-                     f"| *{m0['grey_ssim']:.3f}* | *0* | | | | |")
-        lines.append(f"| *truth* | | | | *{m0['colourfulness_truth']:.1f}* | | | | |")
-    lines += [
-        "",
-        "PSNR and SSIM (Gaussian window, sigma 1.5) on RGB resized to 256x256; colourfulness "
-        "of Hasler and Suesstrunk (0 = grey). *beats grey*: share of photos where the "
-        "colorization's PSNR is above the grey photo's. *val loss / grey*: final validation "
-        "loss divided by the grey baseline's loss in the run's own output space and loss "
-        "(< 1 = better than predicting no colour).",
-        "",
-        "## What won",
-        "",
-        *[f"- {s}" for s in reading(entries)],
-        "",
-        "One seed and a small budget: differences of a few tenths of a dB are within noise; "
-        "rerun with `--steps` larger (and another `--seed`) before drawing firm conclusions.",
-        "",
-        "## The same photos, one column per run",
-        "",
-        f"![preview]({out_dir_rel}/preview.png)",
-        "",
-        "## Learning curves",
-        "",
-        f"![curves]({out_dir_rel}/curves.png)",
-        "",
-        f"Machine: {result['machine']}; torch {result['torch']}; {result['date']}; "
-        f"total {result['seconds'] / 60:.1f} min.",
-        "",
-        "Reproduce: `" + result["command"] + "`",
-        "",
-    ]
-    return "\n".join(lines)
+def save_photos(out: Path, name: str, kept: Sequence[dict]) -> None:
+    """The kept photos colorized by variant ``name`` (and grey, truth) as small JPEGs."""
+    d = out / "photos"
+    d.mkdir(parents=True, exist_ok=True)
+    for i, k in enumerate(kept):
+        for key, fname in (("model", f"{name}-{i}.jpg"), ("grey", f"grey-{i}.jpg"),
+                           ("truth", f"truth-{i}.jpg")):
+            im = Image.fromarray(k[key])
+            im.thumbnail((THUMB, THUMB), Image.LANCZOS)
+            im.save(d / fname, quality=88)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -378,13 +225,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", default="docs/experiments")
     p.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "colorisation-experiments"),
                    help="where the runs' weights and logs go (not the repository)")
-    for name in ("steps", "size", "batch", "width", "depth", "seed", "eval_photos",
-                 "working_size", "val_per_source", "workers"):
+    for name in ("steps", "size", "batch", "width", "depth", "seed", "seeds", "eval_photos",
+                 "working_size", "val_per_source", "workers", "threads"):
         p.add_argument(f"--{name.replace('_', '-')}", type=int, default=None,
                        help=f"default {getattr(d, name)}")
     p.add_argument("--lr", type=float, default=None)
     p.add_argument("--runs", nargs="+", choices=[r.name for r in RUNS],
-                   help="only these runs (default: all)")
+                   help="only these variants (default: all)")
+    p.add_argument("--resume", action="store_true",
+                   help="skip the (variant, seed) runs already saved in OUT/runs with this budget")
     p.add_argument("--quick", action="store_true", help="tiny budget: seconds (tests)")
     return p.parse_args(argv)
 
@@ -396,6 +245,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     budget = QUICK if args.quick else Budget()
     overrides = {k: getattr(args, k) for k in asdict(budget) if getattr(args, k, None) is not None}
     budget = replace(budget, **overrides)
+    if budget.threads > 0:
+        torch.set_num_threads(budget.threads)
     runs = [r for r in RUNS if not args.runs or r.name in args.runs]
     out, work = Path(args.out), Path(args.work)
     out.mkdir(parents=True, exist_ok=True)
@@ -405,40 +256,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not items:
         print(f"error: no validation photo in {args.data}", file=sys.stderr)
         return 2
-    t0 = time.perf_counter()
-    entries, kept = [], {}
+    photos = [f"{s}/{Path(p).name}" for p, s in items]
+    todo = [(r, s) for s in seeds_of(budget) for r in runs]  # seed by seed: early full sets
+    t0, trained, records = time.perf_counter(), 0, []
+    for i, (run, seed) in enumerate(todo):
+        path = record_path(out, run.name, seed)
+        rec = load_record(path, budget, photos) if args.resume else None
+        if rec is not None:
+            print(f"[{i + 1}/{len(todo)}] {run.name} seed {seed}: saved, skipped", file=sys.stderr)
+            records.append(rec)
+            continue
+        print(f"[{i + 1}/{len(todo)}] {run.name} seed {seed}: {run.label}", file=sys.stderr)
+        rec, kept = run_one(run, budget, args.data, work, items, seed)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(clean_json(rec), allow_nan=False))
+        if seed == budget.seed:
+            save_photos(out, run.name, kept)
+        records.append(rec)
+        trained += 1
+        m = rec["metrics"]
+        spent = time.perf_counter() - t0
+        print(f"  PSNR {m['psnr']:.2f} dB (grey {m['grey_psnr']:.2f}), SSIM {m['ssim']:.3f}, "
+              f"colourfulness {m['colourfulness']:.1f} (truth {m['colourfulness_truth']:.1f}); "
+              f"{rec['train_seconds']:.0f} s train; {spent / 60:.1f} min so far, about "
+              f"{spent / trained * (len(todo) - i - 1) / 60:.0f} min to go", file=sys.stderr)
     meta = {
-        "budget": asdict(budget), "data": [str(d) for d in args.data],
-        "eval_photos": [f"{s}/{Path(p).name}" for p, s in items],
-        "torch": torch.__version__, "machine": platform.platform(),
+        "budget": asdict(budget), "data": [str(d) for d in args.data], "eval_photos": photos,
+        "seeds": seeds_of(budget), "torch": torch.__version__, "machine": platform.platform(),
+        "cpus": __import__("os").cpu_count(),
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "train_minutes": round(sum(r["train_seconds"] + r["eval_seconds"]
+                                   for r in records) / 60, 1),
         "command": "python -m core.experiments " + " ".join(
             argv if argv is not None else sys.argv[1:]),
     }
-    for i, run in enumerate(runs):
-        print(f"[{i + 1}/{len(runs)}] {run.name}: {run.label}", file=sys.stderr)
-        entry, kept[run.name] = run_one(run, budget, args.data, work, items)
-        entries.append(entry)
-        m = entry["metrics"]
-        print(f"  PSNR {m['psnr']:.2f} dB (grey {m['grey_psnr']:.2f}), SSIM {m['ssim']:.3f}, "
-              f"colourfulness {m['colourfulness']:.1f} (truth {m['colourfulness_truth']:.1f}); "
-              f"{entry['train_seconds']:.0f} s", file=sys.stderr)
-        spent = time.perf_counter() - t0
-        if i + 1 < len(runs):
-            print(f"  {spent / 60:.1f} min so far, about {spent / (i + 1) * (len(runs) - i - 1) / 60:.0f}"
-                  " min to go", file=sys.stderr)
-        meta.update(seconds=time.perf_counter() - t0,
-                    date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
-        # written after every run: a long job shows its progress so far
-        (out / "results.json").write_text(json.dumps(clean_json(entries), indent=1,
-                                                     allow_nan=False))
-        (out / "meta.json").write_text(json.dumps(clean_json(meta), indent=1, allow_nan=False))
-    write_csv(entries, out / "results.csv")
-    preview_grid(entries, kept).save(out / "preview.png", optimize=True)
-    curves_chart(entries).save(out / "curves.png", optimize=True)
-    md = out.parent / f"{out.name}.md"
-    md.write_text(render_markdown(entries, meta, out.name))
-    print(f"wrote {out}/results.json, meta.json, results.csv, preview.png, curves.png and {md}",
-          file=sys.stderr)
+    from core.experiment_report import write_report  # late: a long run uses the latest
+
+    written = write_report(records, meta, out, reference=REFERENCE)
+    print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Same-budget experiments (--quick): results.json, CSV, preview, generated report."""
+"""Same-budget experiments (--quick): runs per seed, resume, intervals, data files, report."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 from PIL import Image
 
-from core.experiments import RUNS, main, reading
+import core.experiments as ex
+from core.experiment_report import verdict_line
+from core.experiments import QUICK, RUNS, load_record, main, record_path
 
 
 def _photos(root: Path) -> Path:
@@ -24,64 +27,103 @@ def _photos(root: Path) -> Path:
     return root
 
 
-def test_quick_experiments(tmp_path, monkeypatch):
-    data = _photos(tmp_path / "photos")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    """One --quick run of every variant with 2 seeds (a few seconds)."""
+    tmp = tmp_path_factory.mktemp("exp")
+    data = _photos(tmp / "photos")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("XDG_CACHE_HOME", str(tmp / "cache"))
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+    out = tmp / "docs" / "experiments"
+    args = ["--data", str(data), "--out", str(out), "--work", str(tmp / "work"), "--quick"]
     try:
-        out = tmp_path / "docs" / "experiments"
-        assert main(["--data", str(data), "--out", str(out), "--work", str(tmp_path / "work"),
-                     "--quick"]) == 0
+        assert main(args) == 0
     finally:
         torch.set_num_threads(threads)
+        mp.undo()
+    return tmp, out, args
 
-    runs = json.loads((out / "results.json").read_text())
-    meta = json.loads((out / "meta.json").read_text())
-    assert meta["budget"]["steps"] == 4 and len(meta["eval_photos"]) == 2
-    assert [r["name"] for r in runs] == [r.name for r in RUNS]
-    by = {r["name"]: r for r in runs}
-    # one change per run, everything else equal: the same budget
+
+def test_every_variant_and_seed_is_saved_with_per_photo_metrics(quick_run):
+    _, out, _ = quick_run
+    seeds = [QUICK.seed + k for k in range(QUICK.seeds)]
+    assert len(seeds) >= 2
+    recs = {(r.name, s): json.loads(record_path(out, r.name, s).read_text())
+            for r in RUNS for s in seeds}
+    for (_, seed), rec in recs.items():
+        assert rec["settings"]["seed"] == seed
+        assert [p["photo"] for p in rec["photos"]] == \
+            [p["photo"] for p in recs[("reference", seeds[0])]["photos"]]
+        assert len(rec["photos"]) == 2 and np.isfinite(rec["photos"][0]["psnr"])
+        assert rec["curve"] and any(c["val_loss"] is not None for c in rec["curve"])
+    # one change per variant, everything else equal: the same budget
+    by = {n: recs[(n, seeds[0])] for n, _ in recs}
     assert by["ab"]["settings"]["output"] == "ab" and by["rgb"]["settings"]["output"] == "rgb"
     assert by["no_bound"]["settings"]["bound"] == "none"
-    assert {by[n]["settings"]["loss"] for n in ("reference", "l2", "huber")} == {"l1", "l2",
-                                                                              "huber"}
+    assert {by[n]["settings"]["loss"] for n in ("reference", "l2", "huber")} == \
+        {"l1", "l2", "huber"}
     assert by["bilinear"]["settings"]["upsampling"] == "bilinear"
     assert by["no_skips"]["settings"]["skips"] is False
-    for r in runs:
-        assert {r["settings"][k] for k in ("steps", "size", "seed", "width")} == \
-            {runs[0]["settings"][k] for k in ("steps", "size", "seed", "width")}
-        assert r["curve"] and {"step", "train_loss", "val_loss"} <= set(r["curve"][0])
-        assert any(c["val_loss"] is not None for c in r["curve"])
-        m = r["metrics"]
-        assert {"psnr", "ssim", "colourfulness", "colourfulness_truth", "grey_psnr"} <= set(m)
-        assert m["photos"] == 2 and np.isfinite(m["psnr"])
-        assert m["colourfulness_truth"] == runs[0]["metrics"]["colourfulness_truth"]
-    # models with the same architecture but another loss really differ
-    assert by["l2"]["metrics"]["psnr"] != by["no_skips"]["metrics"]["psnr"]
+    # another seed is another training: other weights, other scores
+    assert recs[("reference", seeds[0])]["photos"] != recs[("reference", seeds[1])]["photos"]
+
+
+def test_results_carry_intervals_and_paired_differences(quick_run):
+    _, out, _ = quick_run
+    res = json.loads((out / "results.json").read_text())
+    assert res["reference"] == "reference" and len(res["seeds"]) == QUICK.seeds
+    assert [v["name"] for v in res["variants"]] == [r.name for r in RUNS]
+    for v in res["variants"]:
+        for m in ("psnr", "ssim", "colourfulness"):
+            i = v["metrics"][m]
+            assert i["lo"] <= i["mean"] <= i["hi"]
+            assert len(v["per_seed"][m]) == QUICK.seeds
+            assert np.isclose(np.mean(v["per_seed"][m]), i["mean"])
+        assert ("difference" in v) == (v["name"] != "reference")
+        if "difference" in v:
+            ref = res["variants"][0]["metrics"]["psnr"]["mean"]
+            d = v["difference"]["psnr"]
+            assert np.isclose(d["mean"], v["metrics"]["psnr"]["mean"] - ref)
+            assert d["real"] == (d["lo"] > 0 or d["hi"] < 0)
+            assert verdict_line(v, "the reference").startswith(f"**{v['label']}**")
+        assert v["curve"] and {"step", "mean", "min", "max"} <= set(v["curve"][0])
 
     rows = list(csv.DictReader((out / "results.csv").open()))
     assert [r["name"] for r in rows] == [r.name for r in RUNS]
+    assert rows[0]["psnr_diff"] == "" and rows[1]["psnr_diff_real"] in ("True", "False")
+    for f in ("preview.png", "curves.png", "differences.png"):
+        with Image.open(out / f) as im:
+            assert im.width >= 600
     with Image.open(out / "preview.png") as im:
-        assert im.width >= 10 * 176  # grey + 8 runs + truth
-    assert (out / "curves.png").is_file()
+        assert im.width >= 10 * 176  # grey + 8 variants + truth
+    # the same photos colorized by every variant, for the screen
+    for r in RUNS:
+        assert (out / "photos" / f"{r.name}-0.jpg").is_file()
     md = (out.parent / "experiments.md").read_text()
-    assert "| reference |" in md and "](experiments/preview.png)" in md
-    for q in ("output space", "output bound", "loss", "upsampling", "skip connections"):
-        assert f"**{q}**" in md
-    assert reading(runs)[-1].startswith("**Overall**")
+    assert "## Which differences are real" in md and "](experiments/differences.png)" in md
+    assert f"**{QUICK.seeds} seeds**" in md
 
 
-def test_reading_names_the_winner():
-    def run(name, question, label, psnr):
-        return {"name": name, "question": question, "label": label,
-                "metrics": {"psnr": psnr, "ssim": psnr / 100, "colourfulness": psnr,
-                            "colourfulness_truth": 30.0, "grey_psnr": 22.0}}
+def test_resume_skips_saved_runs(quick_run, monkeypatch):
+    tmp, out, args = quick_run
 
-    lines = reading([run("reference", "all", "ref", 23.0),
-                     run("ab", "output space", "ab only", 24.0),
-                     run("rgb", "output space", "RGB", 21.0)])
-    assert lines[0].startswith("**output space**: ab only wins on PSNR with 24.00 dB")
-    assert "clear margin" in lines[0]
-    assert "beat grey on average" in lines[-1]
+    def no_training(*a, **k):
+        raise AssertionError("a saved run was trained again")
+
+    monkeypatch.setattr(ex, "run_one", no_training)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp / "cache"))
+    before = (out / "results.json").read_text()
+    assert main([*args, "--resume"]) == 0
+    assert (out / "results.json").read_text() == before
+
+
+def test_a_saved_run_of_another_budget_is_not_reused(quick_run):
+    _, out, _ = quick_run
+    path = record_path(out, "reference", QUICK.seed)
+    photos = [p["photo"] for p in json.loads(path.read_text())["photos"]]
+    assert load_record(path, QUICK, photos) is not None
+    assert load_record(path, ex.replace(QUICK, steps=QUICK.steps + 1), photos) is None
+    assert load_record(path, QUICK, photos[:1]) is None
+    # workers and threads change the speed, not the result: the run is reused
+    assert load_record(path, ex.replace(QUICK, workers=2, threads=2), photos) is not None

@@ -23,29 +23,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
 
-from core import live  # noqa: E402
+from core import admission, live  # noqa: E402
 from core.samples import COLOUR_SAMPLES, load_sample  # noqa: E402
 
 TICK_EVERY = 1.0  # pages/train.py reruns its fragment every second
 
 
 def one(settings: live.LiveSettings, photos, limit: float) -> dict:
-    run = live.LiveRun(settings, photos)
-    ticks = 0
-    t0 = time.perf_counter()
-    while run.first_colour is None and run.seconds < limit and not run.finished:
-        run.tick()
-        ticks += 1
-    return {"steps": run.first_colour[0] if run.first_colour else None,
-            "train_s": run.first_colour[1] if run.first_colour else None,
-            "ticks": ticks, "screen_wall_s": ticks * TICK_EVERY,
-            "bench_wall_s": time.perf_counter() - t0, "ratio": run.ratio}
+    r = live.time_to_first_colour(settings, photos, limit_seconds=limit)
+    return {"steps": r["first_colour_step"], "train_s": r["first_colour_seconds"],
+            "ticks": r["ticks"], "screen_wall_s": r["ticks"] * TICK_EVERY,
+            "bench_wall_s": r["wall_seconds"], "ratio": r["ratio"]}
 
 
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--threads", type=int, nargs="+", default=[live.CPU_THREADS])
+    p.add_argument("--threads", type=int, nargs="+", default=[admission.CPU_THREADS])
     p.add_argument("--limit", type=float, default=live.MAX_SECONDS)
     a = p.parse_args(argv)
     photos = [load_sample(n) for n in COLOUR_SAMPLES]

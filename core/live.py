@@ -3,57 +3,31 @@
 The training screen calls :meth:`LiveRun.tick` from a Streamlit fragment that reruns every
 second; a tick does as many :meth:`core.train.Trainer.step` as fit in a short time box
 (0.6 s by default), then measures the validation loss. Nothing here blocks, starts a
-thread or imports Streamlit: the state of a run lives in the student's own session.
+thread or imports Streamlit.
 
-Server-wide caps (one Streamlit server serves a whole class):
-
-* at most :data:`MAX_TRAININGS` sessions train at once (``COLORISATION_MAX_TRAININGS``,
-  4 by default). :class:`SlotRegistry` hands out *leases* that expire when a session stops
-  ticking for :data:`LEASE_SECONDS` (a closed tab frees its slot); the others wait in a
-  first-come, first-served queue and see their position;
-* every run stops after :data:`MAX_STEPS` steps or :data:`MAX_SECONDS` seconds of training;
-* the CPU is shared: ticks of all sessions go through :func:`compute_slot`, at most
-  :data:`COMPUTE_SLOTS` (``COLORISATION_TRAIN_PARALLEL``, half the cores by default) at the
-  same time, each with :data:`CPU_THREADS` torch thread (``COLORISATION_TRAIN_THREADS``, 1),
-  so trainings never take the whole machine (``torch.set_num_threads`` sets the calling
-  thread's OpenMP team size, and is restored at the end of the tick). Replicas on one
-  machine share these slots when ``COLORISATION_TRAIN_SLOT_DIR`` names a common folder;
-* memory stays small: at most :data:`MAX_PHOTOS` photos per session, each downscaled to
-  :data:`PHOTO_SIDE` pixels, and tiny models (width <= 16, depth <= 4, crops <= 128 px).
+Caps of one run: it stops after :data:`MAX_STEPS` steps or :data:`MAX_SECONDS` seconds of
+training; at most :data:`MAX_RUN_PHOTOS` photos, each downscaled to :data:`PHOTO_SIDE`
+pixels, and tiny models (width <= 16, depth <= 4, crops <= 128 px), so a run holds a few
+MiB (:meth:`LiveRun.nbytes`). Who may train now is :mod:`core.admission`; where a run is
+kept between two connections of its student is :mod:`core.runs`.
 """
 
 from __future__ import annotations
 
 import copy
-import os
-import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields, replace
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import torch
 
-from core.color import to_rgb
+from core.colorizer import Colorizer
 from core.data import PhotoArrays, StepBatches, make_pair
 from core.images import resize_max_side
 from core.train import Trainer
 from core.unet import UNet, UNetConfig
 
-
-def _env_int(name: str, default: int, low: int = 1) -> int:
-    try:
-        return max(low, int(os.environ.get(name, default)))
-    except ValueError:
-        return default
-
-
-#: Sessions that may train at the same time on one server.
-MAX_TRAININGS = _env_int("COLORISATION_MAX_TRAININGS", 4)
-#: A session that has not ticked for this long loses its training slot (closed tab).
-LEASE_SECONDS = 15.0
 #: Caps of one run.
 MAX_STEPS = 2000
 MAX_SECONDS = 180.0
@@ -64,14 +38,9 @@ MAX_RUN_PHOTOS = 16
 PHOTO_SIDE = 256
 #: Time box of one tick (seconds of optimisation steps, the validation comes on top).
 TICK_SECONDS = 0.6
-#: Ticks computing at the same time, each with CPU_THREADS torch threads. One thread per
-#: tick: on a busy CPU, OpenMP teams of 2+ threads spin and run 3-10x slower (measured).
-_CPUS = os.cpu_count() or 1
-COMPUTE_SLOTS = _env_int("COLORISATION_TRAIN_PARALLEL", max(1, _CPUS // 2))
-CPU_THREADS = _env_int("COLORISATION_TRAIN_THREADS", 1)
 #: A validation loss at or below this fraction of the grey baseline's: colour is visible.
 FIRST_COLOUR_RATIO = 0.8
-#: Runs kept per session for the comparison chart.
+#: Runs kept per student for the comparison chart (a few numbers each).
 MAX_RUNS_KEPT = 5
 
 #: Choices offered on the screen (validated again here: the session state is user input).
@@ -122,141 +91,8 @@ class LiveSettings:
         return UNetConfig(width=self.width, depth=self.depth, output=self.output,
                           bound=self.bound, upsampling="transposed", skips=True)
 
-    def differences(self, other: LiveSettings) -> dict[str, tuple]:
-        """``{name: (mine, theirs)}`` for every setting that differs (the runs comparison)."""
-        return {f.name: (getattr(self, f.name), getattr(other, f.name)) for f in fields(self)
-                if f.name != "seed" and getattr(self, f.name) != getattr(other, f.name)}
-
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-# -- server-wide caps ----------------------------------------------------------------------
-class SlotRegistry:
-    """Thread-safe training slots with expiring leases and a first-come, first-served queue.
-
-    Every tick of a training session calls :meth:`request`; a holder that stops calling
-    (closed tab, lost connection) loses its slot after ``lease_seconds``. Waiting sessions
-    also refresh their place by calling :meth:`request`; a waiter that stops asking leaves
-    the queue after the same delay.
-    """
-
-    def __init__(self, capacity: int = MAX_TRAININGS, lease_seconds: float = LEASE_SECONDS,
-                 clock: Callable[[], float] = time.monotonic):
-        self.capacity = max(1, int(capacity))
-        self.lease_seconds = lease_seconds
-        self.clock = clock
-        self._lock = threading.Lock()
-        self._holders: dict[str, float] = {}  # session id -> last seen
-        self._waiting: OrderedDict[str, float] = OrderedDict()  # arrival order
-
-    def _expire(self, now: float) -> None:
-        for table in (self._holders, self._waiting):
-            for sid in [s for s, seen in table.items() if now - seen > self.lease_seconds]:
-                del table[sid]
-
-    def request(self, session_id: str) -> int:
-        """0 when ``session_id`` holds (or just got) a slot, else its 1-based queue position."""
-        with self._lock:
-            now = self.clock()
-            self._expire(now)
-            if session_id in self._holders:
-                self._holders[session_id] = now
-                return 0
-            if session_id not in self._waiting:
-                self._waiting[session_id] = now
-            self._waiting[session_id] = now
-            free = self.capacity - len(self._holders)
-            ahead = list(self._waiting).index(session_id)
-            if ahead < free:
-                del self._waiting[session_id]
-                self._holders[session_id] = now
-                return 0
-            return ahead - free + 1
-
-    def release(self, session_id: str) -> None:
-        """Give the slot (or the place in the queue) back at once (pause, reset, end)."""
-        with self._lock:
-            self._holders.pop(session_id, None)
-            self._waiting.pop(session_id, None)
-
-    def counts(self) -> tuple[int, int]:
-        """(sessions training, sessions waiting)."""
-        with self._lock:
-            self._expire(self.clock())
-            return len(self._holders), len(self._waiting)
-
-
-#: The one registry of this server (module global on purpose: it is shared by design and
-#: holds only anonymous session ids, never a student's data).
-REGISTRY = SlotRegistry()
-_COMPUTE = threading.BoundedSemaphore(COMPUTE_SLOTS)
-#: Folder of the machine-wide slot lock files: app replicas on one machine (one process per
-#: core behind nginx) then share COMPUTE_SLOTS between them instead of each taking as many.
-SLOT_DIR = os.environ.get("COLORISATION_TRAIN_SLOT_DIR", "")
-
-
-class MachineSlots:
-    """``n`` CPU slots shared by every process of a machine: ``fcntl`` locks on ``n`` files.
-
-    The kernel drops a process's locks when it dies, so a killed replica never leaks a slot.
-    """
-
-    def __init__(self, folder: str | os.PathLike, n: int):
-        self.paths = [os.path.join(folder, f"train-slot-{i}.lock") for i in range(n)]
-        os.makedirs(folder, exist_ok=True)
-
-    def acquire(self, timeout: float) -> int | None:
-        """A held file descriptor, or None after ``timeout`` seconds."""
-        import fcntl
-
-        end = time.monotonic() + timeout
-        while True:
-            for path in self.paths:
-                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    return fd
-                except OSError:
-                    os.close(fd)
-            if time.monotonic() >= end:
-                return None
-            time.sleep(0.02)
-
-    @staticmethod
-    def release(fd: int) -> None:
-        os.close(fd)  # closing the descriptor releases its flock
-
-
-_MACHINE = MachineSlots(SLOT_DIR, COMPUTE_SLOTS) if SLOT_DIR else None
-
-
-@contextmanager
-def compute_slot(timeout: float = 2.0, threads: int = CPU_THREADS) -> Iterator[bool]:
-    """Hold one of the server's :data:`COMPUTE_SLOTS` CPU slots; yields False on timeout.
-
-    With ``COLORISATION_TRAIN_SLOT_DIR`` set, the slots are the machine's (shared by all
-    replicas, see :class:`MachineSlots`); otherwise this process's. Inside, this thread's
-    torch uses ``threads`` threads; the previous value is restored.
-    """
-    fd = None
-    if _MACHINE is not None:
-        fd = _MACHINE.acquire(timeout)
-        got = fd is not None
-    else:
-        got = _COMPUTE.acquire(timeout=timeout)
-    before = torch.get_num_threads()
-    try:
-        if got:
-            torch.set_num_threads(threads)
-        yield got
-    finally:
-        if got:
-            torch.set_num_threads(before)
-            if fd is not None:
-                MachineSlots.release(fd)
-            else:
-                _COMPUTE.release()
 
 
 # -- the data of a run ---------------------------------------------------------------------
@@ -292,23 +128,6 @@ def validation_set(photos: Sequence[np.ndarray], size: int, crops_per_photo: int
             rgbs.append(rgb)
     return (torch.from_numpy(np.stack(grays)), torch.from_numpy(np.stack(labs)),
             torch.from_numpy(np.stack(rgbs)))
-
-
-def unit_lab_of(output: str, pred: torch.Tensor, gray: torch.Tensor,
-                lab: torch.Tensor) -> torch.Tensor:
-    """A batch of predictions in any output space -> unit Lab (N, 3, H, W) for display.
-
-    ``ab`` borrows L from the truth's lightness (the grey input carries it), ``rgb`` is
-    converted by :func:`core.color.rgb_to_unit_lab` per image.
-    """
-    if output == "lab":
-        return pred
-    if output == "ab":
-        return torch.cat([lab[:, :1], pred], dim=1)
-    from core.color import rgb_to_unit_lab
-
-    rgb = ((pred.clamp(-1, 1) + 1) / 2).permute(0, 2, 3, 1).numpy()
-    return torch.from_numpy(np.stack([rgb_to_unit_lab(x) for x in rgb])).permute(0, 3, 1, 2)
 
 
 @dataclass
@@ -408,12 +227,16 @@ class LiveRun:
     # -- what the screen shows -------------------------------------------------------------
     @torch.no_grad()
     def preview(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Three image strips (grey | prediction | truth) of the fixed preview crops, uint8."""
-        gray, lab, rgb = (t[self.preview_index] for t in self.val)
-        self.model.eval()
-        pred = unit_lab_of(self.settings.output, self.model(gray), gray, lab)
-        pred_rgb = [to_rgb(p.permute(1, 2, 0).numpy()) for p in pred.clamp(-1, 1)]
+        """Three image strips (grey | prediction | truth) of the fixed preview crops, uint8.
+
+        The prediction goes through the app's one inference path (:class:`Colorizer`, on a
+        frozen copy of the model, at the run's crop size), showing the model's own L.
+        """
+        gray, _, rgb = (t[self.preview_index] for t in self.val)
+        colorizer = Colorizer(self.snapshot(), device="cpu", working_size=self.settings.size)
         true_rgb = [(r.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8) for r in rgb]
+        pred_rgb = [colorizer.render(colorizer.predict(r.permute(1, 2, 0).numpy()),
+                                     use_model_l=True, full_resolution=False).rgb for r in rgb]
         grey = [np.repeat((g[0].numpy() * 255).round().astype(np.uint8)[..., None], 3, axis=2)
                 for g in gray]
         return tuple(_strip(x) for x in (grey, pred_rgb, true_rgb))
@@ -424,6 +247,14 @@ class LiveRun:
         for p in model.parameters():
             p.requires_grad_(False)
         return model
+
+    def nbytes(self) -> int:
+        """Memory this run holds: photos, validation crops, model and optimizer state."""
+        arrays = [*self.photos, *self.val]
+        arrays += [p for p in self.model.parameters()]
+        for state in self.trainer.optimizer.state.values():
+            arrays += [v for v in state.values() if torch.is_tensor(v)]
+        return int(sum(a.nbytes for a in arrays)) + 8 * 3 * MAX_STEPS  # + the curves
 
     def metadata(self) -> dict:
         """Stored in the JSON of a download: how this model was trained."""
@@ -459,12 +290,20 @@ def remember_run(runs: list[dict], summary: dict, keep: int = MAX_RUNS_KEPT) -> 
 def time_to_first_colour(settings: LiveSettings, photos: Sequence[np.ndarray],
                          limit_seconds: float = MAX_SECONDS,
                          tick: float = TICK_SECONDS) -> dict:
-    """Train with ``settings`` until the first colour (or the limit); for the benchmark."""
+    """Train with ``settings`` until the first colour (or the limit), tick by tick as the
+    training screen does; for the benchmark.
+
+    Returns the step and training seconds of the first colour (None if not reached), the
+    number of ticks it took (the screen shows one tick per second), the wall time, and the
+    last validation ratio.
+    """
     wall0 = time.perf_counter()
     run = LiveRun(settings, photos)
+    ticks = 0
     while run.first_colour is None and run.seconds < limit_seconds and not run.finished:
         run.tick(tick)
+        ticks += 1
     return {"first_colour_step": run.first_colour[0] if run.first_colour else None,
             "first_colour_seconds": run.first_colour[1] if run.first_colour else None,
-            "wall_seconds": time.perf_counter() - wall0, "steps": run.steps,
+            "ticks": ticks, "wall_seconds": time.perf_counter() - wall0, "steps": run.steps,
             "ratio": run.ratio, "grey_loss": run.curves.grey_loss}

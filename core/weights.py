@@ -6,7 +6,10 @@ weights file from a stranger (a student's upload) cannot run code when loaded.
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import torch
@@ -17,7 +20,22 @@ from core.unet import UNet, UNetConfig
 
 
 class WeightsError(ValueError):
-    """A weights file is missing, corrupt, or does not match its config."""
+    """A weights file is missing, corrupt, or does not match its config.
+
+    ``reason`` says which, for a translated message: ``"bad_zip"`` (an unreadable archive),
+    ``"need_both"`` (the .safetensors or the .json is missing), ``"mismatch"`` (corrupt, or
+    the tensors do not match the config).
+    """
+
+    def __init__(self, message: str, reason: str = "mismatch"):
+        super().__init__(message)
+        self.reason = reason
+
+
+#: Names of the two parts inside a model archive (what :func:`model_zip` writes).
+ZIP_NAMES = ("colorizer.safetensors", "colorizer.json")
+#: A part bigger than this inside an uploaded archive is ignored (a zip bomb stays closed).
+MAX_PART_BYTES = 2**26
 
 
 def _paths(name: str | Path) -> tuple[Path, Path]:
@@ -90,3 +108,42 @@ def load_model(name: str | Path, device: str | torch.device = "cpu") -> tuple[UN
             raise WeightsError(f"missing file: {p}")
     model, meta = model_from_bytes(st_path.read_bytes(), js_path.read_bytes())
     return model.to(device), meta
+
+
+def model_zip(model: UNet, metadata: dict | None = None) -> tuple[bytes, bytes, bytes]:
+    """A model as one .zip archive (for a download), plus its two parts.
+
+    Returns ``(zip, safetensors, json)``: the archive holds the two files named
+    :data:`ZIP_NAMES`, which :func:`model_from_files` reads back.
+    """
+    tensors, config = model_to_bytes(model, metadata)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(ZIP_NAMES[0], tensors)
+        z.writestr(ZIP_NAMES[1], config)
+    return buf.getvalue(), tensors, config
+
+
+def model_from_files(files: Iterable[tuple[str, bytes]]) -> tuple[UNet, dict]:
+    """Rebuild a model from uploaded files: a .zip, or a .safetensors and a .json.
+
+    ``files`` are ``(file name, content)``. Raises :class:`WeightsError` (with its
+    ``reason``) for an unreadable archive, a missing part, or parts that do not match.
+    """
+    parts: dict[str, bytes] = {}
+    try:
+        for name, data in files:
+            lower = name.lower()
+            if lower.endswith(".zip"):
+                with zipfile.ZipFile(io.BytesIO(data)) as z:
+                    for info in z.infolist():
+                        ext = info.filename.rsplit(".", 1)[-1].lower()
+                        if ext in ("safetensors", "json") and info.file_size < MAX_PART_BYTES:
+                            parts[ext] = z.read(info)
+            elif lower.endswith((".safetensors", ".json")):
+                parts[lower.rsplit(".", 1)[1]] = data
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
+        raise WeightsError(f"unreadable archive: {e}", "bad_zip") from e
+    if set(parts) != {"safetensors", "json"}:
+        raise WeightsError("both a .safetensors and a .json are needed", "need_both")
+    return model_from_bytes(parts["safetensors"], parts["json"])

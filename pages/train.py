@@ -165,7 +165,7 @@ def loss_figure(run: live.LiveRun) -> go.Figure:
     trains, and plotly's add_hline / update_layout validation is slow Python holding the GIL.
     """
     c = run.curves
-    train = smooth(c.train_loss)
+    train = smooth(c.train_loss).tolist()
     data = []
     if c.train_steps:
         data.append({"type": "scatter", "x": c.train_steps, "y": train,
@@ -176,7 +176,7 @@ def loss_figure(run: live.LiveRun) -> go.Figure:
     data += reference_lines(max(run.steps, 1), [
         (c.grey_loss, "#555", "dash", tr("train.curve_grey")),
         (live.FIRST_COLOUR_RATIO * c.grey_loss, "#e6550d", "dot", tr("train.curve_colour"))])
-    top = 1.05 * max([1.2 * c.grey_loss, *c.val_loss, *train.tolist()])
+    top = 1.05 * max([1.2 * c.grey_loss, *c.val_loss, *train])
     layout = chart_layout(380, tr("train.axis_steps"),
                           tr("train.axis_loss", loss=run.settings.loss.upper()), top)
     return go.Figure(data=data, layout=layout)

@@ -1,17 +1,21 @@
-"""Live-training screen (AppTest): start, ticks that learn, save/load, isolation of sessions."""
+"""Live-training screen (AppTest): start, ticks that learn, refresh, save/load, isolation."""
+
+import json
 
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from core import live
+from core import admission, runs
 from core.weights import model_from_bytes, model_to_bytes
 
 FAST = {"tr_size": 32, "tr_width": 4, "tr_depth": 2, "tr_batch": 4, "tr_lr": 1e-2}
 
 
-def open_train(lang="en", **state):
+def open_train(lang="en", run=None, **state):
     at = AppTest.from_file("../streamlit_app.py", default_timeout=90)
     at.query_params["lang"] = lang
+    if run is not None:
+        at.query_params["run"] = run
     at.session_state["tr_keep"] = dict(FAST)  # tiny model: a fast test
     for k, v in state.items():
         at.session_state[k] = v
@@ -21,13 +25,24 @@ def open_train(lang="en", **state):
     return at
 
 
+def workspace(at) -> runs.Workspace:
+    ws = runs.STORE.get(at.session_state["run_token"])
+    assert ws is not None
+    return ws
+
+
+def click(at, label):
+    [b for b in at.button if b.label == label][0].click().run()
+    assert not at.exception
+
+
 def test_start_ticks_and_learns():
     at = open_train()
     run = at.session_state["live_run"]
     assert run.steps == 0 and run.settings.size == 32
     first_val = run.curves.val_loss[0]
-    [b for b in at.button if b.label == "Start"][0].click().run()
-    assert at.session_state["live_running"]
+    click(at, "Start")
+    assert workspace(at).running
     for _ in range(4):  # in AppTest the fragment does not tick by itself: every run is a tick
         at.run()
         assert not at.exception
@@ -38,29 +53,81 @@ def test_start_ticks_and_learns():
     assert int(shown["Steps"]) > 0  # the screen shows the progress (one tick behind)
     assert any("Preview at step" in m.value for m in at.markdown)
     # Pause stops the ticks and frees the slot.
-    [b for b in at.button if b.label == "Pause"][0].click().run()
+    click(at, "Pause")
     steps = at.session_state["live_run"].steps
     at.run()
     assert at.session_state["live_run"].steps == steps
-    assert at.session_state["live_sid"] not in live.REGISTRY._holders
+    assert workspace(at).key not in admission.REGISTRY._holders
+
+
+def test_a_refresh_finds_the_same_run_and_it_goes_on():
+    """A new session with the URL's ?run= token (a refresh, a phone waking up) shows the
+    same run: settings, model, curves, photos, running state; and it continues."""
+    first = open_train(tr_keep={**FAST, "tr_output": "ab", "tr_data": "both"})
+    ws = workspace(first)
+    ws.photos.append(("mine", np.full((40, 60, 3), (200, 30, 30), np.uint8)))
+    click(first, "New training")  # a run with the student's photo
+    click(first, "Start")
+    first.run()
+    run, token = first.session_state["live_run"], first.session_state["run_token"]
+    steps, curve = run.steps, list(run.curves.val_loss)
+    assert steps > 0 and first.query_params["run"] == token
+
+    again = open_train(run=token)  # the fresh session brings other widget values: ignored
+    assert again.session_state["run_token"] == token
+    assert again.session_state["live_run"] is run
+    assert again.session_state["tr_output"] == "ab" and again.session_state["tr_data"] == "both"
+    assert any("Welcome back" in i.value for i in again.info)
+    assert any(b.label == "Pause" for b in again.button)  # still running: it goes on
+    assert run.curves.val_loss[:len(curve)] == curve
+    again.run()
+    assert run.steps > steps
+    assert len(workspace(again).photos) == 1
+    assert any(b.label == "Download the model (.zip)" for b in again.get("download_button"))
+    click(again, "Pause")
+
+
+def test_a_wrong_token_says_so_and_starts_afresh():
+    first = open_train()
+    click(first, "A few steps")
+    token = first.session_state["run_token"]
+    other = open_train(run=token[:-3] + "xyz")
+    assert any("unknown or has expired" in w.value for w in other.warning)
+    assert other.session_state["run_token"] not in (token, token[:-3] + "xyz")
+    assert other.session_state["live_run"].steps == 0
+    assert other.query_params["run"] == other.session_state["run_token"]
 
 
 def test_step_button_and_runs_comparison_and_french():
     at = open_train(lang="fr")
-    [b for b in at.button if b.label == "Quelques pas"][0].click().run()
+    click(at, "Quelques pas")
     assert at.session_state["live_run"].steps > 0
     at.session_state["tr_keep"] = {**FAST, "tr_output": "ab"}
-    [b for b in at.button if b.label == "Nouvel entraînement"][0].click().run()
+    click(at, "Nouvel entraînement")
     # A new run with the same widget values; the first one stays in the comparison.
-    [b for b in at.button if b.label == "Quelques pas"][0].click().run()
-    assert [r["run_id"] for r in at.session_state["live_runs"]] == [1, 2]
+    click(at, "Quelques pas")
+    assert [r["run_id"] for r in workspace(at).runs] == [1, 2]
     assert any("Comparer vos entraînements" in s.value for s in at.subheader)
-    assert not at.exception
+
+
+def test_loss_chart_fits_every_value_and_labels_its_lines_in_the_legend():
+    """Early losses are not cut at the top; the reference lines are legend entries (a label
+    drawn inside the plot sits under the curves)."""
+    at = open_train()
+    click(at, "A few steps")
+    chart = at.get("plotly_chart")[0]
+    fig = json.loads(chart.proto.spec)
+    top = fig["layout"]["yaxis"]["range"][1]
+    values = [y for tr in fig["data"] for y in tr["y"]]
+    assert max(values) <= top
+    names = [tr["name"] for tr in fig["data"]]
+    assert "grey (no colour)" in names and "colour visible (80 % of grey)" in names
+    assert not fig["layout"].get("annotations")
 
 
 def test_saved_model_loads_back_and_colorizes_the_same():
     at = open_train()
-    [b for b in at.button if b.label == "A few steps"][0].click().run()
+    click(at, "A few steps")
     run = at.session_state["live_run"]
     tensors, config = model_to_bytes(run.model, run.metadata())
     model, meta = model_from_bytes(tensors, config)
@@ -69,21 +136,20 @@ def test_saved_model_loads_back_and_colorizes_the_same():
     radio = at.radio(key="cz_choice")
     assert set(radio.options) >= {"Shipped model", "My loaded model"}
     radio.set_value("trained").run()
-    trained = at.session_state["cz_view"]["res"].rgb
+    trained = at.session_state["cz_view"].result.rgb
     at.radio(key="cz_choice").set_value("loaded").run()
     assert not at.exception
-    np.testing.assert_array_equal(at.session_state["cz_view"]["res"].rgb, trained)
+    np.testing.assert_array_equal(at.session_state["cz_view"].result.rgb, trained)
 
 
 def test_a_second_session_sees_nothing_of_the_first():
     first = open_train()
-    [b for b in first.button if b.label == "A few steps"][0].click().run()
-    first.session_state["live_photos"] = [("x", np.zeros((8, 8, 3), np.uint8))]
+    click(first, "A few steps")
+    workspace(first).photos.append(("x", np.zeros((8, 8, 3), np.uint8)))
     second = open_train()
+    assert second.session_state["run_token"] != first.session_state["run_token"]
     assert second.session_state["live_run"] is not first.session_state["live_run"]
     assert second.session_state["live_run"].steps == 0
-    assert second.session_state["live_photos"] == []
-    assert second.session_state["live_runs"] == []
-    assert second.session_state["live_sid"] != first.session_state["live_sid"]
+    assert workspace(second).photos == [] and workspace(second).runs == []
     second.switch_page("pages/colorize.py").run()
     assert "My training" not in " ".join(second.radio(key="cz_choice").options)

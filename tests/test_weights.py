@@ -51,3 +51,32 @@ def test_corrupt_or_mismatched_files_raise_clear_errors(tmp_path):
         model_from_bytes(tensors, json.dumps(other))
     with pytest.raises(WeightsError, match="missing file"):
         load_model(tmp_path / "nothing")
+
+
+def test_model_zip_round_trip_and_upload_forms():
+    """The download archive, or its two parts uploaded separately, give the same model."""
+    from core.weights import model_from_files, model_zip
+
+    m = _model()
+    archive, tensors, config = model_zip(m, {"steps": 7})
+    x = torch.rand(1, 1, 16, 16)
+    for files in ([("run.zip", archive)],
+                  [("a.SAFETENSORS", tensors), ("b.json", config)]):
+        m2, meta = model_from_files(files)
+        assert meta["steps"] == 7
+        with torch.no_grad():
+            assert torch.equal(m(x), m2(x))
+
+
+@pytest.mark.parametrize("files, reason", [
+    ([("run.zip", b"PK\x03\x04 not really a zip")], "bad_zip"),
+    ([("a.json", b"{}")], "need_both"),
+    ([("notes.txt", b"hello")], "need_both"),
+    ([("a.safetensors", b"\x00" * 16), ("a.json", b'{"config": {}}')], "mismatch"),
+])
+def test_bad_model_uploads_say_why(files, reason):
+    from core.weights import model_from_files
+
+    with pytest.raises(WeightsError) as err:
+        model_from_files(files)
+    assert err.value.reason == reason

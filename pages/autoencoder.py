@@ -6,22 +6,22 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.explain_net import (
+from core.lessons.autoencoder import (
     compression,
     decode_rgb,
     encode,
+    latent_side,
     mix_features,
-    mosaic_figure,
-    square_gray,
     top_channels,
 )
+from core.lessons.network import square_gray
 from core.samples import COLOUR_SAMPLES, load_sample
+from ui.figures import mosaic_figure
 from ui.lang import tr
 from ui.model import colorizer
 from ui.photo import photo_picker
 
 CHART = {"displayModeBar": False}
-SIDE = 192  # interpolation size: a multiple of 2**5, fast enough to decode on every move
 N_LATENT = 8
 
 
@@ -36,7 +36,7 @@ def model_summary(_c, model_key: str, side: int) -> list[dict]:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def encoding(_c, model_key: str, photo_key: str, _rgb: np.ndarray) -> list:
-    return encode(_c.model, square_gray(_rgb, SIDE))
+    return encode(_c.model, square_gray(_rgb, latent_side(_c)))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -45,7 +45,8 @@ def decoded(_c, model_key: str, key_a: str, _rgb_a: np.ndarray, name_b: str, t: 
     rgb_a, rgb_b = _rgb_a, load_sample(name_b)
     fa = encoding(_c, model_key, key_a, rgb_a)
     fb = encoding(_c, model_key, f"sample:{name_b}", rgb_b)
-    ga, gb = square_gray(rgb_a, SIDE), square_gray(rgb_b, SIDE)
+    side = latent_side(_c)
+    ga, gb = square_gray(rgb_a, side), square_gray(rgb_b, side)
     grey = (1 - t) * ga + t * gb if mode == "all" else ga
     return decode_rgb(_c.model, mix_features(fa, fb, t, mode), grey)
 
@@ -76,21 +77,24 @@ st.markdown(tr("autoencoder.intro"))
 name, rgb = photo_picker("autoencoder")
 c = colorizer()
 key = str(id(c))
+# Both photos are cropped to a centred square at the model's working size (said on screen):
+# two latent codes must have one shape to be mixed.
+side = latent_side(c)
 
 # -- what the bottleneck holds ---------------------------------------------------------------
 st.header(tr("autoencoder.bottleneck_title"))
-summary = model_summary(c, key, SIDE)
-comp = compression(summary, (SIDE, SIDE))
+summary = model_summary(c, key, side)
+comp = compression(summary, (side, side))
 lc, lh, lw = comp["latent_shape"]
 m1, m2, m3, m4 = st.columns(4)
 m1.metric(tr("autoencoder.input_size"), fmt_int(comp["input_values"]),
-          help=f"{SIDE}×{SIDE}×1")
+          help=f"{side}×{side}×1")
 m2.metric(tr("autoencoder.latent_size"), fmt_int(comp["latent_values"]),
           help=f"{lc}×{lh}×{lw}")
 m3.metric(tr("autoencoder.ratio"), f"{comp['ratio']:.0f} : 1")
 m4.metric(tr("autoencoder.skip_ratio"), f"× {comp['skip_ratio']:.0f}")
 st.plotly_chart(sizes_figure(comp), width="stretch", config=CHART)
-st.markdown(tr("autoencoder.bottleneck_text", c=lc, h=lh, w=lw, side=SIDE,
+st.markdown(tr("autoencoder.bottleneck_text", c=lc, h=lh, w=lw, side=side,
                ratio=f"{comp['ratio']:.0f}", out_ratio=f"{comp['output_ratio']:.0f}",
                skip=f"{comp['skip_ratio']:.0f}"))
 
@@ -104,7 +108,7 @@ st.caption(tr("autoencoder.latent_caption", n=N_LATENT, c=lc, h=lh, w=lw))
 
 # -- interpolation in the latent space -----------------------------------------------------
 st.header(tr("autoencoder.interp_title"))
-st.markdown(tr("autoencoder.interp_intro"))
+st.markdown(tr("autoencoder.interp_intro", side=side))
 others = [s for s in COLOUR_SAMPLES if s != name]
 col1, col2 = st.columns(2)
 other = col1.selectbox(tr("autoencoder.second_photo"), others,
@@ -121,8 +125,8 @@ with st.spinner(tr("autoencoder.decoding")):
     img_t = decoded(c, key, photo_key, rgb, other, round(t, 1), mode)
     img_b = decoded(c, key, photo_key, rgb, other, 1.0, mode)
 g1, _, g3 = st.columns(3)
-g1.image(square_gray(rgb, SIDE), caption=tr("autoencoder.input_a"), clamp=True, width=96)
-g3.image(square_gray(rgb_b, SIDE), caption=tr("autoencoder.input_b"), clamp=True, width=96)
+g1.image(square_gray(rgb, side), caption=tr("autoencoder.input_a"), clamp=True, width=96)
+g3.image(square_gray(rgb_b, side), caption=tr("autoencoder.input_b"), clamp=True, width=96)
 i1, i2, i3 = st.columns(3)
 i1.image(img_a, caption=tr("autoencoder.decoded_a"), width="stretch")
 i2.image(img_t, caption=tr("autoencoder.decoded_t", t=f"{t:.1f}"), width="stretch")

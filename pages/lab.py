@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.color import AB_SCALE, lab_to_unit, ntsc_gray
-from core.explain_color import (
+from core.lessons.lab import (
     SPACES,
     channel_ranges,
     gamut_extent,

@@ -8,7 +8,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from core.color import NTSC_WEIGHTS, ntsc_gray
-from core.explain_color import (
+from core.lessons.ntsc import (
     WEIGHT_PRESETS,
     channel_shares,
     lightness_gap,

@@ -8,7 +8,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from core.data import make_pair
-from core.explain_color import (
+from core.lessons.pipeline import (
     diverging_rgb,
     histogram,
     input_scalings,
@@ -25,14 +25,14 @@ BLUE_YELLOW = ((32, 96, 224), (240, 200, 0))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _trace(rgb: np.ndarray, model_key: str, working: int, _model):
+def _trace(rgb: np.ndarray, model_key: str, _colorizer):
     """The chain at the colorizer's own working size (calibrated with the weights)."""
-    return trace_pipeline(_model, rgb, working)
+    return trace_pipeline(_colorizer, rgb)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _skip_a(gray: np.ndarray, model_key: str, _model) -> dict:
-    return skip_input_scaling(_model, gray)
+def _skip_a(gray: np.ndarray, model_key: str, _colorizer) -> dict:
+    return skip_input_scaling(_colorizer, gray)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -105,13 +105,13 @@ col = colorizer()
 model = col.model
 model_key = f"{id(model)}"
 with st.spinner(tr("pipeline.running")):
-    trace = _trace(rgb, model_key, col.working_size, model)
-    skipped = _skip_a(trace.gray, model_key, model)
+    trace = _trace(rgb, model_key, col)
+    skipped = _skip_a(trace.gray, model_key, col)
 s = {st_.key: st_ for st_ in trace.stages}
 
 # 1. The chain ---------------------------------------------------------------------------
 st.subheader(tr("pipeline.chain_title"))
-st.markdown(tr("pipeline.chain_text"))
+st.markdown(tr("pipeline.chain_text", size=trace.working_size))
 st.markdown(ARROW_CSS, unsafe_allow_html=True)
 st.caption(tr("pipeline.model_info", n=model.config.output, b=model.config.bound,
               d=col.device.type))

@@ -9,18 +9,16 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.activations import scaled_sigmoid, scaled_sigmoid_derivative
-from core.explain_net import (
+from core.lessons.sigmoid import (
     SATURATION_THRESHOLD,
     bound_runs_from_results,
     bound_training_run,
     bound_variants,
-    feature_maps,
     first_divergence,
     saturation_share,
     saturation_x,
     sigmoid_curves,
     sigmoid_point,
-    working_gray,
 )
 from ui.lang import tr
 from ui.model import colorizer
@@ -44,15 +42,15 @@ def initial_x() -> float:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def analyse(_c, model_key: str, rgb: np.ndarray) -> dict:
-    gray = working_gray(rgb)
-    out = feature_maps(_c.model, gray, n_channels=1, max_side=8)
-    return {"gray": gray, "pre": out["pre"]}
+    """The model's pre-activations on the photo, at its working size (Colorizer.predict)."""
+    p = _c.predict(rgb)
+    return {"gray": p.gray_small, "pre": p.pre}
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def variants(_c, model_key: str, rgb: np.ndarray) -> dict:
     a = analyse(_c, model_key, rgb)
-    return bound_variants(_c.model.config.output, a["pre"], a["gray"])
+    return bound_variants(_c.output, a["pre"], a["gray"])
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -4,19 +4,17 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.explain_net import (
+from core.lessons.unet import (
     MNIST_AUTOENCODER,
     MNIST_CLASSIFIER,
-    detail_energy,
     feature_maps,
-    mosaic_figure,
     skip_pairs,
+    skips_effect,
     unet_layout,
     unet_sizes,
-    working_gray,
 )
-from core.metrics import psnr
 from core.unet import count_parameters
+from ui.figures import mosaic_figure
 from ui.lang import tr
 from ui.model import colorizer
 from ui.photo import photo_picker
@@ -40,7 +38,8 @@ def compact(n: int) -> str:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def analyse(_c, model_key: str, rgb: np.ndarray) -> dict:
-    gray = working_gray(rgb)
+    """Feature maps of every part, on what the model sees (its working size)."""
+    gray = _c.predict(rgb).gray_small
     out = feature_maps(_c.model, gray, n_channels=N_MAPS, max_side=64)
     return {"shape": gray.shape, "maps": out["maps"], "std": out["std"]}
 
@@ -52,12 +51,7 @@ def model_summary(_c, model_key: str, h: int, w: int) -> list[dict]:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def skips_compare(_c, model_key: str, rgb: np.ndarray) -> dict:
-    out = {}
-    for cut in (False, True):
-        r = _c.colorize(rgb, use_model_l=True, cut_skips=cut)
-        out[cut] = {"rgb": r.rgb, "detail": detail_energy(r.lab[..., 0] / 100.0),
-                    "psnr": psnr(r.rgb, rgb)}
-    return out
+    return skips_effect(_c, rgb)
 
 
 def diagram(layout: list[dict], selected: str) -> go.Figure:

@@ -1,23 +1,18 @@
 """Upsampling layers: nearest, bilinear, transposed convolution (checkerboard), and DLSS's idea."""
 
-import time
 
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.explain_net import (
-    crop_multiple,
-    downsample,
-    feature_maps,
+from core.lessons.network import square_gray
+from core.lessons.upsampling import (
     fit_learned_upsampler,
-    learned_upsample,
+    model_channel,
     overlap_counts,
-    psnr_db,
-    square_gray,
+    super_resolution,
     transposed_upsample,
     upsample,
-    working_gray,
 )
 from ui.lang import tr
 from ui.model import colorizer
@@ -31,14 +26,9 @@ METHOD_COLOURS = {"nearest": "#ee964b", "bilinear": "#2a9d8f", "transposed": "#d
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def model_channel(_c, model_key: str, rgb: np.ndarray) -> np.ndarray:
-    """The most active of the first channels of down3 (a real feature map, 32 x 32)."""
-    out = feature_maps(_c.model, working_gray(rgb), n_channels=16, max_side=64)
-    level = "down3" if "down3" in out["maps"] else list(out["maps"])[1]
-    maps = out["maps"][level]
-    m = maps[int(np.argmax(out["std"][level][: len(maps)]))]
-    lo, hi = float(m.min()), float(m.max())
-    return (m - lo) / (hi - lo) if hi > lo else np.zeros_like(m)
+def feature_source(_c, model_key: str, rgb: np.ndarray) -> np.ndarray:
+    """A real feature map of the model, on what it sees (its working size)."""
+    return model_channel(_c.model, _c.predict(rgb).gray_small)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -47,19 +37,8 @@ def upsampler(factor: int) -> np.ndarray:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def super_resolution(rgb: np.ndarray, factor: int) -> dict:
-    truth = crop_multiple(rgb, 4).astype(np.float32) / 255.0
-    small = downsample(truth, factor)
-    state = upsampler(factor)
-    out, secs = {}, {}
-    for mode in ("nearest", "bicubic", "learned"):
-        t0 = time.perf_counter()
-        img = learned_upsample(state, small, factor) if mode == "learned" \
-            else np.clip(upsample(small, factor, mode), 0, 1)
-        secs[mode] = time.perf_counter() - t0
-        out[mode] = img
-    return {"truth": truth, "small": small, "up": out, "seconds": secs,
-            "psnr": {k: psnr_db(v, truth) for k, v in out.items()}}
+def enlarged(rgb: np.ndarray, factor: int) -> dict:
+    return super_resolution(rgb, factor, upsampler(factor))
 
 
 def heat(img: np.ndarray, title: str, zmin: float, zmax: float, text: bool = False) -> go.Figure:
@@ -114,7 +93,7 @@ if source == "photo":
     src = square_gray(rgb, SMALL)
 elif source == "feature":
     c = colorizer()
-    src = model_channel(c, str(id(c)), rgb)
+    src = feature_source(c, str(id(c)), rgb)
 else:
     src = np.full((SMALL // 2, SMALL // 2), 0.5, dtype=np.float32)
 ups = {"nearest": upsample(src, 2, "nearest"), "bilinear": upsample(src, 2, "bilinear"),
@@ -148,7 +127,7 @@ st.markdown(tr("upsampling.dlss_intro"))
 factor = st.radio(tr("upsampling.factor"), [2, 4], horizontal=True, key="up_factor",
                   format_func=lambda f: f"×{f}")
 with st.spinner(tr("upsampling.training")):
-    sr = super_resolution(rgb, factor)
+    sr = enlarged(rgb, factor)
 h, w = sr["truth"].shape[:2]
 st.caption(tr("upsampling.rendered", sh=sr["small"].shape[0], sw=sr["small"].shape[1], h=h, w=w,
               share=f"{1 / factor**2:.0%}"))

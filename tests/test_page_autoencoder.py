@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.lessons.autoencoder import latent_side
 from ui.model import _untrained_colorizer, shipped_colorizer
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
@@ -27,8 +28,11 @@ def test_autoencoder_page(lang):
     at.run()
     at.switch_page("pages/autoencoder.py").run()
     assert not at.exception, at.exception
-    model = (shipped_colorizer() or _untrained_colorizer()).model
-    side = 192
+    col = shipped_colorizer() or _untrained_colorizer()
+    model = col.model
+    side = latent_side(col)  # the working size (96 for the shipped model), said on screen
+    assert side == 2 ** model.config.depth * round(col.working_size / 2 ** model.config.depth)
+    assert f"{side}×{side}" in " ".join(m.value for m in at.markdown)
     latent = [r for r in model.summary(side, side) if r["role"] == "bottleneck"][0]["out_shape"]
     n_in, n_lat = number(metric(at, LABELS[lang][0])), number(metric(at, LABELS[lang][1]))
     assert n_in == side * side

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.samples import DEFAULT_SAMPLE, load_sample
 from core.unet import count_parameters
 from ui.model import _untrained_colorizer, shipped_colorizer
 
@@ -28,7 +29,8 @@ def test_unet_page(lang):
     at.run()
     at.switch_page("pages/unet.py").run()
     assert not at.exception, at.exception
-    model = (shipped_colorizer() or _untrained_colorizer()).model
+    col = shipped_colorizer() or _untrained_colorizer()
+    model = col.model
     total, enc, dec = (number(metric(at, label)) for label in LABELS[lang])
     assert total == count_parameters(model)
     assert enc + dec + model.outc.conv.weight.numel() + model.outc.conv.bias.numel() == total
@@ -39,7 +41,11 @@ def test_unet_page(lang):
     box.set_value(f"down{depth}").run()  # the bottleneck
     assert not at.exception
     caption = " ".join(c.value for c in at.caption)
-    c, h, w = model.summary(256, 256)[depth]["out_shape"]
+    # Everything at the model's working size: what Colorizer.predict feeds it.
+    h0, w0 = col.predict(load_sample(DEFAULT_SAMPLE)).gray_small.shape
+    assert min(h0, w0) == col.working_size
+    assert f"{h0}×{w0}" in caption
+    c, h, w = model.summary(h0, w0)[depth]["out_shape"]
     assert f"{c}" in caption and f"{h}×{w}" in caption
     detail = {"fr": "Détail (intactes)", "en": "Detail (intact)"}[lang]
     assert float(metric(at, detail)) >= 0

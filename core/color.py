@@ -71,6 +71,13 @@ def ntsc_gray(rgb: np.ndarray, weights: tuple[float, float, float] = NTSC_WEIGHT
     return np.clip(rgb @ w, 0.0, 1.0).astype(np.float32)
 
 
+def grey_rgb(image: np.ndarray) -> np.ndarray:
+    """The NTSC grey of a photo shown as RGB uint8 (Y, Y, Y): the model's input, and the
+    baseline every colorization is compared with."""
+    y = np.clip(np.round(ntsc_gray(image) * 255.0), 0, 255).astype(np.uint8)
+    return np.repeat(y[..., None], 3, axis=2)
+
+
 def lab_to_unit(lab: np.ndarray) -> np.ndarray:
     """Scale Lab to the model's range [-1, 1].
 

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from core.color import ntsc_gray
+from core.color import grey_rgb
 from core.colorizer import DEFAULT_WEIGHTS, WORKING_SIZE, Colorizer
 from core.data import (
     CHROMA_THRESHOLD,
@@ -84,12 +84,6 @@ def interleave_sources(items: Sequence[tuple[Path, str]]) -> list[tuple[Path, st
 
 
 # -- scoring -----------------------------------------------------------------------------
-def grey_rgb(rgb: np.ndarray) -> np.ndarray:
-    """The grey baseline: NTSC grey Y = 0.299 R + 0.587 G + 0.114 B shown as RGB (Y, Y, Y)."""
-    y = np.clip(np.round(ntsc_gray(rgb) * 255.0), 0, 255).astype(np.uint8)
-    return np.repeat(y[..., None], 3, axis=2)
-
-
 def score_photo(colorizer: Colorizer, truth: np.ndarray) -> tuple[dict, np.ndarray, np.ndarray]:
     """Colorize one true colour photo from its grey version and score model and grey.
 

@@ -154,6 +154,13 @@ def resize_max_side(rgb: np.ndarray, max_side: int) -> np.ndarray:
     return np.asarray(im)
 
 
+def to_jpeg_bytes(rgb: np.ndarray, quality: int = 88) -> bytes:
+    """Encode an RGB (or grey) uint8 array as JPEG bytes, in memory (what a screen shows)."""
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="JPEG", quality=quality)
+    return buf.getvalue()
+
+
 def to_png_bytes(rgb: np.ndarray) -> bytes:
     """Encode an RGB (or grey) uint8 array as PNG bytes, in memory (downloads)."""
     buf = io.BytesIO()

@@ -10,20 +10,24 @@ screen (st.session_state, this session only).
 from __future__ import annotations
 
 import base64
-import hashlib
-import io
 
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
-from PIL import Image
-from skimage.color import lab2rgb, rgb2lab
+from plotly.colors import get_colorscale, hex_to_rgb
 
-from core.color import unit_to_lab
 from core.colorizer import Colorizer
+from core.compare import (
+    Settings,
+    View,
+    compare_view,
+    every_kth,
+    full_resolution_png,
+    lab_axis_colours,
+    photo_digest,
+)
 from core.i18n import t
-from core.images import ImageError, is_grey, load_image, resize_max_side, to_png_bytes
-from core.metrics import compare
+from core.images import ImageError, load_image
 from core.samples import COLOUR_SAMPLES, GREY_SAMPLES, load_sample
 from ui.lang import lang, tr
 from ui.model import colorizer
@@ -33,7 +37,13 @@ from ui.upload import show_image_error
 SOURCES = ("samples", "old", "upload", "webcam")
 WORKING = (64, 96, 128, 192, 256, 384, 512)
 MAX_UPLOADS = 8
-SHOW_SIDE = 1280  # longest side sent to the browser (the download keeps full resolution)
+#: The colour-error map's scale, dark at 0 ("dark = right colour") to light at 60 Δab:
+#: Inferno written as rgb() stops. By name (or as plotly's hex list) its first colour is
+#: "#000004", one of the placeholders Streamlit's front end swaps for its theme's colours
+#: (it became purple "#ab63fa", so correct areas looked light).
+ERROR_SCALE = [[pos, "rgb({},{},{})".format(*hex_to_rgb(c))]
+               for pos, c in get_colorscale("Inferno")]
+ERROR_MAX = 60
 ss = st.session_state
 
 
@@ -43,164 +53,105 @@ def labels(prefix: str):
     return lambda v: t(f"{prefix}{v}", code)
 
 
-# -- pure helpers (numpy) ------------------------------------------------------------------
-def lab_colourscale(channel: str, n: int = 11) -> list[list]:
+# -- figures -------------------------------------------------------------------------------
+def lab_colourscale(channel: str) -> list[list]:
     """Plotly colour scale of a Lab axis: the colour each value means (a: green -> red)."""
-    stops = []
-    for i, v in enumerate(np.linspace(-100, 100, n)):
-        lab = np.array([[[65.0, v if channel == "a" else 0.0, v if channel == "b" else 0.0]]])
-        r, g, b = (np.clip(lab2rgb(lab)[0, 0], 0, 1) * 255).round().astype(int)
-        stops.append([i / (n - 1), f"rgb({r},{g},{b})"])
-    return stops
+    return [[pos, f"rgb({r},{g},{b})"] for pos, (r, g, b) in lab_axis_colours(channel)]
 
 
-def small(a: np.ndarray, side: int = 200) -> np.ndarray:
-    """Every k-th pixel so that the longest side is at most ``side`` (light heat maps)."""
-    k = max(1, int(np.ceil(max(a.shape[:2]) / side)))
-    return a[::k, ::k]
-
-
-def channel_figure(values: np.ndarray, channel: str) -> go.Figure:
-    if channel == "L":
-        scale, zmin, zmax = "gray", 0, 100
-    else:
-        scale, zmin, zmax = lab_colourscale(channel), -100, 100
-    fig = go.Figure(go.Heatmap(z=small(values)[::-1], colorscale=scale, zmin=zmin, zmax=zmax,
-                               colorbar={"thickness": 12}))
-    fig.update_layout(height=260, margin={"l": 0, "r": 0, "t": 30, "b": 0},
-                      title={"text": tr(f"colorize.channel_{channel}"), "font": {"size": 15}})
+def heat_figure(z: np.ndarray, scale, zmin: float, zmax: float, title: str, height: int,
+                colorbar: dict) -> go.Figure:
+    """An image-like heat map (row 0 at the top, square pixels, no axes)."""
+    fig = go.Figure(go.Heatmap(z=z[::-1], colorscale=scale, zmin=zmin, zmax=zmax,
+                               colorbar=colorbar))
+    fig.update_layout(height=height, margin={"l": 0, "r": 0, "t": 40, "b": 0},
+                      title={"text": title, "font": {"size": 15}})
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x")
     return fig
 
 
-def ab_error(pred_lab: np.ndarray, truth_lab: np.ndarray) -> np.ndarray:
-    """Per-pixel colour error sqrt(Δa² + Δb²) in Lab units (lightness left out), on the
-    ``small(…, 320)`` grid; ``truth_lab`` is ``rgb2lab(small(truth_rgb, 320))``."""
-    truth = truth_lab
-    pred = small(pred_lab, 320)
-    return np.hypot(pred[..., 1] - truth[..., 1], pred[..., 2] - truth[..., 2])
+def channel_figure(values: np.ndarray, channel: str) -> go.Figure:
+    scale, lo, hi = ("gray", 0, 100) if channel == "L" else (lab_colourscale(channel), -100, 100)
+    return heat_figure(every_kth(values, 200), scale, lo, hi, tr(f"colorize.channel_{channel}"),
+                       260, {"thickness": 12})
 
 
-def jpeg_bytes(rgb: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(rgb).save(buf, format="JPEG", quality=88)
-    return buf.getvalue()
+def slider_html(before: bytes, after: bytes, left: str, right: str, max_h: int) -> str:
+    """Before/after slider: two stacked images, the top one clipped at the cursor (no network).
 
-
-def jpeg_b64(image: np.ndarray | bytes) -> str:
-    data = image if isinstance(image, bytes) else jpeg_bytes(image)
-    return base64.b64encode(data).decode()
-
-
-def slider_html(before: np.ndarray | bytes, after: np.ndarray | bytes, left: str, right: str,
-                max_h: int) -> str:
-    """Before/after slider: two stacked images, the top one clipped at the cursor (no network)."""
+    The range input sits inside the picture's box, as wide as the picture (a portrait photo
+    is narrower than the column), and its thumb is exactly 16 px wide with the track widened
+    by 8 px on each side: the thumb's centre is then at p % of the picture, under the line.
+    """
+    b64 = [base64.b64encode(x).decode() for x in (before, after)]
     return f"""
 <style>
  body{{margin:0;font-family:sans-serif}}
- .w{{position:relative;display:inline-block;max-width:100%;user-select:none;touch-action:none}}
- .w img{{display:block;max-width:100%;max-height:{max_h}px}}
+ .w{{position:relative;display:inline-block;max-width:100%;user-select:none}}
+ .pic{{position:relative;touch-action:none}}
+ .pic img{{display:block;max-width:100%;max-height:{max_h}px}}
  .top{{position:absolute;inset:0;width:100%;height:100%;clip-path:inset(0 0 0 50%)}}
- .line{{position:absolute;top:0;bottom:0;left:50%;width:3px;background:#fff;
+ .line{{position:absolute;top:0;bottom:0;left:50%;width:3px;margin-left:-1px;background:#fff;
         box-shadow:0 0 4px #000;pointer-events:none}}
  .tag{{position:absolute;top:8px;padding:2px 8px;background:rgba(0,0,0,.6);color:#fff;
        font-size:16px;border-radius:4px}}
- input{{width:100%;margin:6px 0 0 0}}
+ input{{-webkit-appearance:none;appearance:none;display:block;width:calc(100% + 16px);
+        margin:8px -8px 4px -8px;height:16px;background:transparent}}
+ input::-webkit-slider-runnable-track{{height:4px;background:#bbb;border-radius:2px}}
+ input::-webkit-slider-thumb{{-webkit-appearance:none;width:16px;height:16px;margin-top:-6px;
+        border-radius:50%;background:#ff4b4b;border:0}}
+ input::-moz-range-track{{height:4px;background:#bbb;border-radius:2px}}
+ input::-moz-range-thumb{{width:16px;height:16px;border-radius:50%;background:#ff4b4b;border:0}}
 </style>
 <div style="text-align:center"><div class="w" id="w">
- <img src="data:image/jpeg;base64,{jpeg_b64(before)}">
- <img class="top" id="top" src="data:image/jpeg;base64,{jpeg_b64(after)}">
- <div class="line" id="line"></div>
- <span class="tag" style="left:8px">{left}</span><span class="tag" style="right:8px">{right}</span>
-</div>
-<input type="range" min="0" max="100" value="50" id="r" aria-label="{left} / {right}"></div>
+ <div class="pic" id="pic">
+  <img src="data:image/jpeg;base64,{b64[0]}">
+  <img class="top" id="top" src="data:image/jpeg;base64,{b64[1]}">
+  <div class="line" id="line"></div>
+  <span class="tag" style="left:8px">{left}</span><span class="tag" style="right:8px">{right}</span>
+ </div>
+ <input type="range" min="0" max="100" step="0.1" value="50" id="r" aria-label="{left} / {right}">
+</div></div>
 <script>
- const r=document.getElementById('r'), w=document.getElementById('w');
+ const r=document.getElementById('r'), pic=document.getElementById('pic');
  function set(p){{document.getElementById('top').style.clipPath='inset(0 0 0 '+p+'%)';
    document.getElementById('line').style.left=p+'%'; r.value=p;}}
  r.addEventListener('input', e=>set(e.target.value));
  let drag=false;
- function move(e){{if(!drag)return; const b=w.getBoundingClientRect();
+ function move(e){{if(!drag)return; const b=pic.getBoundingClientRect();
    set(Math.max(0,Math.min(100,(e.clientX-b.left)/b.width*100)));}}
- w.addEventListener('pointerdown', e=>{{drag=true; move(e);}});
+ pic.addEventListener('pointerdown', e=>{{drag=true; move(e);}});
  window.addEventListener('pointermove', move);
  window.addEventListener('pointerup', ()=>drag=false);
 </script>"""
 
 
-# -- the result, computed once per setting ------------------------------------------------
-def compute_view(signature: tuple, rgb: np.ndarray, model: Colorizer,
-                 previous: dict | None) -> dict:
-    """Everything the page shows for ``signature`` = (photo digest, model key, working size,
-    model L, saturation): the result and its encoded images and metrics.
-
-    The screen works at display resolution (longest side SHOW_SIDE): what a reader sees is
-    the same, and a 12 MP phone photo costs what a 1 MP one does. What does not depend on a
-    changed setting is taken from ``previous``: the model's prediction across saturation /
-    lightness changes (post-processing only), the grey image and its metrics across any.
-    """
-    shown = resize_max_side(rgb, SHOW_SIDE)
-    same_photo = previous is not None and previous["signature"][0] == signature[0]
-    same_model = same_photo and previous["signature"][:3] == signature[:3]
-    res = model.colorize(shown, working_size=signature[2], use_model_l=signature[3],
-                         saturation=signature[4],
-                         unit_lab=previous["res"].unit_lab if same_model else None)
-    view = {"signature": signature, "res": res,
-            "model_seconds": previous["model_seconds"] if same_model else res.model_seconds,
-            "rgb_jpeg": jpeg_bytes(res.rgb),
-            # plotly figures of the prediction, per language (plotly's validation is slow
-            # pure Python holding the GIL: built once, reused while the prediction is).
-            "figures": previous.get("figures", {}) if same_model else {}}
-    if same_photo:
-        view.update({k: previous[k] for k in ("gray_jpeg", "truth_jpeg", "grey_metrics",
-                                              "truth_lab")})
-    else:
-        gray_u8 = np.repeat((res.gray * 255).round().astype(np.uint8)[..., None], 3, axis=2)
-        colour = not is_grey(shown)
-        view.update(gray_jpeg=jpeg_bytes(gray_u8),
-                    truth_jpeg=jpeg_bytes(shown) if colour else None,
-                    grey_metrics=compare(gray_u8, shown) if colour else None,
-                    truth_lab=rgb2lab(small(shown, 320)) if colour else None)
-    if view["truth_jpeg"] is not None:
-        view.update(metrics=compare(res.rgb, shown), ab_error=ab_error(res.lab, view["truth_lab"]))
-    return view
-
-
+# -- the view, computed once per setting ---------------------------------------------------
 @st.cache_resource(max_entries=48, show_spinner=False)
-def shared_sample_view(signature: tuple, _rgb: np.ndarray, _model: Colorizer,
-                       _previous: dict | None) -> dict:
+def shared_sample_view(digest: str, settings: Settings, _rgb: np.ndarray, _model: Colorizer,
+                       _previous: View | None) -> View:
     """Views of the bundled samples with the shipped model, shared by all sessions.
 
     Public images only (never a student's photo): the 30 students who open the screen on
     the same sample get the result computed once. Read-only by convention.
     """
-    return compute_view(signature, _rgb, _model, _previous)
+    return compare_view(_rgb, _model, settings, _previous, digest)
 
 
-def render(digest: str, rgb: np.ndarray, model: Colorizer, model_key: str, working: int,
-           use_model_l: bool, saturation: float, public: bool = False) -> dict:
+def current_view(rgb: np.ndarray, model: Colorizer, settings: Settings, public: bool) -> View:
     """The view for these settings; this session keeps the last one (reruns for any other
     reason, such as the language, reuse its encoded images as they are)."""
-    signature = (digest, model_key, working, use_model_l, saturation)
+    digest = photo_digest(rgb)
     view = ss.get("cz_view")
-    if view is not None and view["signature"] == signature:
+    if view is not None and view.matches(digest, settings):
         return view
-    if public and model_key == "shipped":
-        view = shared_sample_view(signature, rgb, model, view)
+    if public and settings.model_key == "shipped":
+        view = shared_sample_view(digest, settings, rgb, model, view)
     else:
-        view = compute_view(signature, rgb, model, view)
+        view = compare_view(rgb, model, settings, view, digest)
     ss["cz_view"] = view
     return view
-
-
-def full_resolution_png(rgb: np.ndarray, model: Colorizer, working: int, use_model_l: bool,
-                        saturation: float):
-    """The download, made only when the button is pressed (full resolution, PNG)."""
-    def make() -> bytes:
-        return to_png_bytes(model.colorize(rgb, working_size=working, use_model_l=use_model_l,
-                                           saturation=saturation).rgb)
-    return make
 
 
 # -- choosing the photo ----------------------------------------------------------------------
@@ -317,11 +268,9 @@ if picked is None:
     st.stop()
 name, rgb = picked
 model, model_key = session_colorizer(choice)
-digest = hashlib.blake2b(np.ascontiguousarray(rgb).tobytes(), digest_size=8).hexdigest()
-view = render(digest, rgb, model, model_key, working, use_model_l, saturation,
-              public=ss.get("cz_source") in ("samples", "old"))
-res = view["res"]
-has_truth = view["truth_jpeg"] is not None
+settings = Settings(model_key, working, saturation=saturation, use_model_l=use_model_l)
+view = current_view(rgb, model, settings, public=ss.get("cz_source") in ("samples", "old"))
+res, pred = view.result, view.result.prediction
 
 b1, b2, b3 = st.columns([2, 1, 1])
 with b1:
@@ -329,44 +278,45 @@ with b1:
     st.badge(res.device, icon=":material/memory:", color="green" if gpu else "blue")
     h, w = rgb.shape[:2]
     st.caption(tr("colorize.size_note", w=w, h=h, working=working))
-b2.metric(tr("colorize.model_time"), f"{view['model_seconds'] * 1000:.0f} ms",
+b2.metric(tr("colorize.model_time"), f"{pred.model_seconds * 1000:.0f} ms",
           help=tr("colorize.model_time_help"))
 b3.metric(tr("colorize.total_time"), f"{res.total_seconds * 1000:.0f} ms",
           help=tr("colorize.total_time_help"))
 
 st.subheader(tr("colorize.before_after"))
 # Our own HTML (translated labels, re-encoded images): nothing from the student is injected.
-st.iframe(slider_html(view["gray_jpeg"], view["rgb_jpeg"], tr("colorize.tag_grey"),
+st.iframe(slider_html(view.photo.gray_jpeg, view.rgb_jpeg, tr("colorize.tag_grey"),
                       tr("colorize.tag_colour"), max_h=560), height="content")
-st.download_button(tr("colorize.download"), full_resolution_png(rgb, model, working, use_model_l,
-                                                                saturation),
+st.download_button(tr("colorize.download"),
+                   lambda: full_resolution_png(view.photo, model, settings),
                    file_name=f"{name.rsplit('.', 1)[0]}_colorise.png", mime="image/png",
                    type="primary", icon=":material/download:", on_click="ignore")
 
+has_truth = view.photo.has_truth
 cols = st.columns(3 if has_truth else 2)
-cols[0].image(view["gray_jpeg"], caption=tr("colorize.cap_grey"), width="stretch")
-cols[1].image(view["rgb_jpeg"], caption=tr("colorize.cap_result"), width="stretch")
+cols[0].image(view.photo.gray_jpeg, caption=tr("colorize.cap_grey"), width="stretch")
+cols[1].image(view.rgb_jpeg, caption=tr("colorize.cap_result"), width="stretch")
 if has_truth:
-    cols[2].image(view["truth_jpeg"], caption=tr("colorize.cap_truth"), width="stretch")
+    cols[2].image(view.photo.truth_jpeg, caption=tr("colorize.cap_truth"), width="stretch")
 else:
     st.info(tr("colorize.no_truth"))
 
 st.subheader(tr("colorize.channels"))
-st.markdown(tr("colorize.channels_intro", h=res.unit_lab.shape[0], w=res.unit_lab.shape[1]))
+st.markdown(tr("colorize.channels_intro", h=pred.unit_lab.shape[0], w=pred.unit_lab.shape[1]))
 ch = st.columns(3)
 for col, (i, c) in zip(ch, enumerate("Lab"), strict=True):
     key = (lang(), c)
-    if key not in view["figures"]:  # the prediction's channels, back in Lab units
-        view["figures"][key] = channel_figure(unit_to_lab(res.unit_lab)[..., i], c)
-    col.plotly_chart(view["figures"][key], width="stretch",
-                     config={"displayModeBar": False}, key=f"cz_ch_{c}")
+    if key not in view.memo:  # built once per prediction and language (plotly is slow)
+        view.memo[key] = channel_figure(pred.lab[..., i], c)
+    col.plotly_chart(view.memo[key], width="stretch", config={"displayModeBar": False},
+                     key=f"cz_ch_{c}")
 if model.output == "ab":
     st.caption(tr("colorize.ab_model_note"))
 
 if has_truth:
     st.subheader(tr("colorize.vs_truth"))
     st.markdown(tr("colorize.vs_truth_intro"))
-    m, g = view["metrics"], view["grey_metrics"]
+    m, g = view.metrics, view.photo.grey_metrics
     k1, k2, k3 = st.columns(3)
     k1.metric(tr("colorize.psnr"), f"{m['psnr']:.1f} dB", delta=f"{m['psnr'] - g['psnr']:+.1f} dB",
               help=tr("colorize.psnr_help", grey=g["psnr"]))
@@ -376,23 +326,17 @@ if has_truth:
               delta=f"{m['colourfulness'] - m['colourfulness_truth']:+.1f}",
               delta_color="off", help=tr("colorize.colourfulness_help"))
     e1, e2 = st.columns(2)
+    values = (g["colourfulness"], m["colourfulness"], m["colourfulness_truth"])
     bars = go.Figure(go.Bar(
         x=[tr("colorize.bar_grey"), tr("colorize.bar_model"), tr("colorize.bar_truth")],
-        y=[g["colourfulness"], m["colourfulness"], m["colourfulness_truth"]],
-        marker_color=["#999999", "#3182bd", "#e6550d"],
-        text=[f"{v:.1f}" for v in (g["colourfulness"], m["colourfulness"],
-                                   m["colourfulness_truth"])], textposition="outside"))
+        y=values, marker_color=["#999999", "#3182bd", "#e6550d"],
+        text=[f"{v:.1f}" for v in values], textposition="outside"))
     bars.update_layout(height=340, margin={"l": 10, "r": 10, "t": 40, "b": 10},
                        title=tr("colorize.bars_title"), yaxis_title=tr("colorize.colourfulness"),
                        font={"size": 15})
     e1.plotly_chart(bars, width="stretch", config={"displayModeBar": False})
-    err = view["ab_error"]
-    heat = go.Figure(go.Heatmap(z=err[::-1], colorscale="Inferno", zmin=0, zmax=60,
-                                colorbar={"title": "Δab"}))
-    heat.update_layout(height=340, margin={"l": 0, "r": 0, "t": 40, "b": 0},
-                       title=tr("colorize.error_title", mean=float(err.mean())),
-                       font={"size": 15})
-    heat.update_xaxes(visible=False)
-    heat.update_yaxes(visible=False, scaleanchor="x")
-    e2.plotly_chart(heat, width="stretch", config={"displayModeBar": False})
+    err = view.ab_error
+    heat = heat_figure(err, ERROR_SCALE, 0, ERROR_MAX,
+                       tr("colorize.error_title", mean=float(err.mean())), 340, {"title": "Δab"})
+    e2.plotly_chart(heat, width="stretch", config={"displayModeBar": False}, key="cz_error")
     st.caption(tr("colorize.error_note"))

@@ -10,9 +10,9 @@ import pytest
 import torch
 from PIL import Image
 
+from core.color import grey_rgb
 from core.data import split_train_val
 from core.evaluate import (
-    grey_rgb,
     interleave_sources,
     main,
     metrics_markdown,

@@ -21,7 +21,7 @@ def test_colour_sample_full_resolution_with_truth_and_metrics():
     at.selectbox(key="cz_samples_name").set_value("coffee")
     at.select_slider(key="cz_working").set_value(128).run()
     assert not at.exception
-    res = at.session_state["cz_view"]["res"]
+    res = at.session_state["cz_view"].result
     truth = load_sample("coffee")
     assert res.rgb.shape == truth.shape and res.rgb.dtype == np.uint8  # full resolution
     assert res.unit_lab.shape[0] == 128  # the model ran at the working size
@@ -38,7 +38,7 @@ def test_old_photo_has_no_truth_and_saturation_zero_gives_grey():
     at.radio(key="cz_source").set_value("old").run()
     at.slider(key="cz_sat").set_value(0.0).run()
     assert not at.exception
-    res = at.session_state["cz_view"]["res"]
+    res = at.session_state["cz_view"].result
     assert res.rgb.shape == load_sample(at.session_state["cz_old_name"]).shape
     assert is_grey(res.rgb)  # a and b multiplied by 0: nothing but lightness left
     assert "PSNR" not in {m.label for m in at.metric}
@@ -48,9 +48,9 @@ def test_old_photo_has_no_truth_and_saturation_zero_gives_grey():
 def test_model_lightness_option_and_french():
     at = open_colorize("fr")
     at.select_slider(key="cz_working").set_value(128).run()
-    a = at.session_state["cz_view"]["res"]
+    a = at.session_state["cz_view"].result
     at.toggle(key="cz_model_l").set_value(True).run()
-    b = at.session_state["cz_view"]["res"]
+    b = at.session_state["cz_view"].result
     assert not at.exception
     assert not np.array_equal(a.lab[..., 0], b.lab[..., 0])  # L now comes from the model
     assert any("Comparaison avec la vérité" in s.value for s in at.subheader)
@@ -59,10 +59,12 @@ def test_model_lightness_option_and_french():
 def test_saturation_change_reuses_the_prediction_and_download_is_full_resolution():
     import io
 
+    import torch
     from PIL import Image
 
     from core.colorizer import Colorizer
-    from pages.colorize import SHOW_SIDE, full_resolution_png, render
+    from core.compare import SHOW_SIDE, Settings, compare_view, full_resolution_png
+    from core.unet import UNet, UNetConfig
 
     at = open_colorize()
     at.selectbox(key="cz_samples_name").set_value("coffee").run()
@@ -71,23 +73,35 @@ def test_saturation_change_reuses_the_prediction_and_download_is_full_resolution
     after = at.session_state["cz_view"]
     assert not at.exception
     # Post-processing only: the model's prediction object is reused, the colours change.
-    assert after["res"].unit_lab is before["res"].unit_lab
-    assert after["rgb_jpeg"] != before["rgb_jpeg"]
-    ab = lambda v: np.abs(v["res"].lab[..., 1:]).mean()  # noqa: E731
+    assert after.result.prediction is before.result.prediction
+    assert after.rgb_jpeg != before.rgb_jpeg
+    ab = lambda v: np.abs(v.result.lab[..., 1:]).mean()  # noqa: E731
     assert ab(after) > 1.3 * ab(before)
 
     # A photo larger than the screen: shown at SHOW_SIDE, downloaded at full resolution.
-    import torch
-
-    from core.unet import UNet, UNetConfig
-
     torch.manual_seed(0)
     model = Colorizer(UNet(UNetConfig(width=4, depth=2)), device="cpu")
     big = np.random.default_rng(0).integers(0, 255, (1500, 2000, 3), dtype=np.uint8)
-    import streamlit as st
-
-    st.session_state.clear()
-    view = render("d", big, model, "m", 128, False, 1.0)
-    assert max(view["res"].rgb.shape[:2]) == SHOW_SIDE
-    png = full_resolution_png(big, model, 128, False, 1.0)()
+    view = compare_view(big, model, Settings("m", 128))
+    assert max(view.result.rgb.shape[:2]) == SHOW_SIDE
+    png = full_resolution_png(view.photo, model, view.settings)
     assert Image.open(io.BytesIO(png)).size == (2000, 1500)
+
+
+def test_error_map_is_dark_where_the_colour_is_right():
+    """The caption says "dark = right colour": the scale starts dark at 0, written as rgb()
+    (plotly's own Inferno starts with "#000004", a placeholder colour that Streamlit's front
+    end replaces by a light purple; the browser test checks what is drawn)."""
+    import json
+    import re
+
+    at = open_colorize()
+    at.selectbox(key="cz_samples_name").set_value("coffee").run()
+    charts = [e for e in at.get("plotly_chart") if "Δab" in e.proto.spec]
+    assert len(charts) == 1
+    heat = json.loads(charts[0].proto.spec)["data"][0]
+    assert heat["zmin"] == 0
+    colours = [tuple(map(int, re.findall(r"\d+", c))) for _, c in heat["colorscale"]]
+    assert all(c.startswith("rgb(") for _, c in heat["colorscale"])
+    assert sum(colours[0]) < 30 and sum(colours[-1]) > 500
+    assert [sum(c) for c in colours] == sorted(sum(c) for c in colours)  # dark to light

@@ -1,10 +1,13 @@
-"""Shared fixtures: a real Streamlit server and a real Chromium (browser tests only).
+"""Shared test helpers: AppTest of the app's screens, and (browser tests only) a real
+Streamlit server and a real Chromium.
 
-Nothing here is started unless a test asks for it, so the plain unit tests stay fast.
+Page tests import the AppTest helpers (``from conftest import open_page, metric``). Nothing
+is started unless a test asks for it, so the plain unit tests stay fast.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import socket
@@ -19,11 +22,54 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "streamlit_app.py")
 #: Loopback ports tried first for the test server (any free port after that).
 PORT_RANGE = range(8640, 8700)
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
                  "--disable-background-networking"]
 
+
+# ---- AppTest: the app's screens without a browser -------------------------------------------
+
+def app_pages() -> list[str]:
+    """Every screen of the navigation (``PAGES`` in streamlit_app.py, read without running
+    the app), in menu order; "home" first."""
+    tree = ast.parse(Path(APP).read_text(encoding="utf-8"))
+    node = next(n.value for n in tree.body if isinstance(n, ast.Assign)
+                and any(getattr(t, "id", None) == "PAGES" for t in n.targets))
+    return [name for section in ast.literal_eval(node).values() for name, _, _ in section]
+
+
+def open_page(page: str, lang: str = "fr", timeout: float = 120, **params: str):
+    """An AppTest of the whole app showing ``page`` (a name of :func:`app_pages`), as a
+    student arriving from the home screen: the entry point runs (navigation, language),
+    then the screen. ``params`` are URL parameters (``x="3"``). Fails on an exception."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    at.query_params["lang"] = lang
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    if page != "home":
+        at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, (page, lang, at.exception)
+    return at
+
+
+def metric(at, label: str) -> str:
+    """The value of the metric labelled ``label`` (fails listing the labels shown)."""
+    values = {m.label: m.value for m in at.metric}
+    assert label in values, f"no metric {label!r}; shown: {sorted(values)}"
+    return values[label]
+
+
+def current_page(at) -> str:
+    """URL path of the screen that ran last ("" for home)."""
+    return at._registered_pages[at._finished_page_script_hash]["url_pathname"]
+
+
+# ---- a real server and a real browser (browser tests) ----------------------------------------
 
 def free_port(candidates=PORT_RANGE) -> int:
     """A free TCP port on 127.0.0.1, from ``candidates`` when one is free."""

@@ -1,33 +1,38 @@
-"""Every page runs without exception, in French and in English (AppTest)."""
-
-from pathlib import Path
+"""Every screen of the navigation runs without exception, in French and in English (AppTest),
+and really is that screen: its own title, in the chosen language."""
 
 import pytest
-from streamlit.testing.v1 import AppTest
+from conftest import app_pages, current_page, open_page
 
 from core.i18n import t
 
-APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
-PAGES = ["home", "ntsc", "lab", "pipeline", "sigmoid", "unet", "autoencoder", "upsampling",
-         "colorize", "train"]
+
+def test_the_navigation_lists_the_course_and_practice_screens():
+    pages = app_pages()
+    assert pages[0] == "home" and len(pages) == len(set(pages))
+    assert {"ntsc", "lab", "pipeline", "sigmoid", "unet", "autoencoder", "upsampling",
+            "colorize", "train"} <= set(pages)
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_every_page_runs(lang):
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["lang"] = lang
-    at.run()
-    assert not at.exception
+    at = open_page("home", lang)
     assert at.title[0].value == t("home.title", lang)
-    for page in PAGES[1:]:
+    titles = {t("home.title", lang)}
+    for page in app_pages()[1:]:
         at.switch_page(f"pages/{page}.py").run()
         assert not at.exception, (page, at.exception)
-        assert t(f"nav.{page}", lang) in [x.value for x in at.title] or at.title, page
+        assert current_page(at) == page
+        title = at.title[0].value
+        assert title == t(f"{page}.title", lang), page
+        titles.add(title)
+    # Each screen has a title of its own (a screen showing another's content would repeat it).
+    assert len(titles) == len(app_pages())
 
 
 def test_language_switch_in_sidebar():
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    assert at.title[0].value == "Colorisation d'images"
+    at = open_page("home")
+    assert at.title[0].value == t("home.title", "fr")
     at.sidebar.radio[0].set_value("en").run()
-    assert at.title[0].value == "Image colorization"
+    assert at.title[0].value == t("home.title", "en")
     assert at.query_params["lang"] in ("en", ["en"])

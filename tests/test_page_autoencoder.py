@@ -1,14 +1,11 @@
 """The autoencoder screen: compression numbers and the latent interpolation, both languages."""
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
+from conftest import metric, open_page
 
 from core.lessons.autoencoder import latent_side
 from ui.model import _untrained_colorizer, shipped_colorizer
 
-APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 LABELS = {"fr": ("Entrée (valeurs)", "Goulot (valeurs)", "Compression entrée → goulot"),
           "en": ("Input (values)", "Bottleneck (values)", "Compression input → bottleneck")}
 
@@ -17,17 +14,11 @@ def number(text: str) -> int:
     return int("".join(ch for ch in text if ch.isdigit()))
 
 
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_autoencoder_page(lang):
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["lang"] = lang
-    at.run()
-    at.switch_page("pages/autoencoder.py").run()
-    assert not at.exception, at.exception
+    at = open_page("autoencoder", lang)
     col = shipped_colorizer() or _untrained_colorizer()
     model = col.model
     side = latent_side(col)  # the working size (96 for the shipped model), said on screen

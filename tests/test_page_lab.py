@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from streamlit.testing.v1 import AppTest
+from conftest import metric, open_page
 
 from core.i18n import t
 
 
-def _metric(at: AppTest, key: str, lang: str, **fmt) -> str:
-    label = t(key, lang, **fmt)
-    return next(m.value for m in at.metric if m.label == label)
+def _metric(at, key: str, lang: str, **fmt) -> str:
+    return metric(at, t(key, lang, **fmt))
 
 
 def _range(text: str) -> tuple[float, float]:
@@ -20,11 +19,7 @@ def _range(text: str) -> tuple[float, float]:
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_lab_screen(lang):
-    at = AppTest.from_file("../streamlit_app.py", default_timeout=60)
-    at.query_params["lang"] = lang
-    at.run()
-    at.switch_page("pages/lab.py").run()
-    assert not at.exception
+    at = open_page("lab", lang)
     assert at.title[0].value == t("lab.title", lang)
 
     # Raw Lab ranges of the astronaut, then the same scaled to [-1, 1].
@@ -56,9 +51,7 @@ def test_lab_screen(lang):
 
 
 def test_lab_swap_keeps_saturation():
-    at = AppTest.from_file("../streamlit_app.py", default_timeout=60)
-    at.run()
-    at.switch_page("pages/lab.py").run()
+    at = open_page("lab")
     before = float(_metric(at, "lab.chroma_before", "fr"))
     at.checkbox(key="lab_swap_ab").check().run()
     assert not at.exception

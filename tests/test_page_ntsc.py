@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from streamlit.testing.v1 import AppTest
+from conftest import metric, open_page
 
 from core.i18n import t
 
 
-def _open(lang: str) -> AppTest:
-    at = AppTest.from_file("../streamlit_app.py", default_timeout=60)
-    at.query_params["lang"] = lang
-    at.run()
-    at.switch_page("pages/ntsc.py").run()
-    assert not at.exception
-    return at
+def _open(lang: str):
+    return open_page("ntsc", lang)
 
 
-def _metric(at: AppTest, key: str, lang: str) -> str:
-    label = t(key, lang)
-    return next(m.value for m in at.metric if m.label == label)
+def _metric(at, key: str, lang: str) -> str:
+    return metric(at, t(key, lang))
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from streamlit.testing.v1 import AppTest
+from conftest import metric, open_page
 
 import ui.model
 from core.colorizer import Colorizer
@@ -20,9 +20,8 @@ def tiny_model(monkeypatch):
     monkeypatch.setattr(ui.model, "colorizer", lambda: TINY)
 
 
-def _metric(at: AppTest, key: str, lang: str) -> str:
-    label = t(key, lang)
-    return next(m.value for m in at.metric if m.label == label)
+def _metric(at, key: str, lang: str) -> str:
+    return metric(at, t(key, lang))
 
 
 def _range(text: str) -> tuple[float, float]:
@@ -32,11 +31,7 @@ def _range(text: str) -> tuple[float, float]:
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_pipeline_screen(lang):
-    at = AppTest.from_file("../streamlit_app.py", default_timeout=60)
-    at.query_params["lang"] = lang
-    at.run()
-    at.switch_page("pages/pipeline.py").run()
-    assert not at.exception
+    at = open_page("pipeline", lang)
     assert at.title[0].value == t("pipeline.title", lang)
     md = " ".join(m.value for m in at.markdown)
     # The arrows carry the measured shapes: the astronaut (512 px) runs at the colorizer's

@@ -1,26 +1,12 @@
 """The scaled sigmoid screen runs in both languages and shows the right numbers."""
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
-
-APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
-
-
-def open_page(lang: str, x: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["lang"] = lang
-    if x is not None:
-        at.query_params["x"] = x
-    at.run()
-    at.switch_page("pages/sigmoid.py").run()
-    assert not at.exception, at.exception
-    return at
+from conftest import metric
+from conftest import open_page as _open_page
 
 
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+def open_page(lang: str, x: str | None = None):
+    return _open_page("sigmoid", lang, **({} if x is None else {"x": x}))
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])

@@ -1,15 +1,12 @@
 """The U-Net screen runs in both languages and shows the model's real numbers."""
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
+from conftest import metric, open_page
 
 from core.samples import DEFAULT_SAMPLE, load_sample
 from core.unet import count_parameters
 from ui.model import _untrained_colorizer, shipped_colorizer
 
-APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 LABELS = {"fr": ("Paramètres (total)", "dont encodeur", "dont décodeur"),
           "en": ("Parameters (total)", "of which encoder", "of which decoder")}
 
@@ -18,17 +15,11 @@ def number(text: str) -> int:
     return int("".join(ch for ch in text if ch.isdigit()))
 
 
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_unet_page(lang):
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["lang"] = lang
-    at.run()
-    at.switch_page("pages/unet.py").run()
-    assert not at.exception, at.exception
+    at = open_page("unet", lang)
     col = shipped_colorizer() or _untrained_colorizer()
     model = col.model
     total, enc, dec = (number(metric(at, label)) for label in LABELS[lang])

@@ -1,14 +1,10 @@
 """The upsampling screen: the checkerboard and the PSNR of each upsampling, both languages."""
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
-
-APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+from conftest import open_page
 
 
-def metrics(at: AppTest) -> dict[str, str]:
+def metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
@@ -18,11 +14,7 @@ def db(text: str) -> float:
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_upsampling_page(lang):
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["lang"] = lang
-    at.run()
-    at.switch_page("pages/upsampling.py").run()
-    assert not at.exception, at.exception
+    at = open_page("upsampling", lang)
     names = {"fr": ("Plus proche voisin", "Bicubique", "Couche apprise",
                     "Pixels réellement calculés"),
              "en": ("Nearest neighbour", "Bicubic", "Learnt layer", "Pixels actually computed")}

@@ -48,7 +48,7 @@ def error_map(pred_lab: np.ndarray, truth_lab: np.ndarray) -> np.ndarray:
     t = np.clip(err / ERROR_MAX, 0.0, 1.0) * (len(ERROR_COLOURS) - 1)
     stops = np.arange(len(ERROR_COLOURS))
     rgb = np.stack([np.interp(t, stops, ERROR_COLOURS[:, c]) for c in range(3)], axis=-1)
-    return rgb.astype(np.uint8)
+    return np.round(rgb).astype(np.uint8)
 
 
 #: Imagenette's ten ImageNet classes (its file names carry only the class id).

@@ -22,6 +22,7 @@ import torch
 
 from core.color import grey_rgb, lab_to_rgb_clipped, rgb_to_lab_torch
 from core.colorizer import Colorization, Colorizer
+from core.hint_file import scale_hints
 from core.images import is_grey, resize_max_side, to_jpeg_bytes, to_png_bytes
 from core.metrics import compare
 
@@ -151,13 +152,6 @@ def compare_view(rgb: np.ndarray, colorizer: Colorizer, settings: Settings,
     return View(photo=photo, settings=settings, result=result,
                 rgb_jpeg=to_jpeg_bytes(result.rgb), metrics=metrics, ab_error=err,
                 memo=previous.memo if reuse else {})
-
-
-def scale_hints(hints: tuple, src: tuple[int, int], dst: tuple[int, int]) -> tuple:
-    """Hints placed on an (h, w) image moved to the same points of an (H, W) one."""
-    (h, w), (H, W) = src, dst
-    return tuple(type(p)((p.x + 0.5) * W / w - 0.5, (p.y + 0.5) * H / h - 0.5, p.rgb)
-                 for p in hints)
 
 
 def full_resolution_png(photo: Photo, colorizer: Colorizer, settings: Settings) -> bytes:

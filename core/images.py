@@ -137,6 +137,16 @@ def load_image(source: bytes | bytearray | memoryview | str | Path | io.IOBase,
     return np.ascontiguousarray(rgb)
 
 
+def oriented_size(path: str | Path) -> tuple[int, int]:
+    """(height, width) of an image file as it is displayed (EXIF orientation applied),
+    read from its header without decoding: the pixels users point at, even when
+    :func:`load_image` reduces a large photo."""
+    with Image.open(path) as im:
+        w, h = im.size
+        orientation = im.getexif().get(0x0112, 1)  # 5-8: rotated by 90 degrees
+    return (w, h) if orientation in (5, 6, 7, 8) else (h, w)
+
+
 def is_grey(rgb: np.ndarray, tolerance: float = 2.0) -> bool:
     """True when the photo has (almost) no colour: max |R-G|, |G-B| per pixel, 99th percentile."""
     small = rgb[:: max(1, rgb.shape[0] // 256), :: max(1, rgb.shape[1] // 256)].astype(np.int16)

@@ -115,3 +115,16 @@ def test_bad_files_raise_image_error_with_translated_key(data, key):
 def test_is_grey():
     assert is_grey(np.repeat(_gradient()[..., :1], 3, axis=2))
     assert not is_grey(_gradient())
+
+
+def test_oriented_size_is_the_displayed_size(tmp_path):
+    from core.images import oriented_size
+
+    im = Image.new("RGB", (30, 20))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotated 90 degrees: displayed 20 wide, 30 high
+    im.save(tmp_path / "r.jpg", exif=exif)
+    im.save(tmp_path / "p.jpg")
+    assert oriented_size(tmp_path / "r.jpg") == (30, 20)
+    assert load_image(tmp_path / "r.jpg").shape[:2] == (30, 20)
+    assert oriented_size(tmp_path / "p.jpg") == (20, 30)

@@ -44,9 +44,11 @@ def curve_ratio(curve: Sequence[dict]) -> list[tuple[int, float]]:
             if c.get("val_loss") is not None and c.get("grey_loss")]
 
 
-def mean_curve(curves: Sequence[Sequence[dict]]) -> list[dict]:
-    """Steps where every seed has a validation point: mean, min and max of the ratio."""
-    series = [dict(curve_ratio(c)) for c in curves]
+def mean_curve(curves: Sequence[Sequence[dict]], key: str | None = None) -> list[dict]:
+    """Steps where every seed has a point: mean, min and max over seeds of the validation
+    loss / grey's ratio (``key`` None) or of the logged value ``key`` ("train_loss")."""
+    series = [dict(curve_ratio(c)) if key is None else
+              {p["step"]: p[key] for p in c if p.get(key) is not None} for c in curves]
     steps = sorted(set.intersection(*(set(s) for s in series))) if series else []
     return [{"step": s, "mean": float(np.mean([x[s] for x in series])),
              "min": float(min(x[s] for x in series)), "max": float(max(x[s] for x in series))}
@@ -82,7 +84,8 @@ def summarise(records: Sequence[dict], photos: Sequence[str], reference: str,
                           for m, _, _ in METRICS},
              "metrics": {m: interval(a[m][:, keep], idx) for m, _, _ in METRICS},
              "gain_db": interval(a["psnr"][:, keep] - a["grey_psnr"][:, keep], idx),
-             "curve": mean_curve([r["curve"] for r in recs])}
+             "curve": mean_curve([r["curve"] for r in recs]),
+             "train_curve": mean_curve([r["curve"] for r in recs], "train_loss")}
         if n != reference:
             v["difference"] = {m: paired_difference(a[m][:, keep], ref[m][:, keep], idx)
                                for m, _, _ in METRICS}

@@ -87,7 +87,9 @@ def test_results_carry_intervals_and_paired_differences(quick_run):
             assert np.isclose(d["mean"], v["metrics"]["psnr"]["mean"] - ref)
             assert d["real"] == (d["lo"] > 0 or d["hi"] < 0)
             assert verdict_line(v, "the reference").startswith(f"**{v['label']}**")
-        assert v["curve"] and {"step", "mean", "min", "max"} <= set(v["curve"][0])
+        for c in ("curve", "train_curve"):
+            assert v[c] and {"step", "mean", "min", "max"} <= set(v[c][0])
+            assert all(p["min"] <= p["mean"] <= p["max"] for p in v[c])
 
     rows = list(csv.DictReader((out / "results.csv").open()))
     assert [r["name"] for r in rows] == [r.name for r in RUNS]

@@ -18,7 +18,7 @@ from core.lessons.network import square_gray
 from core.samples import COLOUR_SAMPLES, load_sample
 from ui.figures import mosaic_figure
 from ui.lang import tr
-from ui.model import colorizer
+from ui.model import BY_MODEL, colorizer
 from ui.photo import photo_picker
 
 CHART = {"displayModeBar": False}
@@ -29,26 +29,26 @@ def fmt_int(n: int) -> str:
     return f"{n:,}".replace(",", "\u202f")
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def model_summary(_c, model_key: str, side: int) -> list[dict]:
-    return _c.model.summary(side, side)
+@st.cache_data(max_entries=8, show_spinner=False, hash_funcs=BY_MODEL)
+def model_summary(c, side: int) -> list[dict]:
+    return c.model.summary(side, side)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def encoding(_c, model_key: str, photo_key: str, _rgb: np.ndarray) -> list:
-    return encode(_c.model, square_gray(_rgb, latent_side(_c)))
+@st.cache_data(max_entries=16, show_spinner=False, hash_funcs=BY_MODEL)
+def encoding(c, photo_key: str, _rgb: np.ndarray) -> list:
+    return encode(c.model, square_gray(_rgb, latent_side(c)))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def decoded(_c, model_key: str, key_a: str, _rgb_a: np.ndarray, name_b: str, t: float,
+@st.cache_data(max_entries=64, show_spinner=False, hash_funcs=BY_MODEL)
+def decoded(c, key_a: str, _rgb_a: np.ndarray, name_b: str, t: float,
             mode: str) -> np.ndarray:
     rgb_a, rgb_b = _rgb_a, load_sample(name_b)
-    fa = encoding(_c, model_key, key_a, rgb_a)
-    fb = encoding(_c, model_key, f"sample:{name_b}", rgb_b)
-    side = latent_side(_c)
+    fa = encoding(c, key_a, rgb_a)
+    fb = encoding(c, f"sample:{name_b}", rgb_b)
+    side = latent_side(c)
     ga, gb = square_gray(rgb_a, side), square_gray(rgb_b, side)
     grey = (1 - t) * ga + t * gb if mode == "all" else ga
-    return decode_rgb(_c.model, mix_features(fa, fb, t, mode), grey)
+    return decode_rgb(c.model, mix_features(fa, fb, t, mode), grey)
 
 
 def sizes_figure(comp: dict) -> go.Figure:
@@ -76,14 +76,13 @@ st.title(tr("autoencoder.title"))
 st.markdown(tr("autoencoder.intro"))
 name, rgb = photo_picker("autoencoder")
 c = colorizer()
-key = str(id(c))
 # Both photos are cropped to a centred square at the model's working size (said on screen):
 # two latent codes must have one shape to be mixed.
 side = latent_side(c)
 
 # -- what the bottleneck holds ---------------------------------------------------------------
 st.header(tr("autoencoder.bottleneck_title"))
-summary = model_summary(c, key, side)
+summary = model_summary(c, side)
 comp = compression(summary, (side, side))
 lc, lh, lw = comp["latent_shape"]
 m1, m2, m3, m4 = st.columns(4)
@@ -99,7 +98,7 @@ st.markdown(tr("autoencoder.bottleneck_text", c=lc, h=lh, w=lw, side=side,
                skip=f"{comp['skip_ratio']:.0f}"))
 
 photo_key = hashlib.sha1(np.ascontiguousarray(rgb).tobytes()).hexdigest()
-fa = encoding(c, key, photo_key, rgb)
+fa = encoding(c, photo_key, rgb)
 latent = fa[-1][0].numpy()
 idx = top_channels(latent, N_LATENT)
 st.subheader(tr("autoencoder.latent_title"))
@@ -121,9 +120,9 @@ t = st.slider(tr("autoencoder.t"), 0.0, 1.0, 0.5, step=0.1, key="ae_t",
               help=tr("autoencoder.t_help"))
 st.latex(rf"z = (1 - t)\,z_A + t\,z_B \quad (t = {t:.1f})")
 with st.spinner(tr("autoencoder.decoding")):
-    img_a = decoded(c, key, photo_key, rgb, other, 0.0, "all")  # t = 0: both modes give A
-    img_t = decoded(c, key, photo_key, rgb, other, round(t, 1), mode)
-    img_b = decoded(c, key, photo_key, rgb, other, 1.0, mode)
+    img_a = decoded(c, photo_key, rgb, other, 0.0, "all")  # t = 0: both modes give A
+    img_t = decoded(c, photo_key, rgb, other, round(t, 1), mode)
+    img_b = decoded(c, photo_key, rgb, other, 1.0, mode)
 g1, _, g3 = st.columns(3)
 g1.image(square_gray(rgb, side), caption=tr("autoencoder.input_a"), clamp=True, width=96)
 g3.image(square_gray(rgb_b, side), caption=tr("autoencoder.input_b"), clamp=True, width=96)

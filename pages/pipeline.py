@@ -17,22 +17,22 @@ from core.lessons.pipeline import (
     trace_pipeline,
 )
 from ui.lang import tr
-from ui.model import colorizer
+from ui.model import BY_MODEL, colorizer
 from ui.photo import photo_picker
 
 GREEN_RED = ((0, 160, 96), (224, 32, 106))
 BLUE_YELLOW = ((32, 96, 224), (240, 200, 0))
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _trace(rgb: np.ndarray, model_key: str, _colorizer):
+@st.cache_data(show_spinner=False, max_entries=4, hash_funcs=BY_MODEL)
+def _trace(rgb: np.ndarray, c):
     """The chain at the colorizer's own working size (calibrated with the weights)."""
-    return trace_pipeline(_colorizer, rgb)
+    return trace_pipeline(c, rgb)
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _skip_a(gray: np.ndarray, model_key: str, _colorizer) -> dict:
-    return skip_input_scaling(_colorizer, gray)
+@st.cache_data(show_spinner=False, max_entries=4, hash_funcs=BY_MODEL)
+def _skip_a(gray: np.ndarray, c) -> dict:
+    return skip_input_scaling(c, gray)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -103,10 +103,9 @@ name, rgb = photo_picker("pipeline")
 st.caption(tr("common.current_photo", name=name))
 col = colorizer()
 model = col.model
-model_key = f"{id(model)}"
 with st.spinner(tr("pipeline.running")):
-    trace = _trace(rgb, model_key, col)
-    skipped = _skip_a(trace.gray, model_key, col)
+    trace = _trace(rgb, col)
+    skipped = _skip_a(trace.gray, col)
 s = {st_.key: st_ for st_ in trace.stages}
 
 # 1. The chain ---------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from core.lessons.sigmoid import (
     sigmoid_point,
 )
 from ui.lang import tr
-from ui.model import colorizer
+from ui.model import BY_MODEL, colorizer
 from ui.photo import photo_picker
 
 X_MIN, X_MAX = -8.0, 8.0
@@ -40,17 +40,17 @@ def initial_x() -> float:
     return float(min(X_MAX, max(X_MIN, round(x, 1)))) if math.isfinite(x) else 0.0
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def analyse(_c, model_key: str, rgb: np.ndarray) -> dict:
+@st.cache_data(max_entries=8, show_spinner=False, hash_funcs=BY_MODEL)
+def analyse(c, rgb: np.ndarray) -> dict:
     """The model's pre-activations on the photo, at its working size (Colorizer.predict)."""
-    p = _c.predict(rgb)
+    p = c.predict(rgb)
     return {"gray": p.gray_small, "pre": p.pre}
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def variants(_c, model_key: str, rgb: np.ndarray) -> dict:
-    a = analyse(_c, model_key, rgb)
-    return bound_variants(_c.output, a["pre"], a["gray"])
+@st.cache_data(max_entries=16, show_spinner=False, hash_funcs=BY_MODEL)
+def variants(c, rgb: np.ndarray) -> dict:
+    a = analyse(c, rgb)
+    return bound_variants(c.output, a["pre"], a["gray"])
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -192,8 +192,7 @@ st.header(tr("sigmoid.why_title"))
 st.markdown(tr("sigmoid.why_intro"))
 name, rgb = photo_picker("sigmoid")
 c = colorizer()
-key = str(id(c))
-a = analyse(c, key, rgb)
+a = analyse(c, rgb)
 pre = a["pre"]
 channels = ["L", "a", "b"] if pre.shape[0] == 3 and c.output == "lab" else \
     [str(i) for i in range(pre.shape[0])]
@@ -209,7 +208,7 @@ m3.metric(tr("sigmoid.n_values"), f"{values.size:,}".replace(",", " "))
 st.caption(tr("sigmoid.hist_caption", h=pre.shape[1], w=pre.shape[2]))
 
 st.subheader(tr("sigmoid.variants_title"))
-v = variants(c, key, rgb)
+v = variants(c, rgb)
 cols = st.columns(3)
 for col, k in zip(cols, ("bounded", "clipped", "unbounded"), strict=True):
     col.image(v[k], caption=tr(f"sigmoid.variant_{k}"), width="stretch")

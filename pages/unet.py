@@ -16,7 +16,7 @@ from core.lessons.unet import (
 from core.unet import count_parameters
 from ui.figures import mosaic_figure
 from ui.lang import tr
-from ui.model import colorizer
+from ui.model import BY_MODEL, colorizer
 from ui.photo import photo_picker
 
 CHART = {"displayModeBar": False}
@@ -36,22 +36,22 @@ def compact(n: int) -> str:
     return f"{n / 1e3:.0f}k" if n >= 10_000 else str(n)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def analyse(_c, model_key: str, rgb: np.ndarray) -> dict:
+@st.cache_data(max_entries=8, show_spinner=False, hash_funcs=BY_MODEL)
+def analyse(c, rgb: np.ndarray) -> dict:
     """Feature maps of every part, on what the model sees (its working size)."""
-    gray = _c.predict(rgb).gray_small
-    out = feature_maps(_c.model, gray, n_channels=N_MAPS, max_side=64)
+    gray = c.predict(rgb).gray_small
+    out = feature_maps(c.model, gray, n_channels=N_MAPS, max_side=64)
     return {"shape": gray.shape, "maps": out["maps"], "std": out["std"]}
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def model_summary(_c, model_key: str, h: int, w: int) -> list[dict]:
-    return _c.model.summary(h, w)
+@st.cache_data(max_entries=8, show_spinner=False, hash_funcs=BY_MODEL)
+def model_summary(c, h: int, w: int) -> list[dict]:
+    return c.model.summary(h, w)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def skips_compare(_c, model_key: str, rgb: np.ndarray) -> dict:
-    return skips_effect(_c, rgb)
+@st.cache_data(max_entries=8, show_spinner=False, hash_funcs=BY_MODEL)
+def skips_compare(c, rgb: np.ndarray) -> dict:
+    return skips_effect(c, rgb)
 
 
 def diagram(layout: list[dict], selected: str) -> go.Figure:
@@ -150,10 +150,9 @@ st.title(tr("unet.title"))
 st.markdown(tr("unet.intro"))
 name, rgb = photo_picker("unet")
 c = colorizer()
-key = str(id(c))
-a = analyse(c, key, rgb)
+a = analyse(c, rgb)
 h, w = a["shape"]
-summary = model_summary(c, key, h, w)
+summary = model_summary(c, h, w)
 layout = unet_layout(summary)
 names = [r["name"] for r in layout]
 total = count_parameters(c.model)
@@ -207,7 +206,7 @@ st.caption(tr("unet.maps_caption", n=len(maps), c=cch, h=hh, w=ww,
 # -- skip connections ---------------------------------------------------------------------------
 st.header(tr("unet.skips_title"))
 st.markdown(tr("unet.skips_intro"))
-sk = skips_compare(c, key, rgb)
+sk = skips_compare(c, rgb)
 s1, s2, s3 = st.columns(3)
 s1.image(sk[False]["rgb"], caption=tr("unet.skips_on"), width="stretch")
 s2.image(sk[True]["rgb"], caption=tr("unet.skips_off"), width="stretch")

@@ -15,7 +15,7 @@ from core.lessons.upsampling import (
     upsample,
 )
 from ui.lang import tr
-from ui.model import colorizer
+from ui.model import BY_MODEL, colorizer
 from ui.photo import photo_picker
 
 CHART = {"displayModeBar": False}
@@ -25,10 +25,10 @@ SOURCES = ["photo", "feature", "constant"]
 METHOD_COLOURS = {"nearest": "#ee964b", "bilinear": "#2a9d8f", "transposed": "#d62828"}
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def feature_source(_c, model_key: str, rgb: np.ndarray) -> np.ndarray:
+@st.cache_data(max_entries=8, show_spinner=False, hash_funcs=BY_MODEL)
+def feature_source(c, rgb: np.ndarray) -> np.ndarray:
     """A real feature map of the model, on what it sees (its working size)."""
-    return model_channel(_c.model, _c.predict(rgb).gray_small)
+    return model_channel(c.model, c.predict(rgb).gray_small)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -93,7 +93,7 @@ if source == "photo":
     src = square_gray(rgb, SMALL)
 elif source == "feature":
     c = colorizer()
-    src = feature_source(c, str(id(c)), rgb)
+    src = feature_source(c, rgb)
 else:
     src = np.full((SMALL // 2, SMALL // 2), 0.5, dtype=np.float32)
 ups = {"nearest": upsample(src, 2, "nearest"), "bilinear": upsample(src, 2, "bilinear"),

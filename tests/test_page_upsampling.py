@@ -26,6 +26,9 @@ def test_upsampling_page(lang):
     at.radio(key="up_factor").set_value(4).run()
     assert not at.exception
     assert metrics(at)[pixels] == "6.25 %"
+    # A real feature map of the model (at its working size) as the small input.
+    at.radio(key="up_source").set_value("feature").run()
+    assert not at.exception, at.exception
     # A uniform image: kernel 3 makes a checkerboard, kernel 2 does not.
     at.radio(key="up_source").set_value("constant").run()
     spread = next(v for k, v in metrics(at).items() if "uniform" in k or "uniforme" in k)

@@ -9,6 +9,11 @@ import streamlit as st
 from core.colorizer import DEFAULT_WEIGHTS, Colorizer, configure_threads
 from ui.lang import tr
 
+#: ``st.cache_data(hash_funcs=BY_MODEL)``: a Colorizer argument is keyed by identity (the
+#: shipped one is one object per server; hashing its weights on every call would cost more
+#: than most of the computations cached).
+BY_MODEL = {Colorizer: id}
+
 
 @st.cache_resource(show_spinner=False)
 def server_setup() -> int:

@@ -233,8 +233,9 @@ def _iv(i: dict, fmt: str = ".2f") -> str:
     return f"{i['mean']:{fmt}} [{i['lo']:{fmt}}, {i['hi']:{fmt}}]"
 
 
-def verdict_line(v: dict, reference_label: str) -> str:
-    """One plain sentence per variant: is its PSNR difference to the reference real?"""
+def verdict_line(v: dict, reference_label: str, ref: dict | None = None) -> str:
+    """One plain sentence per variant: is its PSNR difference to the reference real?
+    With the reference's entry ``ref``, the difference of each seed's mean is added."""
     d = v["difference"]["psnr"]
     side = "better" if d["mean"] > 0 else "worse"
     if d["real"]:
@@ -245,7 +246,12 @@ def verdict_line(v: dict, reference_label: str) -> str:
     c = v["difference"]["colourfulness"]
     colour = (f"; colourfulness {c['mean']:+.1f} [{c['lo']:+.1f}, {c['hi']:+.1f}]"
               + (" (real)" if c["real"] else " (within noise)"))
-    return f"{head} (95 % interval [{d['lo']:+.2f}, {d['hi']:+.2f}] dB){colour}."
+    seeds = ""
+    if ref is not None:
+        per = [a - b for a, b in zip(v["per_seed"]["psnr"], ref["per_seed"]["psnr"],
+                                     strict=True)]
+        seeds = "; per seed " + ", ".join(f"{x:+.2f}" for x in per) + " dB"
+    return f"{head} (95 % interval [{d['lo']:+.2f}, {d['hi']:+.2f}] dB{seeds}){colour}."
 
 
 def render_markdown(summary: dict, meta: dict, out_dir_rel: str,
@@ -308,7 +314,11 @@ def render_markdown(summary: dict, meta: dict, out_dir_rel: str,
         f"A difference is *real* when its 95 % interval excludes 0. Of {len(vs) - 1} "
         f"variants, {len(real)} differ from the reference on PSNR by more than the noise.",
         "",
-        *[f"- {verdict_line(v, reference_label)}" for v in vs if "difference" in v],
+        *[f"- {verdict_line(v, reference_label, vs[0])}" for v in vs if "difference" in v],
+        "",
+        f"With {len(seeds)} seeds, resampling seeds says little about seed-to-seed luck "
+        "beyond what the seeds show; the per-seed differences show it directly: a real "
+        "difference has the same sign for every seed.",
         "",
         f"![differences]({out_dir_rel}/differences.png)",
         "",

@@ -29,6 +29,7 @@ PAGES = {
         ("unet", "pages/unet.py", ":material/account_tree:"),
         ("autoencoder", "pages/autoencoder.py", ":material/compress:"),
         ("upsampling", "pages/upsampling.py", ":material/zoom_in:"),
+        ("experiments", "pages/experiments.py", ":material/science:"),
     ],
     "practice": [
         ("colorize", "pages/colorize.py", ":material/brush:"),

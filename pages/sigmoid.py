@@ -1,17 +1,15 @@
 """Scaled sigmoid: the course's bound f(x) = 2/(1+e^-x) - 1, on the model's real outputs."""
 
-import json
 import math
-from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from core import experiment_view
 from core.activations import scaled_sigmoid, scaled_sigmoid_derivative
 from core.lessons.sigmoid import (
     SATURATION_THRESHOLD,
-    bound_runs_from_results,
     bound_training_run,
     bound_variants,
     first_divergence,
@@ -25,7 +23,6 @@ from ui.model import BY_MODEL, colorizer
 from ui.photo import photo_picker
 
 X_MIN, X_MAX = -8.0, 8.0
-RESULTS = Path(__file__).resolve().parent.parent / "docs" / "experiments" / "results.json"
 LRS = (0.5, 1.0, 2.0, 3.0, 5.0)
 CHART = {"displayModeBar": False}
 BLUE, ORANGE, GREEN, GREY = "#1f77b4", "#ee964b", "#2a9d8f", "#888888"
@@ -111,7 +108,7 @@ def histogram_figure(values: np.ndarray) -> go.Figure:
     return fig
 
 
-def loss_figure(runs: dict, extra: list[dict]) -> go.Figure:
+def loss_figure(runs: dict, extra: dict | None) -> go.Figure:
     fig = go.Figure()
     style = {"scaled_sigmoid": (BLUE, tr("sigmoid.run_bound")),
              "none": ("#c0392b", tr("sigmoid.run_nobound"))}
@@ -126,31 +123,44 @@ def loss_figure(runs: dict, extra: list[dict]) -> go.Figure:
             fig.add_annotation(x=div + 1, y=1, yref="paper", text=tr("sigmoid.diverged"),
                                showarrow=False, font={"color": colour, "size": 14},
                                xanchor="left", yanchor="top")
-    for r in extra:
-        steps = [p.get("step") for p in r["curve"]]
+    # The experiments' long trainings (top axis): mean over seeds, band from min to max.
+    for key, colour, rgba in (("bounded", BLUE, "rgba(31,119,180,0.15)"),
+                              ("unbounded", "#c0392b", "rgba(192,57,43,0.15)")):
+        c = extra[key].get("train_curve", []) if extra else []
+        if not c:
+            continue
+        steps = [p["step"] for p in c]
         fig.add_trace(go.Scatter(
-            x=steps, y=[p.get("train_loss") for p in r["curve"]], xaxis="x2",
-            name=f"{r.get('name', '?')} ({r['settings']['bound']})",
-            line={"width": 2, "dash": "dash"}, opacity=0.8))
+            x=steps + steps[::-1], y=[p["max"] for p in c] + [p["min"] for p in c][::-1],
+            xaxis="x2", fill="toself", fillcolor=rgba, line={"width": 0}, mode="lines",
+            hoverinfo="skip", showlegend=False))
+        fig.add_trace(go.Scatter(
+            x=steps, y=[p["mean"] for p in c], xaxis="x2", mode="lines",
+            name=tr(f"experiments.sig_{key}", seeds=extra["seeds"]),
+            line={"width": 2, "dash": "dash", "color": colour}))
     layout = {"height": 380, "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
               "font": {"size": 14}, "xaxis_title": tr("sigmoid.step"),
               "yaxis": {"type": "log", "title": tr("sigmoid.loss")},
               "legend": {"orientation": "h", "y": -0.25, "x": 0}}
     if extra:
-        layout["xaxis2"] = {"overlaying": "x", "side": "top", "title": tr("sigmoid.step_long")}
+        layout["xaxis2"] = {"overlaying": "x", "side": "top", "title": tr("experiments.sig_step")}
     fig.update_layout(**layout)
     return fig
 
 
-def load_results() -> list[dict]:
-    if not RESULTS.is_file():
-        return []
-    try:
-        data = json.loads(RESULTS.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    runs = data.get("runs", data) if isinstance(data, dict) else data
-    return bound_runs_from_results(runs) if isinstance(runs, list) else []
+@st.cache_data(show_spinner=False)
+def load_results() -> dict | None:
+    """The experiments' two variants that differ only by the bound (committed data)."""
+    return experiment_view.bound_comparison(experiment_view.load_results())
+
+
+def results_caption(extra: dict) -> str:
+    """The long trainings in words, with the PSNR difference and its interval."""
+    d = extra["psnr_difference"]
+    verdict = ("experiments.verdict_noise" if not d["real"] else
+               "experiments.verdict_better" if d["mean"] > 0 else "experiments.verdict_worse")
+    return tr("experiments.sig_caption", seeds=extra["seeds"], d=d["mean"], lo=d["lo"],
+              hi=d["hi"], verdict=tr(verdict))
 
 
 def _x_changed() -> None:
@@ -243,5 +253,5 @@ for col, b in ((d1, "scaled_sigmoid"), (d2, "none")):
                help=tr("sigmoid.maxabs", m=np.nanmax(run["max_abs"])))
 st.caption(tr("sigmoid.div_caption"))
 if extra:
-    st.caption(tr("sigmoid.results_caption", n=len(extra)))
+    st.caption(results_caption(extra))
 st.info(tr("sigmoid.takeaway"))

@@ -122,13 +122,20 @@ def curves_figure(res: dict) -> go.Figure:
 def gain_figure(cal: dict, shipped: float) -> go.Figure:
     """PSNR and colourfulness against the chroma gain (calibration photos), shipped marked."""
     pts = cal["points"]
-    x = [p["gain"] for p in pts]
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=x, y=[p["psnr"] for p in pts], name=tr("experiments.gain_psnr"),
-                             mode="lines+markers", line={"color": REF_COL, "width": 3}))
-    fig.add_trace(go.Scatter(x=x, y=[p["colourfulness_ratio"] for p in pts], yaxis="y2",
-                             name=tr("experiments.gain_colour"), mode="lines+markers",
-                             line={"color": "#e76f51", "width": 3, "dash": "dot"}))
+    for key, axis, colour, label in (("psnr", "y", REF_COL, "experiments.gain_psnr"),
+                                     ("colourfulness_ratio", "y2", "#e76f51",
+                                      "experiments.gain_colour")):
+        measured = [p for p in pts if p["gain"] > 0]
+        fig.add_trace(go.Scatter(x=[p["gain"] for p in measured], y=[p[key] for p in measured],
+                                 yaxis=axis, name=tr(label), mode="lines+markers",
+                                 line={"color": colour, "width": 3}))
+        # gain 0 is the grey photo itself; nothing was measured between it and the grid
+        ends = [pts[0], measured[0]]
+        fig.add_trace(go.Scatter(x=[p["gain"] for p in ends], y=[p[key] for p in ends],
+                                 yaxis=axis, mode="lines+markers", showlegend=False,
+                                 hoverinfo="skip", line={"color": colour, "width": 1,
+                                                         "dash": "dot"}))
     fig.add_vline(x=shipped, line={"color": "#2a9d8f", "width": 2, "dash": "dash"})
     fig.add_annotation(x=shipped, y=1.0, yref="paper", showarrow=False, xanchor="right",
                        yanchor="top", text=tr("experiments.gain_shipped", gain=shipped),

@@ -5,11 +5,15 @@
 
 Measures, on this machine:
 
-- end-to-end colorization (``Colorizer.colorize``: NTSC grey, model at short side 256,
-  chroma upsampled, full-resolution L recombined, Lab -> RGB) of a 256^2, 512^2 and 1024^2
-  photo, median of ``--repeats``, with 2 threads and with all threads (and on CUDA when
-  present), for our U-Net and for a re-implementation of ECCV16's network (random weights,
-  benchmarks/eccv16.py) run through the same pipeline at its authors' working size 256;
+- end-to-end colorization (``Colorizer.colorize`` = ``render(predict(photo))``: NTSC grey,
+  model at the working size, chroma upsampled, full-resolution L recombined, Lab -> RGB in
+  torch) of a 256^2, 512^2 and 1024^2 photo, median of ``--repeats``, with 1, 2 and all
+  threads (and on CUDA when present), for our U-Net at the working size calibrated with its
+  weights (``working_size`` in their JSON, as every screen uses it) and for a
+  re-implementation of ECCV16's network (random weights, benchmarks/eccv16.py) run through
+  the same pipeline at its authors' working size 256;
+- Lab -> RGB of the full-resolution result alone: torch (the hot path) vs scikit-image
+  (the reference);
 - the networks alone at 256^2 and 512^2 inputs;
 - training throughput (images/s), one optimisation step on a batch of 16 at 64^2 and 128^2
   (``Trainer.step`` for the U-Net; cross-entropy over 313 classes for ECCV16).
@@ -48,8 +52,10 @@ PHOTO_SIDES = (256, 512, 1024)
 NET_SIDES = (256, 512)
 TRAIN_SIDES = (64, 128)
 TRAIN_BATCH = 16
-TARGET_512_MS = 100.0
-TARGET_SPEEDUP = 3.0
+TARGET_512_MS = 40.0
+TARGET_SPEEDUP = 12.0
+#: ECCV16's working size (its authors' 256 x 256 input).
+ECCV16_SIZE = 256
 
 
 def timed(fn: Callable[[], object], repeats: int, max_seconds: float,
@@ -88,6 +94,19 @@ def flops(model: torch.nn.Module, side: int) -> float:
     return counter.get_total_flops() / 1e9
 
 
+def lab2rgb_times(col: Colorizer, img: np.ndarray, repeats: int, budget: float,
+                  sync) -> dict:
+    """Lab -> RGB of one full-resolution result: torch on the model's device vs scikit-image."""
+    from core.color import lab_to_rgb_clipped, lab_to_rgb_torch
+
+    lab = col.render(col.predict(img)).lab
+    lab_t = torch.from_numpy(np.ascontiguousarray(lab.transpose(2, 0, 1))).to(col.device)
+    lab64 = lab.astype(np.float64)
+    t_ms, _ = timed(lambda: lab_to_rgb_torch(lab_t), repeats, budget, sync)
+    s_ms, _ = timed(lambda: lab_to_rgb_clipped(lab64), min(repeats, 3), budget)
+    return {"torch_ms": 1000 * t_ms, "skimage_ms": 1000 * s_ms}
+
+
 def thread_settings() -> list[tuple[str, int]]:
     """1 thread (robust to a busy machine), 2 threads (the targets), all threads."""
     allt = os.cpu_count() or 1
@@ -96,18 +115,19 @@ def thread_settings() -> list[tuple[str, int]]:
 
 
 def bench_device(device: torch.device, ours: torch.nn.Module, eccv: torch.nn.Module,
-                 repeats: int, quick: bool) -> dict:
+                 repeats: int, quick: bool, working_size: int) -> dict:
     """All measurements on one device (CPU: for every thread setting)."""
     sync = (lambda: torch.cuda.synchronize(device)) if device.type == "cuda" else None
     settings = thread_settings() if device.type == "cpu" else [("GPU", 0)]
-    out: dict = {"inference": [], "network": [], "training": []}
+    out: dict = {"inference": [], "network": [], "training": [], "lab2rgb": []}
     photos = {s: photo(s) for s in (PHOTO_SIDES[:2] if quick else PHOTO_SIDES)}
     budget = 2.0 if quick else 20.0
     for label, threads in settings:
         if threads:
             torch.set_num_threads(threads)
         for name, model in (("ours", ours), ("eccv16", eccv)):
-            col = Colorizer(model, device=device, working_size=256)
+            size = working_size if name == "ours" else ECCV16_SIZE
+            col = Colorizer(model, device=device, working_size=size)
             if name == "eccv16":
                 # its own best layout: NCHW (big 256-512 channel convolutions gain nothing
                 # from the channels-last layout the Colorizer gives our narrow U-Net)
@@ -115,7 +135,11 @@ def bench_device(device: torch.device, ours: torch.nn.Module, eccv: torch.nn.Mod
             for side, img in photos.items():
                 total, best = timed(lambda c=col, i=img: c.colorize(i), repeats, budget, sync)
                 out["inference"].append({"setting": label, "model": name, "side": side,
-                                         "ms": 1000 * total, "best_ms": 1000 * best})
+                                         "ms": 1000 * total, "best_ms": 1000 * best,
+                                         "working_size": size})
+                if name == "ours":
+                    out["lab2rgb"].append({"setting": label, "side": side,
+                                           **lab2rgb_times(col, img, repeats, budget, sync)})
                 print(f"{device.type} {label} {name} end-to-end {side}^2: {1000 * total:.0f} ms",
                       file=sys.stderr)
             for side in NET_SIDES[:1] if quick else NET_SIDES:
@@ -159,7 +183,8 @@ def render(results: dict) -> str:
         SECTION,
         "",
         f"*`python benchmarks/bench_inference.py` on {r['date']}: {r['machine']}, "
-        f"{r['cpu']}, {r['cores']} cores (load average {r['load']} at start); "
+        f"{r['cpu']}, {r['cores']} cores (load average {r['load']} at start, "
+        f"{r.get('load_end', 'n/a')} at the end); "
         f"torch {r['torch']}. Our model: {r['ours_label']}.*",
         "",
         "| network | parameters | GFLOP at 256² |",
@@ -170,14 +195,23 @@ def render(results: dict) -> str:
         f"| {r['eccv_gflop']:.1f} |",
         "",
         "On CPU our U-Net runs in the channels-last layout (as `Colorizer` does), ECCV16 in "
-        "its original NCHW layout (faster for its wide layers).",
+        "its original NCHW layout (faster for its wide layers). Working size (short side at "
+        f"which the network runs): ours {r['working_size']} px (calibrated with the weights, "
+        f"as on every screen), ECCV16 {ECCV16_SIZE} px (its authors').",
         "",
     ]
     for dev, d in r["devices"].items():
         lines += [f"### {dev}", "",
-                  "End to end (`Colorizer.colorize`: NTSC grey -> model at short side 256 -> "
-                  "chroma upsampled -> full-resolution L -> RGB), ms, median (best):", ""]
+                  "End to end (`Colorizer.colorize` = `render(predict(photo))`: NTSC grey -> "
+                  "network at the working size -> chroma upsampled -> full-resolution L -> "
+                  "RGB in torch), ms, median (best):", ""]
         lines += _compare_table(d["inference"], "photo")
+        lines += ["", "Lab -> RGB of the full-resolution result alone, ms, median: torch "
+                  "(`core.color.lab_to_rgb_torch`, the hot path) vs scikit-image (`lab2rgb`, "
+                  "the reference; same numbers to 1e-4):", "",
+                  "| setting | photo | torch | scikit-image | ratio |", "|---|---:|---:|---:|---:|"]
+        lines += [f"| {e['setting']} | {e['side']}² | {e['torch_ms']:.1f} | {e['skimage_ms']:.1f} "
+                  f"| {e['skimage_ms'] / e['torch_ms']:.1f}x |" for e in d.get("lab2rgb", [])]
         lines += ["", "Networks alone (one grey image in, no pre/post-processing), ms, "
                   "median (best):", ""]
         lines += _compare_table(d["network"], "input")
@@ -260,11 +294,14 @@ def main(argv: list[str] | None = None) -> int:
     from core.weights import WeightsError, load_model
 
     try:
-        ours, _ = load_model(a.weights)
+        ours, meta = load_model(a.weights)
         ours_label = f"trained weights `{Path(a.weights).name}`"
     except WeightsError:
-        ours = UNet()
+        ours, meta = UNet(), {}
         ours_label = "untrained default UNet (no weights found; speed does not depend on them)"
+    from core.colorizer import WORKING_SIZE
+
+    working_size = int(meta.get("working_size", WORKING_SIZE))
     ours.eval()
     torch.manual_seed(0)
     eccv = ECCV16().eval()
@@ -278,13 +315,15 @@ def main(argv: list[str] | None = None) -> int:
         "ours_config": f"width {c.width}, depth {c.depth}, {c.upsampling}, output {c.output}",
         "ours_params": count_parameters(ours), "eccv_params": count_parameters(eccv),
         "ours_gflop": flops(ours, 256), "eccv_gflop": flops(eccv, 256),
-        "devices": {}, "note": a.note,
+        "devices": {}, "note": a.note, "working_size": working_size,
     }
     devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
     for dev in devices:
         label = "CPU" if dev.type == "cpu" else f"GPU ({torch.cuda.get_device_name(dev)})"
         results["devices"][label] = bench_device(dev, ours.to(dev), eccv.to(dev), a.repeats,
-                                                 a.quick)
+                                                 a.quick, working_size)
+    if hasattr(os, "getloadavg"):
+        results["load_end"] = " / ".join(f"{v:.1f}" for v in os.getloadavg())
     section = render(results)
     print(section)
     if not a.no_write:

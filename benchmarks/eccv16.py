@@ -78,14 +78,17 @@ class ECCV16(nn.Module):
             x = block(x)
         return x
 
-    def forward(self, gray: torch.Tensor, cut_skips: bool = False) -> torch.Tensor:
+    def forward(self, gray: torch.Tensor, return_features: bool = False,
+                cut_skips: bool = False) -> torch.Tensor | tuple[torch.Tensor, dict]:
+        """(a, b) / 110; with ``return_features`` also {"outc": the same}, as the U-Net's
+        interface (the expectation over classes has no separate bound)."""
         h, w = gray.shape[-2:]
         ph, pw = (-h) % 8, (-w) % 8
         if ph or pw:
             gray = F.pad(gray, (0, pw, 0, ph), mode="replicate")
         ab = self.model_out(torch.softmax(self.logits(gray), dim=1))
         ab = F.interpolate(ab, scale_factor=4, mode="bilinear", align_corners=False)
-        return ab[..., :h, :w]
+        return (ab[..., :h, :w], {"outc": ab}) if return_features else ab[..., :h, :w]
 
 
 def bin_centres() -> torch.Tensor:

@@ -73,3 +73,13 @@ def test_kubernetes_manifest():
     assert deployment.count("path: /_stcore/health") == 2  # readiness + liveness
     assert re.search(r"^  sessionAffinity: ClientIP$", service, re.M)
     assert "nginx.ingress.kubernetes.io/affinity: cookie" in ingress
+
+
+def test_nginx_never_logs_run_tokens():
+    """A live-training URL carries its run's secret token (?run=): no access log, and an
+    error log level that does not print request lines."""
+    conf = (DEPLOY / "nginx.conf").read_text()
+    assert not re.search(r"^\s*access_log (?!off;)", conf, re.M)
+    assert re.search(r"^\s*access_log off;", conf, re.M)
+    levels = re.findall(r"^\s*error_log \S+ (\w+);", conf, re.M)
+    assert levels and set(levels) <= {"crit", "alert", "emerg"}

@@ -3,6 +3,7 @@
     python -m core.evaluate --weights weights/NAME --data ../shared/data --out docs/evaluation
         [--limit N] [--markdown]
     python -m core.evaluate --from-json docs/evaluation.json --markdown
+    python -m core.evaluate calibrate --weights weights/NAME --data ../shared/data [--write]
 
 The validation photos are exactly those training held out: ``list_images`` ->
 ``filter_colourful`` (same chroma cache) -> ``split_train_val``. Each photo is made grey
@@ -63,7 +64,10 @@ def validation_items(data: Sequence[str | Path], chroma_threshold: float = CHROM
     if split == "train":
         import hashlib
 
-        return sorted(train, key=lambda it: hashlib.sha1(str(it[0]).encode()).hexdigest())
+        # keyed by the absolute path, so "../shared/data" and "/work/shared/data" give the
+        # same photos (the shipped calibration was made with the absolute form)
+        return sorted(train, key=lambda it: hashlib.sha1(
+            str(Path(it[0]).resolve()).encode()).hexdigest())
     return val
 
 
@@ -278,6 +282,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from core.weights import WeightsError, load_model
 
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["calibrate"]:  # working size x chroma gain (core.calibrate)
+        from core.calibrate import main as calibrate
+
+        return calibrate(argv[1:])
     args = parse_args(argv)
     if args.from_json:
         print(metrics_markdown(json.loads(Path(args.from_json).read_text())))

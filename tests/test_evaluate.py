@@ -99,3 +99,42 @@ def test_cli_json_grid_markdown(setup, tmp_path, capsys):
 def test_missing_weights(setup, tmp_path):
     root, _ = setup
     assert main(["--weights", str(tmp_path / "none"), "--data", str(root)]) == 2
+
+
+def test_calibrate_grid_rule_and_write(setup, tmp_path, capsys):
+    """``python -m core.evaluate calibrate``: the grid over sizes x gains on training
+    photos, the rule, and --write storing it in the weights' JSON (the shipped calibration
+    was made by this command: see weights/MODEL_CARD.md)."""
+    import shutil
+
+    from core.calibrate import calibration_grid, choose
+
+    root, w = setup
+    mine = tmp_path / "tiny"
+    for suffix in (".safetensors", ".json"):
+        shutil.copy(w.with_suffix(suffix), mine.with_suffix(suffix))
+    args = ["calibrate", "--weights", str(mine), "--data", str(root), "--photos", "3",
+            "--sizes", "8", "16", "--gains", "0.5", "1.0", "--min-ratio", "0.0", "--device", "cpu"]
+    assert main(args + ["--write"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    meta = json.loads(mine.with_suffix(".json").read_text())["metadata"]
+    assert meta["calibration"] == printed
+    assert set(printed["grid"]) == {"8/0.5", "8/1.0", "16/0.5", "16/1.0"}
+    assert printed["photos"] == 3 and "training photos" in printed["rule"]
+    best = max(printed["grid"], key=lambda k: printed["grid"][k]["psnr"])
+    assert (meta["working_size"], meta["chroma_gain"]) == tuple(
+        t(v) for t, v in zip((int, float), best.split("/"), strict=True))
+    # more gain = more colour; a ratio nobody reaches is refused
+    g = printed["grid"]
+    assert g["16/1.0"]["colourfulness_ratio"] > g["16/0.5"]["colourfulness_ratio"]
+    with pytest.raises(ValueError, match="reaches"):
+        choose({"grid": {"8/0.5": {"psnr": 20.0, "colourfulness_ratio": 0.1}}}, 0.5)
+    # the gain is rendered on the model's raw output: a colorizer's own gain is ignored
+    from core.colorizer import Colorizer
+    from core.weights import load_model
+
+    model, _ = load_model(mine)
+    rgb = [np.asarray(Image.open(p).convert("RGB")) for p in sorted(root.glob("alpha/train/*"))]
+    a = calibration_grid(Colorizer(model, device="cpu", chroma_gain=0.3), rgb, [8], [1.0])
+    b = calibration_grid(Colorizer(model, device="cpu"), rgb, [8], [1.0])
+    assert a == b

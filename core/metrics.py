@@ -21,9 +21,18 @@ def _eval_size(rgb: np.ndarray, size: int = EVAL_SIZE) -> np.ndarray:
     return np.asarray(Image.fromarray(rgb).resize((size, size), Image.BICUBIC))
 
 
-def psnr(pred: np.ndarray, truth: np.ndarray) -> float:
-    """PSNR in dB of RGB uint8 images resized to 256^2, peak 255 (inf when identical)."""
-    return float(peak_signal_noise_ratio(_eval_size(truth), _eval_size(pred), data_range=255))
+def psnr(pred: np.ndarray, truth: np.ndarray, data_range: float = 255.0,
+         eval_size: int | None = EVAL_SIZE) -> float:
+    """PSNR in dB, 10 log10(data_range^2 / MSE) (inf when identical).
+
+    By default: RGB uint8 images resized to 256^2, peak 255 (the model issue's protocol).
+    ``eval_size=None`` compares the arrays as given (same shape, any channels) and
+    ``data_range=1.0`` suits float images in [0, 1] (the upsampling screen).
+    """
+    if eval_size is not None:
+        pred, truth = _eval_size(pred, eval_size), _eval_size(truth, eval_size)
+    return float(peak_signal_noise_ratio(np.asarray(truth), np.asarray(pred),
+                                         data_range=data_range))
 
 
 def ssim(pred: np.ndarray, truth: np.ndarray) -> float:

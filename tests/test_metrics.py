@@ -42,3 +42,10 @@ def test_identical_images_and_compare():
     assert m["ssim"] == pytest.approx(ssim(grey, coffee))
     assert m["colourfulness_truth"] == pytest.approx(colourfulness(coffee))
     assert m["colourfulness_truth"] > 10
+
+
+def test_psnr_of_float_images_as_given():
+    a = np.full((10, 12), 0.5)
+    assert psnr(a, a, data_range=1.0, eval_size=None) == float("inf")
+    # MSE 0.01 on a peak of 1: 20 dB, no resizing of the 10 x 12 arrays
+    assert psnr(a + 0.1, a, data_range=1.0, eval_size=None) == pytest.approx(20.0)

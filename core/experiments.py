@@ -270,7 +270,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         rec, kept = run_one(run, budget, args.data, work, items, seed)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(clean_json(rec), allow_nan=False))
-        if seed == budget.seed:
+        # the screen shows the first seed's photos; another seed's stand in until it comes
+        # (a second process may run the last seed in parallel)
+        if seed == budget.seed or not (out / "photos" / f"{run.name}-0.jpg").is_file():
             save_photos(out, run.name, kept)
         records.append(rec)
         trained += 1

@@ -59,8 +59,9 @@ class StoreFull(RuntimeError):
 class Workspace:
     """One student's live training: the current run, their photos, the runs they compare.
 
-    Touched by whichever page shows it; :attr:`lock` lets one tick at a time train the run
-    (two tabs on one token share it, they do not train it twice as fast).
+    Touched by whichever page shows it; :meth:`try_tick` lets one tick at a time train
+    the run, at most one per ``interval`` (two tabs on one token share it, they do not
+    train it twice as fast).
     """
 
     key: str = field(default_factory=lambda: secrets.token_hex(8))
@@ -70,7 +71,20 @@ class Workspace:
     running: bool = False
     next_id: int = 1
     seen: float = 0.0
+    last_tick: float = float("-inf")
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def try_tick(self, interval: float, clock: Callable[[], float] = time.monotonic) -> bool:
+        """Take the right to tick now (then release :attr:`lock`), or False: another page
+        is ticking, or the last tick started less than ``interval`` seconds ago."""
+        if not self.lock.acquire(blocking=False):
+            return False
+        now = clock()
+        if now - self.last_tick < interval:
+            self.lock.release()
+            return False
+        self.last_tick = now
+        return True
 
     def nbytes(self) -> int:
         """Memory held: the run (model, optimizer, data) and the uploaded photos."""

@@ -108,14 +108,17 @@ def start(ws: runs.Workspace) -> None:
     ws.running = ws.run is not None
 
 
-def tick(ws: runs.Workspace) -> None:
-    """One tick: wait for a training slot and a CPU slot, train, remember the curves."""
+def tick(ws: runs.Workspace, interval: float = 0.0) -> None:
+    """One tick: wait for a training slot and a CPU slot, train, remember the curves.
+
+    ``interval``: the automatic ticks skip one when the run's last tick started less than
+    this long ago (another page on the same run ticks it)."""
     position = admission.REGISTRY.request(ws.key)
     if position:
         st.warning(tr("train.queue", position=position, cap=admission.REGISTRY.capacity))
         return
-    if not ws.lock.acquire(blocking=False):
-        return  # another tab on the same run is ticking it right now
+    if not ws.try_tick(interval):
+        return  # another page on the same run is ticking it
     try:
         with admission.compute_slot() as got:
             if not got:
@@ -334,7 +337,7 @@ def live_panel() -> None:
     # The tick comes last: what is on screen stays fresh (not greyed out) while it trains;
     # its result shows at the next rerun, a second later.
     if ws.running:
-        tick(ws)
+        tick(ws, interval=TICK_EVERY / 2)  # one tick a second in all, however many tabs
 
 
 live_panel()

@@ -132,3 +132,15 @@ def test_memory_caps(clock, photos):
     with pytest.raises(runs.StoreFull):  # only watched workspaces are left
         store.reserve(c, 2 * small)
     assert store.stats()["bytes"] <= store.max_bytes
+
+
+def test_two_pages_on_one_run_do_not_train_it_twice_as_fast(clock):
+    _, ws = runs.RunStore(clock=clock).create()
+    assert ws.try_tick(0.5, clock)
+    assert not ws.try_tick(0.5, clock)  # the first page is still ticking
+    ws.lock.release()
+    clock.now += 0.3
+    assert not ws.try_tick(0.5, clock)  # the other page, 0.3 s later: skipped
+    clock.now += 0.7
+    assert ws.try_tick(0.5, clock)
+    ws.lock.release()

@@ -30,6 +30,8 @@ from core.metrics import compare
 SHOW_SIDE = 1280
 #: Longest side of the colour-error map (every k-th pixel: a light heat map).
 ERROR_SIDE = 320
+#: Longest side of the maps of the predicted channels.
+CHANNEL_SIDE = 200
 
 
 def photo_digest(rgb: np.ndarray) -> str:
@@ -129,6 +131,12 @@ class View:
     ab_error: np.ndarray | None  # (h, w) Δab on the ERROR_SIDE grid (colour photos)
     #: the screen's own objects derived from the prediction (figures), kept while it is.
     memo: dict = field(default_factory=dict)
+
+    @property
+    def channels(self) -> np.ndarray:
+        """The prediction's L, a, b in Lab units at the working size (longest side at most
+        CHANNEL_SIDE): what the model itself output, before any post-processing."""
+        return every_kth(self.result.prediction.lab, CHANNEL_SIDE)
 
     def matches(self, digest: str, settings: Settings) -> bool:
         return self.photo.digest == digest and self.settings == settings

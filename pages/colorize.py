@@ -21,7 +21,6 @@ from core.compare import (
     Settings,
     View,
     compare_view,
-    every_kth,
     full_resolution_png,
     lab_axis_colours,
     photo_digest,
@@ -73,8 +72,8 @@ def heat_figure(z: np.ndarray, scale, zmin: float, zmax: float, title: str, heig
 
 def channel_figure(values: np.ndarray, channel: str) -> go.Figure:
     scale, lo, hi = ("gray", 0, 100) if channel == "L" else (lab_colourscale(channel), -100, 100)
-    return heat_figure(every_kth(values, 200), scale, lo, hi, tr(f"colorize.channel_{channel}"),
-                       260, {"thickness": 12})
+    return heat_figure(values, scale, lo, hi, tr(f"colorize.channel_{channel}"), 260,
+                       {"thickness": 12})
 
 
 def slider_html(before: bytes, after: bytes, left: str, right: str, max_h: int) -> str:
@@ -307,7 +306,7 @@ ch = st.columns(3)
 for col, (i, c) in zip(ch, enumerate("Lab"), strict=True):
     key = (lang(), c)
     if key not in view.memo:  # built once per prediction and language (plotly is slow)
-        view.memo[key] = channel_figure(pred.lab[..., i], c)
+        view.memo[key] = channel_figure(view.channels[..., i], c)
     col.plotly_chart(view.memo[key], width="stretch", config={"displayModeBar": False},
                      key=f"cz_ch_{c}")
 if model.output == "ab":

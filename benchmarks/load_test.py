@@ -68,7 +68,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                    help="app processes behind nginx (deploy/nginx.conf); one per core")
     p.add_argument("--controls", type=int, default=3, help="control changes per student (min)")
     p.add_argument("--train-seconds", type=float, default=20.0)
-    p.add_argument("--max-seconds", type=float, default=480.0, help="hard stop")
+    p.add_argument("--rounds", type=int, default=1,
+                   help="classes one after the other on the same servers (memory stays bounded?)")
+    p.add_argument("--max-seconds", type=float, default=480.0, help="hard stop (per round)")
     p.add_argument("--results", default=str(ROOT / "benchmarks" / "RESULTS.md"))
     p.add_argument("--note", default="", help="a sentence added to the results section")
     p.add_argument("--no-write", action="store_true")
@@ -95,14 +97,20 @@ def main(argv: list[str] | None = None) -> dict:
         watch.start()
         t0, cpu0 = time.monotonic(), time.process_time()
         try:
-            if args.client == "ws":
-                stats = asyncio.run(scenarios.run_class_ws(dep.url, args, photos))
-                # CPU of this process: all the ws clients.
-                stats["client_cpu_s"] = time.process_time() - cpu0
-            else:
-                from load.browser import run_class_browser
+            stats, peaks = scenarios.new_stats(), []
+            for _ in range(args.rounds):
+                if args.client == "ws":
+                    one = asyncio.run(scenarios.run_class_ws(dep.url, args, photos))
+                else:
+                    from load.browser import run_class_browser
 
-                stats = asyncio.run(run_class_browser(dep.url, args, photos))
+                    one = asyncio.run(run_class_browser(dep.url, args, photos))
+                for key, value in one.items():
+                    stats[key] += value
+                peaks.append(round(watch.peak))
+            # CPU of this process: all the ws clients (Chromium runs in other processes).
+            stats["client_cpu_s"] = time.process_time() - cpu0 if args.client == "ws" else None
+            stats["rss_peak_by_round_mib"] = peaks
             wall = time.monotonic() - t0
             # Each replica's share of the work (a sticky balancer that sends everyone to
             # one replica would show here).

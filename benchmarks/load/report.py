@@ -42,7 +42,8 @@ def summary(stats: dict, args, memory: dict, wall: float) -> dict:
         "reloads": stats["reloads"], "recovered": stats["recovered"],
         "continued": stats["continued"], "reload_p95_s": pct(stats["reload_s"], 95),
         "server_rss_start_mib": round(memory["start"]), "server_rss_peak_mib": round(memory["peak"]),
-        "server_rss_end_mib": round(memory["end"]),
+        "server_rss_end_mib": round(memory["end"]), "rounds": args.rounds,
+        "rss_peak_by_round_mib": stats.get("rss_peak_by_round_mib"),
         "wall_s": round(wall, 1),
         "replica_cpu_s": stats.get("replica_cpu_s"),
         "client_cpu_s": None if stats.get("client_cpu_s") is None
@@ -70,6 +71,7 @@ def command(s: dict) -> str:
         cmd += f" --arrival {s['arrival_s']:g} --think {s['think_s']:g}"
         cmd += f" --reloaders {s['reloaders']}" if s["reloaders"] else ""
     cmd += f" --train-seconds {s['train_seconds']:g}"
+    cmd += f" --rounds {s['rounds']}" if s.get("rounds", 1) > 1 else ""
     return cmd + (f" --replicas {s['replicas']}" if s["replicas"] > 1 else "")
 
 
@@ -117,15 +119,20 @@ def write_results(s: dict, path: Path, note: str) -> None:
         f"{f(s['colorize_p95_s'])} | {s['n_colorize']} |\n"
         f"| {control}, s | {f(s['control_p50_s'])} | "
         f"{f(s['control_p95_s'])} | {s['n_control']} |\n\n"
-        f"Completed students: {s['completed']} / {s['students']}; errors: {s['errors']}"
+        f"Completed students: {s['completed']} / {s['students'] * s.get('rounds', 1)}; "
+        f"errors: {s['errors']}"
         + (f" ({'; '.join(s['error_messages'])})" if s["errors"] else "") + ". "
-        + (f"Runs recovered after a reload: {s['recovered']} / {s['reloaders']} (and went on "
+        + (f"Runs recovered after a reload: {s['recovered']} / "
+           f"{s['reloaders'] * s.get('rounds', 1)} (and went on "
            f"training: {s['continued']}); reload to the run on screen p95 "
            f"{f(s['reload_p95_s'])} s. " if s.get("reloaders") else "")
         + f"Live-training steps per trainer in the window: "
         f"{'—' if s['train_steps_mean'] is None else round(s['train_steps_mean'])}. "
         f"Server memory (RSS, all replicas): {s['server_rss_start_mib']} MiB at start, peak "
-        f"{s['server_rss_peak_mib']} MiB, {s['server_rss_end_mib']} MiB at the end. "
+        f"{s['server_rss_peak_mib']} MiB, {s['server_rss_end_mib']} MiB at the end"
+        + (f" (peak after each of the {s['rounds']} classes in a row: "
+           f"{', '.join(map(str, s['rss_peak_by_round_mib']))} MiB)"
+           if s.get("rounds", 1) > 1 else "") + ". "
         f"Wall time {s['wall_s']} s; CPU time of the "
         f"app process{'es' if replicas > 1 else ''} {s.get('replica_cpu_s')} s"
         + (f"; CPU time of all the clients together {s['client_cpu_s']} s"

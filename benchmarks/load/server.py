@@ -22,15 +22,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def free_port(first: int = 8640, last: int = 8699) -> int:
-    for port in range(first, last + 1):
+def free_port(taken: tuple[int, ...] = ()) -> int:
+    """A free loopback port picked by the OS, not one of ``taken`` (chosen, not yet bound)."""
+    while True:
         with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in taken:
             return port
-    raise RuntimeError("no free port")
 
 
 def start_server(port: int, env: dict | None = None) -> subprocess.Popen:
@@ -146,13 +145,13 @@ class Deployment:
                 env["COLORISATION_TRAIN_SLOT_DIR"] = str(self.workdir / "slots")
             ports: list[int] = []
             for _ in range(self.replicas):
-                ports.append(free_port(first=ports[-1] + 1 if ports else 8640))
+                ports.append(free_port(tuple(ports)))
                 self.procs.append(start_server(ports[-1], env))
             self.pids = [p.pid for p in self.procs]
             self.backends = [f"http://127.0.0.1:{p}" for p in ports]
             self.url = self.backends[0]
             if self.replicas > 1:
-                front = free_port(first=ports[-1] + 1)
+                front = free_port(tuple(ports))
                 self.procs.append(start_nginx(front, ports, self.workdir))
                 self.url = f"http://127.0.0.1:{front}"
         try:

@@ -7,9 +7,10 @@
 
 The validation photos are exactly those training held out: ``list_images`` ->
 ``filter_colourful`` (same chroma cache) -> ``split_train_val``. Each photo is made grey
-(NTSC), colorized at full resolution by :class:`core.colorizer.Colorizer` (working size 256)
-and compared with the true photo (:mod:`core.metrics`: PSNR and SSIM on 256 x 256 RGB,
-Hasler-Suesstrunk colourfulness). The *grey baseline* is the NTSC grey photo itself shown as
+(NTSC), colorized at full resolution by :class:`core.colorizer.Colorizer` (``predict`` then
+``render``, at the working size and chroma gain calibrated with the weights) and compared
+with the true photo (:mod:`core.metrics`: PSNR and SSIM on 256 x 256 RGB, Hasler-Suesstrunk
+colourfulness). The *grey baseline* is the NTSC grey photo itself shown as
 RGB: a model that does not beat it on PSNR has learnt nothing useful about colour, and its
 colourfulness says how far from "sepia" the model is (truth's colourfulness as reference).
 

@@ -157,3 +157,14 @@ def test_machine_slots_are_shared_between_processes(tmp_path):
     admission.MachineSlots.release(fd)
     probe_free = probe.replace("0 if fd is None else 3", "3 if fd is None else 0")
     assert subprocess.run([sys.executable, "-c", probe_free], cwd=root).returncode == 0  # free
+
+
+def test_preview_goes_through_the_one_inference_path(photos):
+    """The live preview is what Colorizer.predict/render make of the crop (the model's own L)."""
+    run = live.LiveRun(TINY, photos)
+    run.tick(budget=1e9, max_steps=3)
+    _, pred, _ = run.preview()
+    crop = run.val[2][run.preview_index[0]].permute(1, 2, 0).numpy()
+    c = Colorizer(run.snapshot(), device="cpu", working_size=TINY.size)
+    first = c.render(c.predict(crop), use_model_l=True, full_resolution=False).rgb
+    np.testing.assert_array_equal(pred[:, :TINY.size], first)

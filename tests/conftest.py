@@ -31,6 +31,22 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
 
 # ---- AppTest: the app's screens without a browser -------------------------------------------
 
+def _apptest_like_a_warm_server() -> None:
+    """AppTest starts every run as a fresh server would: in Streamlit's old "pages folder"
+    mode (it resets ``PagesManager.uses_pages_directory``), so every run would first run the
+    screen alone and rerun it through streamlit_app.py (ui.lang), losing a button's click.
+    A real server leaves that mode once, at its first run: let AppTest reset a subclass'
+    attribute instead, and the mode stays as the app left it, as on a server."""
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.testing.v1 import app_test
+
+    if app_test.PagesManager is PagesManager:
+        app_test.PagesManager = type("AppTestPagesManager", (PagesManager,), {})
+
+
+_apptest_like_a_warm_server()
+
+
 def app_pages() -> list[str]:
     """Every screen of the navigation (``PAGES`` in streamlit_app.py, read without running
     the app), in menu order; "home" first."""

@@ -36,3 +36,30 @@ def test_language_switch_in_sidebar():
     at.sidebar.radio[0].set_value("en").run()
     assert at.title[0].value == t("home.title", "en")
     assert at.query_params["lang"] in ("en", ["en"])
+
+
+def test_sticky_params_come_back_after_navigation_drops_them():
+    """A click on another screen reaches the server with an empty query string: the language
+    (and ``?run=``) must come back into the URL, and the screen stay English."""
+    at = open_page("home")
+    at.sidebar.radio[0].set_value("en").run()
+    at.query_params["run"] = "tok123"
+    at.run()
+    for page in ("lab", "ntsc"):
+        at.query_params.clear()  # what the browser sends after a click in the navigation
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception
+        assert at.title[0].value == t(f"{page}.title", "en")
+        assert at.query_params["lang"] in ("en", ["en"])
+        assert at.query_params["run"] in ("tok123", ["tok123"])
+    # Changing or removing one goes through ui.sticky.set_sticky: a link that brings
+    # another value wins over the session's.
+    at.query_params["lang"] = "fr"
+    at.run()
+    assert at.title[0].value == t("ntsc.title", "fr")
+
+
+def test_a_tidy_language_in_the_url():
+    at = open_page("home", lang="EN-gb")
+    assert at.title[0].value == t("home.title", "en")
+    assert at.query_params["lang"] in ("en", ["en"])

@@ -9,18 +9,28 @@ from ui import state
 from ui.sticky import set_sticky, sticky
 
 
-def _rerun_if_entry_point_skipped() -> None:
-    """A run that went around streamlit_app.py (see :mod:`ui`: the first visit of a fresh
-    server can run a screen alone) is run again, same screen and URL, through the entry
-    point, which marks every run it makes. Once per session at most."""
-    if state.ENTRY_RAN not in st.session_state:
-        st.session_state[state.ENTRY_RAN] = True
+def _through_entry_point() -> None:
+    """Run every screen through streamlit_app.py (navigation, language switch, sticky URL).
+
+    Streamlit quirk: with a folder named ``pages/`` beside the entry point, a fresh server
+    (and every AppTest run) starts in the old "pages folder" mode until a run calls
+    ``st.navigation``; a first visit to a deep link (a teacher's ``/sigmoid?x=3``) then runs
+    pages/sigmoid.py alone. Every screen asks for the language first: a run in that mode
+    leaves it (a class attribute, the one Streamlit itself resets in ``st.navigation``) and
+    starts again, same screen and URL, before anything is drawn.
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a future Streamlit without it has no such mode either
+        return
+    if getattr(PagesManager, "uses_pages_directory", None):
+        PagesManager.uses_pages_directory = False
         st.rerun()
 
 
 def lang() -> str:
     """The session's language: ``?lang=`` in the URL, else the sidebar switch, else French."""
-    _rerun_if_entry_point_skipped()
+    _through_entry_point()
     raw = sticky("lang")
     code = normalize_lang(raw)
     if raw is not None and raw != code:  # "EN-gb" in a link: keep the URL tidy

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import functools
 import threading
 
 import streamlit as st
@@ -23,6 +25,31 @@ def server_setup() -> int:
     return configure_threads()
 
 
+_AST_LOCK = threading.RLock()
+
+
+def _one_ast_parse_at_a_time() -> None:
+    """Serialise ``ast.parse`` in this process (idempotent).
+
+    CPython 3.11's AST constructor keeps its recursion depth in interpreter-wide state: two
+    threads parsing at once can fail with "SystemError: AST constructor recursion depth
+    mismatch" (seen in the test suite: the warm-up below parses torch's sources, 84 calls,
+    while Streamlit parses a screen for its first visit). Parsing is rare here (imports,
+    a screen's first visit): a lock costs nothing.
+    """
+    if getattr(ast.parse, "_serialised", False):
+        return
+    parse = ast.parse
+
+    @functools.wraps(parse)
+    def serialised(*args, **kwargs):
+        with _AST_LOCK:
+            return parse(*args, **kwargs)
+
+    serialised._serialised = True
+    ast.parse = serialised
+
+
 @st.cache_resource(show_spinner=False)
 def _warm_up() -> threading.Thread:
     """Import torch's optimizer machinery in the background, once per server.
@@ -31,6 +58,8 @@ def _warm_up() -> threading.Thread:
     the GIL in the load test, freezing every session of the class when the first student
     starts a training). Done in a thread at the first visit (the teacher's), nobody waits.
     """
+    _one_ast_parse_at_a_time()
+
     def work() -> None:
         import torch
 

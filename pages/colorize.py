@@ -81,7 +81,8 @@ def slider_html(before: bytes, after: bytes, left: str, right: str, max_h: int) 
 
     The range input sits inside the picture's box, as wide as the picture (a portrait photo
     is narrower than the column), and its thumb is exactly 16 px wide with the track widened
-    by 8 px on each side: the thumb's centre is then at p % of the picture, under the line.
+    by 8 px on each side: the thumb's centre is then at p % of the picture, under the line
+    (the frame keeps 8 px on each side so that a full-width picture's knob is not cut).
     """
     b64 = [base64.b64encode(x).decode() for x in (before, after)]
     return f"""
@@ -103,7 +104,7 @@ def slider_html(before: bytes, after: bytes, left: str, right: str, max_h: int) 
  input::-moz-range-track{{height:4px;background:#bbb;border-radius:2px}}
  input::-moz-range-thumb{{width:16px;height:16px;border-radius:50%;background:#ff4b4b;border:0}}
 </style>
-<div style="text-align:center"><div class="w" id="w">
+<div style="text-align:center;padding:0 8px"><div class="w" id="w">
  <div class="pic" id="pic">
   <img src="data:image/jpeg;base64,{b64[0]}">
   <img class="top" id="top" src="data:image/jpeg;base64,{b64[1]}">

@@ -33,6 +33,7 @@ PAGES = {
     ],
     "practice": [
         ("colorize", "pages/colorize.py", ":material/brush:"),
+        ("hints", "pages/hints.py", ":material/colorize:"),
         ("train", "pages/train.py", ":material/model_training:"),
     ],
 }

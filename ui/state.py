@@ -6,8 +6,9 @@ private widget keys (``"cz_source"``, ``"ntsc_wR"``...) stay in that screen.
 
 #: The session's language ("fr" / "en"), the sticky parameter ``?lang=``.
 LANG = "lang"
-#: Projector layout on or off, mirrored in ``?projector=1``.
+#: Projector layout on or off (bool, read from the sticky parameter ``?projector=1``).
 PROJECTOR = "projector"
+PROJECTOR_PARAM = "_projector_param"
 #: The student's photo: (name, RGB uint8 at display size), shared by every screen.
 PHOTO = "photo"
 #: The same photo at full resolution (for colorizing).
@@ -23,6 +24,15 @@ UPLOADS_PREFIX = "_uploads_"
 #: This session's live-training run and loaded model (train screen, used by colorize).
 LIVE_RUN = "live_run"
 LIVE_LOADED = "live_loaded"
+#: Colour hints screen: the hints (core.hints.Hint, pixels of the shown photo), the undo
+#: history, the selected hint, the photo they belong to (a new photo clears them), the last
+#: click handled (a click component reports its last click on every rerun), the view.
+HINTS = "hints"
+HINTS_HISTORY = "hints_history"
+HINTS_SELECTED = "hints_selected"
+HINTS_PHOTO = "hints_photo"
+HINTS_LAST_CLICK = "hints_last_click"
+HINTS_VIEW = "hints_view"
 
 # Widget keys of the sidebar controls (Streamlit owns their values).
 LANG_RADIO = "_lang_radio"

@@ -169,10 +169,10 @@ def differences_chart(summary: dict, metric: str = "psnr",
     return img
 
 
-def curves_chart(summary: dict, size: tuple[int, int] = (900, 420)) -> Image.Image:
+def curves_chart(summary: dict, size: tuple[int, int] = (1000, 420)) -> Image.Image:
     """Validation loss / grey baseline's loss against steps: mean over seeds, min-max band."""
     W, H = size
-    left, right, top, bottom = 60, 250, 30, 40
+    left, right, top, bottom = 60, 320, 30, 40
     img = Image.new("RGB", size, (255, 255, 255))
     d = ImageDraw.Draw(img, "RGBA")
     font, small = _font(14), _font(12)
@@ -208,7 +208,7 @@ def curves_chart(summary: dict, size: tuple[int, int] = (900, 420)) -> Image.Ima
             d.line([xy(p["step"], p["mean"]) for p in c], fill=col, width=2)
         ly = top + 10 + 20 * i
         d.line([W - right + 12, ly, W - right + 34, ly], fill=col, width=3)
-        d.text((W - right + 40, ly), label[:30], fill=(30, 30, 30), font=small, anchor="lm")
+        d.text((W - right + 40, ly), label[:44], fill=(30, 30, 30), font=small, anchor="lm")
     return img
 
 
@@ -275,7 +275,8 @@ def render_markdown(summary: dict, meta: dict, out_dir_rel: str,
         "convolutions and skip connections) and gets **the same budget**: "
         f"{b['steps']} steps of {b['batch']} random {b['size']}x{b['size']} crops, U-Net width "
         f"{b['width']} depth {b['depth']}, learning rate {b['lr']}, on "
-        f"`{', '.join(meta['data'])}`, **{len(seeds)} seeds** (seeds {', '.join(map(str, seeds))}"
+        f"`{', '.join(meta['data'])}`, **{len(seeds)} seed{'s' if len(seeds) > 1 else ''}** "
+        f"(seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
         "; seed k gives every variant the same initial random state and the same batches). "
         f"Each model is scored on the same {summary['photos']} validation photos (the "
         "training's held-out split, sources mixed), colorized from their NTSC grey at full "

@@ -1,9 +1,11 @@
 """Home: what the app is, and the whole parametrization as one picture, on the student's photo."""
 
-import plotly.graph_objects as go
+import html
+
 import streamlit as st
 
 from core.color import ntsc_gray
+from ui.images import jpeg
 from ui.lang import tr
 from ui.model import colorizer
 from ui.photo import photo_picker
@@ -11,39 +13,48 @@ from ui.photo import photo_picker
 STEPS = ("step_rgb", "step_gray", "step_unet", "step_sigmoid", "step_lab", "step_out")
 COLOURS = ("#f4d35e", "#cccccc", "#7fb7be", "#ee964b", "#a3c4f3", "#90be6d")
 
+#: The diagram is HTML, not a chart: its boxes wrap onto several rows on a phone (arrows turn
+#: down at the end of a row), its type follows the page's (projector mode enlarges it), and
+#: the first screen a student sees needs no chart library.
+DIAGRAM_CSS = """<style>
+.cz-flow { display: flex; flex-wrap: wrap; gap: 0.4rem 0; margin: 0.5rem 0 1rem; }
+.cz-step { flex: 1 1 0; min-width: 9.5rem; display: flex; align-items: center; }
+.cz-box { flex: 1; min-height: 6.2rem; padding: 0.5rem; border: 1px solid #333;
+  border-radius: 6px; color: #111; text-align: center; font-size: 0.95rem; line-height: 1.35;
+  display: flex; align-items: center; justify-content: center; }
+.cz-step:not(:last-child)::after { content: "➜"; font-size: 1.5rem; padding: 0 0.35rem; }
+@media (max-width: 640px) {
+  .cz-flow { flex-direction: column; align-items: center; }
+  .cz-step { flex-direction: column; width: 15rem; }
+  .cz-box { width: 100%; min-height: 0; }
+  .cz-step:not(:last-child)::after { content: "⬇"; padding: 0.15rem 0; font-size: 1.3rem; }
+}
+</style>"""
 
-def pipeline_figure() -> go.Figure:
+
+def pipeline_html() -> str:
     """Six boxes joined by arrows: RGB -> grey -> U-Net -> scaled sigmoid -> Lab -> RGB."""
-    fig = go.Figure()
-    n = len(STEPS)
-    for i, (key, colour) in enumerate(zip(STEPS, COLOURS, strict=True)):
-        x0 = i * 1.25
-        fig.add_shape(type="rect", x0=x0, x1=x0 + 1, y0=0, y1=1, fillcolor=colour,
-                      line={"color": "#333", "width": 1}, layer="below")
-        fig.add_annotation(x=x0 + 0.5, y=0.5, text=tr(f"home.{key}").replace("\n", "<br>"),
-                           showarrow=False, font={"size": 13, "color": "#111"})
-        if i < n - 1:
-            fig.add_annotation(x=x0 + 1.22, y=0.5, ax=x0 + 1.03, ay=0.5, xref="x", yref="y",
-                               axref="x", ayref="y", showarrow=True, arrowhead=3,
-                               arrowsize=1.5, arrowwidth=2, text="")
-    fig.update_xaxes(visible=False, range=[-0.05, n * 1.25 - 0.2])
-    fig.update_yaxes(visible=False, range=[-0.05, 1.05])
-    fig.update_layout(height=190, margin={"l": 0, "r": 0, "t": 0, "b": 0},
-                      plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)")
-    return fig
+    boxes = "".join(
+        f"<div class='cz-step'><div class='cz-box' style='background:{colour}'>"
+        + "<br>".join(html.escape(line) for line in tr(f"home.{key}").split("\n"))
+        + "</div></div>"
+        for key, colour in zip(STEPS, COLOURS, strict=True))
+    return f"{DIAGRAM_CSS}<div class='cz-flow' data-testid='czPipeline'>{boxes}</div>"
 
 
 st.title(tr("home.title"))
 st.markdown(tr("home.intro"))
 st.subheader(tr("home.pipeline"))
-st.plotly_chart(pipeline_figure(), width="stretch", config={"displayModeBar": False})
+st.html(pipeline_html())
 st.markdown(tr("home.summary"))
 
 st.subheader(tr("home.on_your_photo"))
 name, rgb = photo_picker("home")
+# The model (torch, loaded in the background since the server's first visit) is needed
+# only from here: everything above is already on the student's screen.
 result = colorizer().colorize(rgb)
 c1, c2, c3 = st.columns(3)
-c1.image(ntsc_gray(rgb), caption=tr("home.gray_caption"), clamp=True, width="stretch")
-c2.image(result.rgb, caption=tr("home.model_caption"), width="stretch")
-c3.image(rgb, caption=tr("home.truth_caption"), width="stretch")
+c1.image(jpeg(ntsc_gray(rgb)), caption=tr("home.gray_caption"), width="stretch")
+c2.image(jpeg(result.rgb), caption=tr("home.model_caption"), width="stretch")
+c3.image(jpeg(rgb), caption=tr("home.truth_caption"), width="stretch")
 st.caption(tr("home.tour"))

@@ -19,11 +19,12 @@ from core.lessons.lab import (
     to_lab,
     to_space,
 )
+from ui.images import jpeg, png
 from ui.lang import tr
 from ui.photo import photo_picker
 
 #: Longest side of the channel heat maps (one value per pixel goes to the browser).
-MAP_SIDE = 200
+MAP_SIDE = 128
 #: Colour scales of the channels: a from green to red, b from blue to yellow.
 SCALES = {
     "L": "gray",
@@ -40,6 +41,14 @@ def _lab(rgb: np.ndarray) -> np.ndarray:
 @st.cache_data(show_spinner=False, max_entries=32)
 def _gamut(L: float) -> tuple[np.ndarray, np.ndarray, float]:
     return gamut_slice(L)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _gamut_png(L: float) -> str:
+    """The gamut slice as a PNG data URI: a tenth of the bytes of its pixel values."""
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(png(_gamut(L)[0])).decode("ascii")
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -113,9 +122,9 @@ def scatter3d(lab: np.ndarray, rgb: np.ndarray) -> go.Figure:
 
 
 def gamut_figure(L: float, lab_px: np.ndarray, rgb_px: np.ndarray) -> go.Figure:
-    rgba, axis, _ = _gamut(L)
+    _, axis, _ = _gamut(L)
     d = float(axis[1] - axis[0])
-    fig = go.Figure(go.Image(z=rgba, colormodel="rgba", x0=float(axis[0]), dx=d,
+    fig = go.Figure(go.Image(source=_gamut_png(L), x0=float(axis[0]), dx=d,
                              y0=float(axis[0]), dy=d,
                              hovertemplate="a=%{x:.0f}, b=%{y:.0f}<extra></extra>"))
     near = np.abs(lab_px[:, 0] - L) < 4
@@ -143,31 +152,39 @@ lab = _lab(rgb)
 
 # 1. Channels, raw or scaled --------------------------------------------------------------
 st.subheader(tr("lab.channels_title"))
-scaled = st.toggle(tr("lab.scaled_toggle"), key="lab_scaled")
-# a and b maps use a symmetric scale fitted to the photo (vivid colours on a projector);
-# the bar chart below shows them against the whole interval.
-ab_max = max(20.0, float(np.ceil(np.abs(lab[..., 1:]).max() / 10) * 10))
-if scaled:
-    st.latex(r"L' = \frac{L}{50} - 1,\qquad a' = \frac{a}{110},\qquad b' = \frac{b}{110}")
-    shown, m = lab_to_unit(lab), ab_max / AB_SCALE
-    zr = {"L": (-1, 1), "a": (-m, m), "b": (-m, m)}
-    allowed = {"L": (-1, 1), "a": (-1, 1), "b": (-1, 1)}
-else:
-    st.markdown(tr("lab.channels_text"))
-    shown, zr = lab, {"L": (0, 100), "a": (-ab_max, ab_max), "b": (-ab_max, ab_max)}
-    allowed = {"L": (0, 100), "a": (-AB_SCALE, AB_SCALE), "b": (-AB_SCALE, AB_SCALE)}
-measured = channel_ranges(shown, "Lab")
-cols = st.columns(3)
-for i, n in enumerate("Lab"):
-    with cols[i]:
-        st.plotly_chart(channel_map(shown[..., i], n, zr[n]), width="stretch",
-                        config={"displayModeBar": False})
-        lo, hi = measured[n]
-        st.metric(tr("lab.range_of", c=n + ("'" if scaled else "")), f"[{lo:.2f}, {hi:.2f}]")
-st.plotly_chart(ranges_figure({n + ("'" if scaled else ""): v for n, v in measured.items()},
-                              {n + ("'" if scaled else ""): v for n, v in allowed.items()}),
-                width="stretch", config={"displayModeBar": False})
-st.markdown(tr("lab.scaled_read" if scaled else "lab.raw_read"))
+
+
+@st.fragment
+def channels(lab: np.ndarray) -> None:
+    """The toggle redraws only this section."""
+    scaled = st.toggle(tr("lab.scaled_toggle"), key="lab_scaled")
+    # a and b maps use a symmetric scale fitted to the photo (vivid colours on a projector);
+    # the bar chart below shows them against the whole interval.
+    ab_max = max(20.0, float(np.ceil(np.abs(lab[..., 1:]).max() / 10) * 10))
+    if scaled:
+        st.latex(r"L' = \frac{L}{50} - 1,\qquad a' = \frac{a}{110},\qquad b' = \frac{b}{110}")
+        shown, m = lab_to_unit(lab), ab_max / AB_SCALE
+        zr = {"L": (-1, 1), "a": (-m, m), "b": (-m, m)}
+        allowed = {"L": (-1, 1), "a": (-1, 1), "b": (-1, 1)}
+    else:
+        st.markdown(tr("lab.channels_text"))
+        shown, zr = lab, {"L": (0, 100), "a": (-ab_max, ab_max), "b": (-ab_max, ab_max)}
+        allowed = {"L": (0, 100), "a": (-AB_SCALE, AB_SCALE), "b": (-AB_SCALE, AB_SCALE)}
+    measured = channel_ranges(shown, "Lab")
+    cols = st.columns(3)
+    for i, n in enumerate("Lab"):
+        with cols[i]:
+            st.plotly_chart(channel_map(shown[..., i], n, zr[n]), width="stretch",
+                            config={"displayModeBar": False})
+            lo, hi = measured[n]
+            st.metric(tr("lab.range_of", c=n + ("'" if scaled else "")),
+                      f"[{lo:.2f}, {hi:.2f}]")
+    st.plotly_chart(ranges_figure({n + ("'" if scaled else ""): v for n, v in measured.items()},
+                                  {n + ("'" if scaled else ""): v for n, v in allowed.items()}),
+                    width="stretch", config={"displayModeBar": False})
+    st.markdown(tr("lab.scaled_read" if scaled else "lab.raw_read"))
+
+channels(lab)
 
 # 2. The pixels in 3-D, and the gamut ------------------------------------------------------
 st.subheader(tr("lab.cloud_title"))
@@ -177,38 +194,53 @@ st.plotly_chart(scatter3d(lab_px, rgb_px), width="stretch")
 
 st.subheader(tr("lab.gamut_title"))
 st.markdown(tr("lab.gamut_text"))
-L = st.slider(tr("lab.gamut_L"), 0, 100, 50, step=5, key="lab_gamut_L")
-g1, g2 = st.columns([3, 2])
-with g1:
-    st.plotly_chart(gamut_figure(float(L), lab_px, rgb_px), width="stretch")
-rgba, axis, inside = _gamut(float(L))
-amin, amax, bmin, bmax = gamut_extent(rgba, axis)
-with g2:
-    st.metric(tr("lab.gamut_inside"), f"{100 * inside:.0f} %")
-    st.metric(tr("lab.gamut_a"), f"[{amin:.0f}, {amax:.0f}]")
-    st.metric(tr("lab.gamut_b"), f"[{bmin:.0f}, {bmax:.0f}]")
-    st.markdown(tr("lab.gamut_read"))
+
+
+@st.fragment
+def gamut(lab_px: np.ndarray, rgb_px: np.ndarray) -> None:
+    """The L slider redraws only the gamut slice."""
+    L = st.slider(tr("lab.gamut_L"), 0, 100, 50, step=5, key="lab_gamut_L")
+    g1, g2 = st.columns([3, 2])
+    with g1:
+        st.plotly_chart(gamut_figure(float(L), lab_px, rgb_px), width="stretch")
+    rgba, axis, inside = _gamut(float(L))
+    amin, amax, bmin, bmax = gamut_extent(rgba, axis)
+    with g2:
+        st.metric(tr("lab.gamut_inside"), f"{100 * inside:.0f} %")
+        st.metric(tr("lab.gamut_a"), f"[{amin:.0f}, {amax:.0f}]")
+        st.metric(tr("lab.gamut_b"), f"[{bmin:.0f}, {bmax:.0f}]")
+        st.markdown(tr("lab.gamut_read"))
+
+gamut(lab_px, rgb_px)
 
 # 3. Channel play ------------------------------------------------------------------------
 st.subheader(tr("lab.play_title"))
 st.markdown(tr("lab.play_text"))
-c1, i1, i2 = st.columns([4, 3, 3])
-zero_ab = c1.checkbox(tr("lab.zero_ab"), key="lab_zero_ab")
-swap_ab = c1.checkbox(tr("lab.swap_ab"), key="lab_swap_ab")
-sat = c1.slider(tr("lab.saturation"), 0.0, 3.0, 1.0, step=0.1, key="lab_sat")
-shift = c1.slider(tr("lab.l_shift"), -50, 50, 0, step=5, key="lab_shift")
-played = play_lab(lab, zero_ab=zero_ab, swap_ab=swap_ab, saturation=sat, l_shift=float(shift))
-i1.image(rgb, caption=tr("lab.original"), width="stretch")
-i2.image(played, caption=tr("lab.result"), width="stretch")
-m1, m2, m3 = st.columns(3)
-chroma_before = float(np.hypot(lab[..., 1], lab[..., 2]).mean())
-chroma_after = mean_chroma(played)
-m1.metric(tr("lab.chroma_before"), f"{chroma_before:.1f}")
-m2.metric(tr("lab.chroma_after"), f"{chroma_after:.1f}",
-          delta=f"{chroma_after - chroma_before:+.1f}", delta_color="off")
-m3.metric(tr("lab.grey_change"),
-          f"{255 * float(np.abs(ntsc_gray(played) - ntsc_gray(rgb)).mean()):.1f}")
-st.markdown(tr("lab.play_read"))
+
+
+@st.fragment
+def channel_play(rgb: np.ndarray, lab: np.ndarray) -> None:
+    """The checkboxes and sliders redraw only this section."""
+    c1, i1, i2 = st.columns([4, 3, 3])
+    zero_ab = c1.checkbox(tr("lab.zero_ab"), key="lab_zero_ab")
+    swap_ab = c1.checkbox(tr("lab.swap_ab"), key="lab_swap_ab")
+    sat = c1.slider(tr("lab.saturation"), 0.0, 3.0, 1.0, step=0.1, key="lab_sat")
+    shift = c1.slider(tr("lab.l_shift"), -50, 50, 0, step=5, key="lab_shift")
+    played = play_lab(lab, zero_ab=zero_ab, swap_ab=swap_ab, saturation=sat,
+                      l_shift=float(shift))
+    i1.image(jpeg(rgb), caption=tr("lab.original"), width="stretch")
+    i2.image(jpeg(played), caption=tr("lab.result"), width="stretch")
+    m1, m2, m3 = st.columns(3)
+    chroma_before = float(np.hypot(lab[..., 1], lab[..., 2]).mean())
+    chroma_after = mean_chroma(played)
+    m1.metric(tr("lab.chroma_before"), f"{chroma_before:.1f}")
+    m2.metric(tr("lab.chroma_after"), f"{chroma_after:.1f}",
+              delta=f"{chroma_after - chroma_before:+.1f}", delta_color="off")
+    m3.metric(tr("lab.grey_change"),
+              f"{255 * float(np.abs(ntsc_gray(played) - ntsc_gray(rgb)).mean()):.1f}")
+    st.markdown(tr("lab.play_read"))
+
+channel_play(rgb, lab)
 
 # 4. Other colour spaces -----------------------------------------------------------------
 st.subheader(tr("lab.spaces_title"))
@@ -220,8 +252,7 @@ for tab, (space, (names, ranges)) in zip(tabs, SPACES.items(), strict=True):
         cols = st.columns(3)
         for i, (n, (lo, hi)) in enumerate(zip(names, ranges, strict=True)):
             cmin, cmax = float(arr[..., i].min()), float(arr[..., i].max())
-            cols[i].image(normalise_for_display(arr[..., i], lo, hi), clamp=True,
-                          width="stretch",
+            cols[i].image(jpeg(normalise_for_display(arr[..., i], lo, hi)), width="stretch",
                           caption=f"{n} : [{lo}, {hi}] — " + tr("lab.measured_short",
                                                                  lo=cmin, hi=cmax))
         st.markdown(tr(f"lab.note_{space}"))

@@ -17,17 +17,33 @@ from core.lessons.ntsc import (
     pure_colour_table,
     weighted_channels,
 )
+from core.lessons.pipeline import diverging_rgb
+from ui.images import jpeg
 from ui.lang import tr
 from ui.photo import photo_picker
 
 KEYS = ("ntsc_wR", "ntsc_wG", "ntsc_wB")
-#: Longest side of the hover charts (one value per pixel is sent to the browser).
-HOVER_SIDE = 256
+#: Longest side of the hover charts (values per pixel are sent to the browser: a smaller
+#: chart redraws at once on every slider step; the zoom still reaches single pixels).
+HOVER_SIDE = 160
+#: Colours of the gap map: grey darker than the colour (blue), lighter (red).
+GAP_LOW, GAP_MID, GAP_HIGH = (33, 102, 172), (247, 247, 247), (178, 24, 43)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _gap(rgb: np.ndarray, weights: tuple[float, float, float]) -> np.ndarray:
     return lightness_gap(rgb, weights)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _terms(rgb: np.ndarray) -> dict[str, bytes | float]:
+    """Section 1 (NTSC weights only): the tinted channels and weighted terms as JPEG."""
+    terms = weighted_channels(rgb, NTSC_WEIGHTS)
+    out: dict[str, bytes | float] = {n: jpeg(_tint(terms[n], i)) for i, n in enumerate("RGB")}
+    for n in ("wR", "wG", "wB", "Y"):
+        out[n] = jpeg(terms[n])
+        out[n + "_mean"] = 255 * float(terms[n].mean())
+    return out
 
 
 def _step(rgb: np.ndarray) -> int:
@@ -64,45 +80,45 @@ def shares_figure(shares: tuple[float, float, float], weights: tuple[float, floa
 
 
 def hover_figure(rgb: np.ndarray, gray: np.ndarray) -> go.Figure:
-    """The photo and its grey, zoom-linked; hover gives R, G, B and Y of the pixel."""
+    """The photo and its grey, zoom-linked; hover gives R, G, B and Y of the pixel.
+
+    Their titles are a caption under the chart (inside, they overlap on a phone)."""
     k = _step(rgb)
-    small, g = rgb[::k, ::k], gray[::k, ::k]
-    y255 = np.round(g * 255).astype(np.uint8)
-    custom = np.dstack([small, y255])
-    fig = make_subplots(1, 2, shared_xaxes=True, shared_yaxes=True, horizontal_spacing=0.03,
-                        subplot_titles=(tr("ntsc.hover_colour"), tr("ntsc.hover_grey")))
+    small = rgb[::k, ::k]
+    y255 = np.round(gray[::k, ::k] * 255).astype(np.uint8)
+    fig = make_subplots(1, 2, shared_xaxes=True, shared_yaxes=True, horizontal_spacing=0.03)
     xs = np.arange(small.shape[1]) * k
     ys = np.arange(small.shape[0]) * k
-    tmpl = ("x=%{x}, y=%{y}<br>R=%{customdata[0]}  G=%{customdata[1]}  B=%{customdata[2]}"
-            "<br><b>Y=%{customdata[3]}</b><extra></extra>")
-    fig.add_trace(go.Image(z=small, x0=0, dx=k, y0=0, dy=k, customdata=custom,
-                           hovertemplate=tmpl), 1, 1)
-    fig.add_trace(go.Heatmap(z=g, x=xs, y=ys, customdata=custom, colorscale="gray", zmin=0,
-                             zmax=1, showscale=False, hovertemplate=tmpl), 1, 2)
+    # The colour panel's own z gives R, G, B; Y rides along as its customdata.
+    fig.add_trace(go.Image(z=small, x0=0, dx=k, y0=0, dy=k, customdata=y255,
+                           hovertemplate="x=%{x}, y=%{y}<br>R=%{z[0]}  G=%{z[1]}  B=%{z[2]}"
+                                         "<br><b>Y=%{customdata}</b><extra></extra>"), 1, 1)
+    fig.add_trace(go.Heatmap(z=y255, x=xs, y=ys, colorscale="gray", zmin=0, zmax=255,
+                             showscale=False,
+                             hovertemplate="x=%{x}, y=%{y}<br><b>Y=%{z}</b><extra></extra>"),
+                  1, 2)
     fig.update_yaxes(autorange="reversed", showticklabels=False, showgrid=False, zeroline=False)
     fig.update_yaxes(scaleanchor="x", row=1, col=1)
     fig.update_yaxes(scaleanchor="x2", row=1, col=2)
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
-    fig.update_layout(height=380, margin={"l": 0, "r": 0, "t": 30, "b": 0},
+    fig.update_layout(height=340, margin={"l": 0, "r": 0, "t": 34, "b": 0},
                       plot_bgcolor="rgba(0,0,0,0)")
     return fig
 
 
-def gap_figure(gap: np.ndarray) -> go.Figure:
-    k = _step(gap)
-    g = gap[::k, ::k]
-    lim = max(5.0, float(np.abs(g).max()))
-    fig = go.Figure(go.Heatmap(
-        z=g, x=np.arange(g.shape[1]) * k, y=np.arange(g.shape[0]) * k, colorscale="RdBu_r",
-        zmid=0, zmin=-lim, zmax=lim,
-        colorbar={"title": {"text": "ΔL*"}, "thickness": 14},
-        hovertemplate="x=%{x}, y=%{y}<br>ΔL* = %{z:.1f}<extra></extra>"))
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False,
-                     showgrid=False, zeroline=False)
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
-    fig.update_layout(height=380, margin={"l": 0, "r": 0, "t": 10, "b": 0},
-                      plot_bgcolor="rgba(0,0,0,0)")
-    return fig
+def gap_image(gap: np.ndarray) -> tuple[bytes, float]:
+    """The ΔL* map as a picture (no hover needed: the metrics give the numbers), its scale."""
+    lim = max(5.0, float(np.abs(gap).max()))
+    return jpeg(diverging_rgb(gap / lim, GAP_LOW, GAP_HIGH, GAP_MID)), lim
+
+
+def gap_legend(lim: float) -> str:
+    """A colour bar for the gap map, from -lim (blue) through 0 to +lim (red)."""
+    c = [f"rgb{c}" for c in (GAP_LOW, GAP_MID, GAP_HIGH)]
+    return (f"<div style='height:0.8rem;border-radius:4px;border:1px solid #999;"
+            f"background:linear-gradient(to right,{c[0]},{c[1]},{c[2]})'></div>"
+            f"<div style='display:flex;justify-content:space-between;font-size:0.85rem'>"
+            f"<span>−{lim:.0f}</span><span>ΔL* = 0</span><span>+{lim:.0f}</span></div>")
 
 
 def pure_figure(rows: list[dict]) -> go.Figure:
@@ -135,82 +151,93 @@ st.markdown(tr("ntsc.intro"))
 name, rgb = photo_picker("ntsc")
 st.caption(tr("common.current_photo", name=name))
 
-# 1. The formula, term by term ---------------------------------------------------------
+# 1. The formula, term by term (the course's weights: drawn once per photo) ----------------
 st.latex(r"Y = 0.299\,R + 0.587\,G + 0.114\,B")
 st.subheader(tr("ntsc.terms_title"))
 st.markdown(tr("ntsc.terms_text"))
-terms = weighted_channels(rgb, NTSC_WEIGHTS)
+terms = _terms(rgb)
 cols = st.columns(3)
-for i, (c, n) in enumerate(zip(cols, "RGB", strict=True)):
-    c.image(_tint(terms[n], i), caption=tr(f"ntsc.channel_{n}"), width="stretch")
+for c, n in zip(cols, "RGB", strict=True):
+    c.image(terms[n], caption=tr(f"ntsc.channel_{n}"), width="stretch")
 cols = st.columns(4)
 for c, n, w in zip(cols, "RGB", NTSC_WEIGHTS, strict=False):
-    c.image(terms["w" + n], clamp=True, width="stretch",
-            caption=f"{w} · {n}  (" + tr("ntsc.mean", v=255 * float(terms['w' + n].mean())) + ")")
-cols[3].image(terms["Y"], clamp=True, width="stretch",
-              caption="= Y  (" + tr("ntsc.mean", v=255 * float(terms["Y"].mean())) + ")")
+    c.image(terms["w" + n], width="stretch",
+            caption=f"{w} · {n}  (" + tr("ntsc.mean", v=terms[f"w{n}_mean"]) + ")")
+cols[3].image(terms["Y"], width="stretch",
+              caption="= Y  (" + tr("ntsc.mean", v=terms["Y_mean"]) + ")")
 st.markdown(tr("ntsc.shares_text"))
 st.plotly_chart(shares_figure(channel_shares(rgb, NTSC_WEIGHTS), NTSC_WEIGHTS), width="stretch",
                 config={"displayModeBar": False})
 
-# 2. Other weights -----------------------------------------------------------------------
-st.subheader(tr("ntsc.weights_title"))
-st.markdown(tr("ntsc.weights_text"))
-left, right = st.columns([2, 3])
-with left:
-    st.markdown(tr("ntsc.presets"))
-    bcols = st.columns(3)
-    for i, preset in enumerate(WEIGHT_PRESETS):
-        bcols[i % 3].button(tr(f"ntsc.preset_{preset}"), key=f"ntsc_preset_{preset}",
-                            on_click=_set_weights, args=(preset,), width="stretch")
-    for k, n in zip(KEYS, "RGB", strict=True):
-        st.slider(tr(f"ntsc.weight_{n}"), 0.0, 1.0, step=0.001, format="%.3f", key=k)
-    normalise = st.checkbox(tr("ntsc.normalise"), key="ntsc_norm")
-raw_w = tuple(float(st.session_state[k]) for k in KEYS)
-weights = normalise_weights(raw_w) if normalise else raw_w
-total = sum(weights)
-gray = ntsc_gray(rgb, weights)
-with right:
-    st.latex(rf"Y = {weights[0]:.3f}\,R + {weights[1]:.3f}\,G + {weights[2]:.3f}\,B"
-             rf"\quad(\Sigma = {total:.3f})")
-    if abs(total - 1.0) > 5e-3:
-        st.warning(tr("ntsc.sum_high" if total > 1 else "ntsc.sum_low", s=total))
-    c1, c2 = st.columns(2)
-    c1.image(gray, clamp=True, width="stretch", caption=tr("ntsc.your_grey"))
+
+@st.fragment
+def with_your_weights(rgb: np.ndarray) -> None:
+    """Sections 2 to 4 follow the weights: a slider step reruns only them."""
+    st.subheader(tr("ntsc.weights_title"))
+    st.markdown(tr("ntsc.weights_text"))
+    left, right = st.columns([2, 3])
+    with left:
+        st.markdown(tr("ntsc.presets"))
+        bcols = st.columns(3)
+        for i, preset in enumerate(WEIGHT_PRESETS):
+            bcols[i % 3].button(tr(f"ntsc.preset_{preset}"), key=f"ntsc_preset_{preset}",
+                                on_click=_set_weights, args=(preset,), width="stretch")
+        for k, n in zip(KEYS, "RGB", strict=True):
+            st.slider(tr(f"ntsc.weight_{n}"), 0.0, 1.0, step=0.001, format="%.3f", key=k)
+        normalise = st.checkbox(tr("ntsc.normalise"), key="ntsc_norm")
+    raw_w = tuple(float(st.session_state[k]) for k in KEYS)
+    weights = normalise_weights(raw_w) if normalise else raw_w
+    total = sum(weights)
+    gray = ntsc_gray(rgb, weights)
     ref = ntsc_gray(rgb)
-    c2.image(ref, clamp=True, width="stretch", caption=tr("ntsc.ntsc_grey"))
-    st.metric(tr("ntsc.diff_ntsc"), f"{255 * float(np.abs(gray - ref).mean()):.1f}")
+    with right:
+        # Two lines: one line with the sum is wider than a phone.
+        st.latex(rf"\begin{{gathered}}Y = {weights[0]:.3f}\,R + {weights[1]:.3f}\,G + "
+                 rf"{weights[2]:.3f}\,B \\ \Sigma = {total:.3f}\end{{gathered}}")
+        if abs(total - 1.0) > 5e-3:
+            st.warning(tr("ntsc.sum_high" if total > 1 else "ntsc.sum_low", s=total))
+        c1, c2 = st.columns(2)
+        c1.image(jpeg(gray), width="stretch", caption=tr("ntsc.your_grey"))
+        c2.image(jpeg(ref), width="stretch", caption=tr("ntsc.ntsc_grey"))
+        st.metric(tr("ntsc.diff_ntsc"), f"{255 * float(np.abs(gray - ref).mean()):.1f}")
 
-# 3. Pixel probe ---------------------------------------------------------------------------
-st.subheader(tr("ntsc.probe_title"))
-st.markdown(tr("ntsc.probe_text"))
-st.plotly_chart(hover_figure(rgb, gray), width="stretch")
-pc = st.columns([1, 1, 1, 1])
-px = tuple(int(pc[i].number_input(n, 0, 255, value=v, step=1, key=f"ntsc_probe_{n}"))
-           for i, (n, v) in enumerate(zip("RGB", (255, 0, 0), strict=True)))
-pc[3].markdown(
-    f"<div style='height:4.2rem;border-radius:8px;border:1px solid #888;"
-    f"background:rgb{px}'></div>", unsafe_allow_html=True)
-p = probe(px, weights)
-m = st.columns(3)
-m[0].metric(tr("ntsc.probe_y"), f"{p['Y255']}")
-m[1].metric(tr("ntsc.probe_lgray"), f"{p['L_gray']:.1f}")
-m[2].metric(tr("ntsc.probe_ltrue"), f"{p['L_true']:.1f}",
-            delta=f"{p['L_true'] - p['L_gray']:+.1f}", delta_color="off")
+    # 3. Pixel probe -----------------------------------------------------------------------
+    st.subheader(tr("ntsc.probe_title"))
+    st.markdown(tr("ntsc.probe_text"))
+    st.plotly_chart(hover_figure(rgb, gray), width="stretch")
+    st.caption(tr("ntsc.hover_caption", left=tr("ntsc.hover_colour"),
+                  right=tr("ntsc.hover_grey")))
+    pc = st.columns([1, 1, 1, 1])
+    px = tuple(int(pc[i].number_input(n, 0, 255, value=v, step=1, key=f"ntsc_probe_{n}"))
+               for i, (n, v) in enumerate(zip("RGB", (255, 0, 0), strict=True)))
+    pc[3].markdown(
+        f"<div style='height:4.2rem;border-radius:8px;border:1px solid #888;"
+        f"background:rgb{px}'></div>", unsafe_allow_html=True)
+    p = probe(px, weights)
+    m = st.columns(3)
+    m[0].metric(tr("ntsc.probe_y"), f"{p['Y255']}")
+    m[1].metric(tr("ntsc.probe_lgray"), f"{p['L_gray']:.1f}")
+    m[2].metric(tr("ntsc.probe_ltrue"), f"{p['L_true']:.1f}",
+                delta=f"{p['L_true'] - p['L_gray']:+.1f}", delta_color="off")
 
-# 4. Y is not the lightness L* -------------------------------------------------------------
-st.subheader(tr("ntsc.gap_title"))
-st.markdown(tr("ntsc.gap_text"))
-st.latex(r"\Delta L^* = L^*(Y, Y, Y) - L^*(R, G, B)")
-gap = _gap(rgb, weights)
-g1, g2 = st.columns([3, 2])
-with g1:
-    st.plotly_chart(gap_figure(gap), width="stretch")
-with g2:
-    st.metric(tr("ntsc.gap_mean"), f"{float(np.abs(gap).mean()):.1f}")
-    st.metric(tr("ntsc.gap_max"), f"{float(np.abs(gap).max()):.1f}")
-    st.markdown(tr("ntsc.gap_read"))
-st.markdown(tr("ntsc.pure_text"))
-st.plotly_chart(pure_figure(pure_colour_table(weights)), width="stretch",
-                config={"displayModeBar": False})
+    # 4. Y is not the lightness L* ---------------------------------------------------------
+    st.subheader(tr("ntsc.gap_title"))
+    st.markdown(tr("ntsc.gap_text"))
+    st.latex(r"\Delta L^* = L^*(Y, Y, Y) - L^*(R, G, B)")
+    gap = _gap(rgb, weights)
+    g1, g2 = st.columns([3, 2])
+    with g1:
+        picture, lim = gap_image(gap)
+        st.image(picture, width="stretch")
+        st.markdown(gap_legend(lim), unsafe_allow_html=True)
+    with g2:
+        st.metric(tr("ntsc.gap_mean"), f"{float(np.abs(gap).mean()):.1f}")
+        st.metric(tr("ntsc.gap_max"), f"{float(np.abs(gap).max()):.1f}")
+        st.markdown(tr("ntsc.gap_read"))
+    st.markdown(tr("ntsc.pure_text"))
+    st.plotly_chart(pure_figure(pure_colour_table(weights)), width="stretch",
+                    config={"displayModeBar": False})
+
+
+with_your_weights(rgb)
 st.info(tr("ntsc.conclusion"))

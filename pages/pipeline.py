@@ -16,6 +16,7 @@ from core.lessons.pipeline import (
     skip_post_processing,
     trace_pipeline,
 )
+from ui.images import png
 from ui.lang import tr
 from ui.model import BY_MODEL, colorizer
 from ui.photo import photo_picker
@@ -44,6 +45,15 @@ def _shape(shape: tuple[int, ...]) -> str:
     return "×".join(str(s) for s in shape)
 
 
+def _num(v: float) -> str:
+    """Three significant figures at most: a metric like [-215.60, 447.12] is cut on a phone."""
+    return f"{v:.2f}" if abs(v) < 10 else f"{v:.1f}" if abs(v) < 100 else f"{v:.0f}"
+
+
+def _interval(lo: float, hi: float) -> str:
+    return f"[{_num(lo)}, {_num(hi)}]"
+
+
 def _strip(arr: np.ndarray, ranges: list[tuple[float, float]]) -> np.ndarray:
     """The channels of (h, w, C) side by side, each mapped from its range to grey [0, 1]."""
     parts = []
@@ -58,7 +68,8 @@ def _strip(arr: np.ndarray, ranges: list[tuple[float, float]]) -> np.ndarray:
 def _card(col, title: str, image: np.ndarray, lines: list[str]) -> None:
     with col.container(border=True):
         st.markdown(f"**{title}**")
-        st.image(image, clamp=True, width="stretch")
+        # Small tensors (96 px): PNG keeps their pixels as they are.
+        st.image(png(image), width="stretch")
         st.caption("  \n".join(lines))
 
 
@@ -112,8 +123,9 @@ s = {st_.key: st_ for st_ in trace.stages}
 st.subheader(tr("pipeline.chain_title"))
 st.markdown(tr("pipeline.chain_text", size=trace.working_size))
 st.markdown(ARROW_CSS, unsafe_allow_html=True)
-st.caption(tr("pipeline.model_info", n=model.config.output, b=model.config.bound,
-              d=col.device.type))
+st.caption(tr("pipeline.model_info", n=tr(f"pipeline.out_{model.config.output}"),
+              b=tr(f"pipeline.bound_{model.config.bound}"),
+              d=tr("pipeline.device_cuda" if col.device.type == "cuda" else "pipeline.device_cpu")))
 st.markdown(f"##### {tr('pipeline.pre')}")
 r1 = st.columns([4, 2, 4, 2, 4])
 _card(r1[0], tr("pipeline.stage_rgb"), trace.rgb,
@@ -147,14 +159,13 @@ st.subheader(tr("pipeline.skip_title"))
 st.markdown(tr("pipeline.skip_text"))
 post = skip_post_processing(trace.unit_lab)
 k = st.columns(4)
-k[0].image(trace.out, caption=tr("pipeline.skip_ok"), width="stretch")
-k[1].image(skipped["rgb"], caption=tr("pipeline.skip_a"), width="stretch")
-k[2].image(post["as_rgb"], caption=tr("pipeline.skip_b"), width="stretch")
-k[3].image(post["as_lab"], caption=tr("pipeline.skip_c"), width="stretch")
+k[0].image(png(trace.out), caption=tr("pipeline.skip_ok"), width="stretch")
+k[1].image(png(skipped["rgb"]), caption=tr("pipeline.skip_a"), width="stretch")
+k[2].image(png(post["as_rgb"]), caption=tr("pipeline.skip_b"), width="stretch")
+k[3].image(png(post["as_lab"]), caption=tr("pipeline.skip_c"), width="stretch")
 m = st.columns(4)
-m[0].metric(tr("pipeline.raw_range_ok"), f"[{s['raw'].vmin:.2f}, {s['raw'].vmax:.2f}]")
-lo, hi = skipped["raw_range"]
-m[1].metric(tr("pipeline.raw_range_a"), f"[{lo:.2f}, {hi:.2f}]")
+m[0].metric(tr("pipeline.raw_range_ok"), _interval(s["raw"].vmin, s["raw"].vmax))
+m[1].metric(tr("pipeline.raw_range_a"), _interval(*skipped["raw_range"]))
 m[2].metric(tr("pipeline.saturated_a"), f"{100 * skipped['saturated']:.0f} %")
 m[3].metric(tr("pipeline.mean_b"), f"{float(post['as_lab'].mean()):.0f}")
 st.markdown(tr("pipeline.skip_read"))
@@ -169,43 +180,56 @@ def _new_crop() -> None:
     st.session_state["pipeline_seed"] += 1
 
 
-c1, c2, c3 = st.columns([2, 2, 3])
-size = c1.selectbox(tr("pipeline.crop_size"), [64, 128, 256], index=1, key="pipeline_size")
-c2.button(tr("pipeline.new_crop"), on_click=_new_crop, key="pipeline_new_crop",
-          width="stretch")
-seed = int(st.session_state["pipeline_seed"])
-c3.metric(tr("pipeline.seed"), seed)
-gray_p, lab_p, rgb_p = _pair(rgb, int(size), seed)
-p = st.columns(5)
-p[0].image(gray_p[0], clamp=True, width="stretch", caption=tr("pipeline.pair_input"))
-p[1].image((lab_p[0] + 1) / 2, clamp=True, width="stretch", caption=tr("pipeline.pair_L"))
-# a' and b' rarely exceed +-0.5: a scale fitted to the crop keeps their colours visible.
-ab_m = max(0.1, float(np.abs(lab_p[1:]).max()))
-p[2].image(diverging_rgb(lab_p[1] / ab_m, *GREEN_RED), width="stretch",
-           caption=tr("pipeline.pair_a", m=ab_m))
-p[3].image(diverging_rgb(lab_p[2] / ab_m, *BLUE_YELLOW), width="stretch",
-           caption=tr("pipeline.pair_b", m=ab_m))
-p[4].image(rgb_p.transpose(1, 2, 0), clamp=True, width="stretch",
-           caption=tr("pipeline.pair_rgb"))
-st.caption(tr("pipeline.pair_shapes", g=_shape((size, size, 1)), lab=_shape((size, size, 3)),
-              gmin=float(gray_p.min()), gmax=float(gray_p.max()),
-              lmin=float(lab_p.min()), lmax=float(lab_p.max())))
+@st.fragment
+def training_pair(rgb: np.ndarray) -> None:
+    """Crop size and "new crop" redraw only this section."""
+    c1, c2, c3 = st.columns([2, 2, 3])
+    size = c1.selectbox(tr("pipeline.crop_size"), [64, 128, 256], index=1, key="pipeline_size")
+    c2.button(tr("pipeline.new_crop"), on_click=_new_crop, key="pipeline_new_crop",
+              width="stretch")
+    seed = int(st.session_state["pipeline_seed"])
+    c3.metric(tr("pipeline.seed"), seed)
+    gray_p, lab_p, rgb_p = _pair(rgb, int(size), seed)
+    p = st.columns(5)
+    p[0].image(png(gray_p[0]), width="stretch", caption=tr("pipeline.pair_input"))
+    p[1].image(png((lab_p[0] + 1) / 2), width="stretch", caption=tr("pipeline.pair_L"))
+    # a' and b' rarely exceed +-0.5: a scale fitted to the crop keeps their colours visible.
+    ab_m = max(0.1, float(np.abs(lab_p[1:]).max()))
+    p[2].image(png(diverging_rgb(lab_p[1] / ab_m, *GREEN_RED)), width="stretch",
+               caption=tr("pipeline.pair_a", m=ab_m))
+    p[3].image(png(diverging_rgb(lab_p[2] / ab_m, *BLUE_YELLOW)), width="stretch",
+               caption=tr("pipeline.pair_b", m=ab_m))
+    p[4].image(png(rgb_p.transpose(1, 2, 0)), width="stretch", caption=tr("pipeline.pair_rgb"))
+    st.caption(tr("pipeline.pair_shapes", g=_shape((size, size, 1)),
+                  lab=_shape((size, size, 3)), gmin=float(gray_p.min()),
+                  gmax=float(gray_p.max()), lmin=float(lab_p.min()), lmax=float(lab_p.max())))
+
+
+training_pair(rgb)
 
 # 4. The two tricks, on numbers -------------------------------------------------------------
 st.subheader(tr("pipeline.tricks_title"))
 st.markdown(tr("pipeline.trick1"))
-scalings = input_scalings(trace.gray)
-# Labels translated up front: AppTest calls format_func outside the script run.
-labels = {c: tr(f"pipeline.scaling_{c}") for c in scalings}
-choice = st.radio(tr("pipeline.scaling"), list(scalings), index=1, horizontal=True,
-                  key="pipeline_scaling", format_func=labels.__getitem__)
-x = scalings[choice]
-h1, h2 = st.columns([3, 1])
-h1.plotly_chart(hist_figure([(tr(f"pipeline.scaling_{choice}"), x, "#3a6ea5")],
-                            tr("pipeline.hist_input")), width="stretch")
-h2.metric(tr("pipeline.min_max"), f"[{float(x.min()):.2f}, {float(x.max()):.2f}]")
-h2.metric(tr("pipeline.mean_std"), f"{float(x.mean()):.2f} ± {float(x.std()):.2f}")
-st.markdown(tr(f"pipeline.scaling_note_{choice}"))
+
+
+@st.fragment
+def input_scaling(gray: np.ndarray) -> None:
+    """The scaling choice redraws only its histogram."""
+    scalings = input_scalings(gray)
+    # Labels translated up front: AppTest calls format_func outside the script run.
+    labels = {c: tr(f"pipeline.scaling_{c}") for c in scalings}
+    choice = st.radio(tr("pipeline.scaling"), list(scalings), index=1, horizontal=True,
+                      key="pipeline_scaling", format_func=labels.__getitem__)
+    x = scalings[choice]
+    h1, h2 = st.columns([3, 1])
+    h1.plotly_chart(hist_figure([(tr(f"pipeline.scaling_{choice}"), x, "#3a6ea5")],
+                                tr("pipeline.hist_input")), width="stretch")
+    h2.metric(tr("pipeline.min_max"), _interval(float(x.min()), float(x.max())))
+    h2.metric(tr("pipeline.mean_std"), f"{float(x.mean()):.2f} ± {float(x.std()):.2f}")
+    st.markdown(tr(f"pipeline.scaling_note_{choice}"))
+
+
+input_scaling(trace.gray)
 
 st.markdown(tr("pipeline.trick2"))
 fig = make_subplots(1, 2, subplot_titles=(tr("pipeline.hist_ok"), tr("pipeline.hist_a")))

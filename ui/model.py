@@ -1,28 +1,37 @@
-"""The shipped model, loaded once per server, and the server's one-time setup."""
+"""The shipped model, loaded once per server, and the server's one-time setup.
+
+torch is imported here only inside functions: the entry point and the home page's first
+lines paint before it (cold start), while a background thread imports it and loads the model.
+"""
 
 from __future__ import annotations
 
 import ast
 import functools
 import threading
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from core.colorizer import DEFAULT_WEIGHTS, Colorizer, configure_threads
 from ui.lang import tr
+
+if TYPE_CHECKING:
+    from core.colorizer import Colorizer
 
 #: ``st.cache_data(hash_funcs=BY_MODEL)``: a Colorizer argument is keyed by identity (the
 #: shipped one is one object per server; hashing its weights on every call would cost more
-#: than most of the computations cached).
-BY_MODEL = {Colorizer: id}
+#: than most of the computations cached). Named, not imported: no torch import for it.
+BY_MODEL = {"core.colorizer.Colorizer": id}
+
+#: Filled by the warm-up thread: the shipped model (or nothing: no weights, or it failed).
+_WARM: dict[str, Colorizer] = {}
+_MODEL_READY = threading.Event()
 
 
 @st.cache_resource(show_spinner=False)
-def server_setup() -> int:
-    """Once per server: torch CPU threads for a shared classroom server (see configure_threads),
-    and the warm-up of what the first training would otherwise import mid-lesson."""
-    _warm_up()
-    return configure_threads()
+def server_setup() -> threading.Thread:
+    """Once per server: start the background warm-up (see :func:`_warm_up`)."""
+    return _warm_up()
 
 
 _AST_LOCK = threading.RLock()
@@ -52,15 +61,28 @@ def _one_ast_parse_at_a_time() -> None:
 
 @st.cache_resource(show_spinner=False)
 def _warm_up() -> threading.Thread:
-    """Import torch's optimizer machinery in the background, once per server.
+    """In the background, once per server: torch, the shipped model, the optimizer machinery.
 
-    The first ``torch.optim.AdamW`` imports ``torch._dynamo`` (measured: about 3 s holding
-    the GIL in the load test, freezing every session of the class when the first student
-    starts a training). Done in a thread at the first visit (the teacher's), nobody waits.
+    1. import torch and set its CPU threads for a shared classroom server
+       (``configure_threads``), then load the shipped model: :func:`shipped_colorizer` waits
+       for this, so the first screen paints its text while torch loads (cold start);
+    2. the first ``torch.optim.AdamW`` imports ``torch._dynamo`` (measured: about 3 s holding
+       the GIL in the load test, freezing every session of the class when the first student
+       starts a training). Done at the first visit (the teacher's), nobody waits.
     """
     _one_ast_parse_at_a_time()
 
     def work() -> None:
+        try:
+            from core.colorizer import DEFAULT_WEIGHTS, Colorizer, configure_threads
+
+            configure_threads()
+            if DEFAULT_WEIGHTS.with_suffix(".safetensors").is_file():
+                _WARM["shipped"] = Colorizer.from_weights(DEFAULT_WEIGHTS)
+        except Exception:  # noqa: BLE001 (shipped_colorizer loads again and shows the error)
+            pass
+        finally:
+            _MODEL_READY.set()
         import torch
 
         torch.optim.AdamW([torch.zeros(1, requires_grad=True)])
@@ -73,6 +95,12 @@ def _warm_up() -> threading.Thread:
 @st.cache_resource(show_spinner=False)
 def shipped_colorizer() -> Colorizer | None:
     """The shipped model, loaded once per server (read-only, shared by every session)."""
+    server_setup()
+    _MODEL_READY.wait(timeout=300)
+    if "shipped" in _WARM:
+        return _WARM["shipped"]
+    from core.colorizer import DEFAULT_WEIGHTS, Colorizer
+
     if not DEFAULT_WEIGHTS.with_suffix(".safetensors").is_file():
         return None
     return Colorizer.from_weights(DEFAULT_WEIGHTS)
@@ -91,6 +119,7 @@ def colorizer() -> Colorizer:
 def _untrained_colorizer() -> Colorizer:
     import torch
 
+    from core.colorizer import Colorizer
     from core.unet import UNet
 
     torch.manual_seed(0)

@@ -1,0 +1,449 @@
+"""How fast the screens answer in a real browser: open, one control step, ten quick steps, cold start.
+
+    python benchmarks/bench_ui.py [--repeats 3] [--steps 8] [--screens ntsc lab ...]
+        [--viewport desktop|phone] [--label after] [--note "..."] [--no-write]
+
+Starts the app (``streamlit run streamlit_app.py`` on a free loopback port) and drives Debian's
+Chromium through Playwright, one user, server and browser on the same machine. Measured in the
+page's own clock (``performance.now()``), so Python's polling adds nothing:
+
+- **cold start**: from launching the server process to a complete home page in a fresh
+  browser (also: when the server answered its health check, when the title showed);
+- **open**: a warm server (every screen visited once first), time from the click on the
+  sidebar link to the complete screen; and from typing the screen's address (a new session:
+  the page, its scripts from the browser cache, the websocket, the first run);
+- **step**: one keypress on a slider (or a click on a radio / toggle) to the updated view;
+- **ten quick steps**: ten keypresses 100 ms apart (turning back at the slider's ends, so
+  every press moves it); time from the last one to the settled view.
+
+"Complete" means: the app is connected and no script (or fragment) runs, no element is stale
+(Streamlit greys what the current run has not redrawn yet), no skeleton placeholder, every
+image decoded, every plotly chart drawn, and the title is shown; then it must stay so for
+``QUIET_MS`` (the time reported is when it first became so). A step counts only once a run
+it caused has started: a control that triggers no run is reported as an error.
+
+Writes ``## UI responsiveness (LABEL)`` in benchmarks/RESULTS.md (other sections are left
+alone) and the raw figures in benchmarks/out/bench_ui_LABEL.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import datetime, timezone
+from pathlib import Path
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+VIEWPORTS = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+QUIET_MS = 700
+#: The issue's targets (seconds): open, step p95, ten steps settle, cold start.
+TARGETS = {"open": 2.0, "step_p95": 0.5, "settle": 1.0, "cold": 5.0}
+
+#: Screen -> controls, by widget key (Streamlit puts ``st-key-KEY`` on a keyed widget).
+#: kind "slider": arrow keys on its thumb (st.slider and st.select_slider); "radio": click the
+#: next option; "toggle": click it. Missing controls are reported, not fatal.
+SCREENS: dict[str, list[tuple[str, str]]] = {
+    "home": [],
+    "ntsc": [("ntsc_wR", "slider"), ("ntsc_norm", "toggle")],
+    "lab": [("lab_gamut_L", "slider"), ("lab_sat", "slider"), ("lab_scaled", "toggle")],
+    "pipeline": [("pipeline_scaling", "radio")],
+    "sigmoid": [("sigmoid_x", "slider"), ("sigmoid_lr", "slider"), ("sigmoid_channel", "radio")],
+    "unet": [],
+    "autoencoder": [("ae_t", "slider"), ("ae_mode", "radio")],
+    "upsampling": [("up_kernel", "slider"), ("up_factor", "radio")],
+    "experiments": [],
+    "colorize": [("cz_sat", "slider"), ("cz_model_l", "toggle")],
+    "hints": [],
+    "train": [("tr_size", "slider")],
+}
+
+#: Installed in every document before the app's own scripts: script-state transitions, the
+#: time of the last user input (both in performance.now() ms).
+INIT_JS = """
+window.__bench = {runs: [], input: 0};
+new MutationObserver(ms => { for (const m of ms)
+  window.__bench.runs.push([performance.now(), m.target.getAttribute(m.attributeName)]);
+}).observe(document, {subtree: true, attributes: true,
+                      attributeFilter: ['data-test-script-state']});
+for (const ev of ['keydown', 'pointerdown'])
+  document.addEventListener(ev, () => { window.__bench.input = performance.now(); }, true);
+"""
+
+#: Resolves when the view is complete (see the module docstring) after time t0.
+WAIT_JS = """
+async ({t0, expectRun, quietMs, timeoutMs}) => {
+  const busy = () => {
+    const app = document.querySelector('[data-testid=stApp]');
+    if (!app) return 'no app';
+    if (app.getAttribute('data-test-script-state') === 'running') return 'running';
+    if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return 'connecting';
+    if (!document.querySelector('[data-testid=stMain] h1')) return 'no title';
+    if (document.querySelector('[data-stale=true]')) return 'stale';
+    if (document.querySelector('[data-testid=stSkeleton]')) return 'skeleton';
+    for (const i of document.images) if (!i.complete) return 'image';
+    for (const c of document.querySelectorAll('[data-testid=stPlotlyChart]'))
+      if (!c.querySelector('.main-svg')) return 'chart';
+    return null;
+  };
+  // A run counts if it starts after t0, or if one is going on now: a widget change during a
+  // run restarts that run, and the page stays "running" without a new transition.
+  const app0 = document.querySelector('[data-testid=stApp]');
+  const going = app0 && app0.getAttribute('data-test-script-state') === 'running';
+  let clearSince = null, reason = 'start';
+  while (true) {
+    const now = performance.now();
+    const started = !expectRun || going
+      || window.__bench.runs.some(r => r[0] >= t0 && r[1] === 'running');
+    const b = started ? busy() : 'waiting for a run';
+    if (b) { clearSince = null; reason = b; }
+    else if (clearSince === null) clearSince = now;
+    else if (now - clearSince >= quietMs) return {ms: clearSince - t0, ok: true};
+    if (now - t0 > timeoutMs) return {ms: now - t0, ok: false, reason};
+    await new Promise(r => setTimeout(r, 10));
+  }
+}
+"""
+
+
+# ---- server -----------------------------------------------------------------------------
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def launch(port: int, log: Path, app_dir: Path = ROOT) -> subprocess.Popen:
+    """The app as ``bash scripts/run_app.sh`` serves it (without the pip install)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port",
+         str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=app_dir, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+# ---- browser ----------------------------------------------------------------------------
+
+def wait_complete(pg, t0: float, expect_run: bool = True, timeout: float = 30) -> float:
+    """Seconds from ``t0`` (page clock, ms) to the complete view; raises if never complete."""
+    r = pg.evaluate(WAIT_JS, {"t0": t0, "expectRun": expect_run, "quietMs": QUIET_MS,
+                              "timeoutMs": timeout * 1000})
+    if not r["ok"]:
+        raise TimeoutError(f"not complete after {r['ms'] / 1000:.0f} s ({r['reason']})")
+    return r["ms"] / 1000
+
+
+def url_of(base: str, screen: str) -> str:
+    return f"{base}/" if screen == "home" else f"{base}/{screen}"
+
+
+def open_by_link(pg, base: str, screen: str) -> float:
+    """Type the address: a new document, so navigation start is performance.now() = 0."""
+    pg.goto(url_of(base, screen), wait_until="commit")
+    pg.wait_for_function("window.__bench !== undefined")
+    return wait_complete(pg, 0.0)
+
+
+def open_by_sidebar(pg, screen: str) -> float:
+    tail = "/" if screen == "home" else f"/{screen}"
+    pg.locator(f'[data-testid="stSidebarNav"] a[href$="{tail}"]').first.click()
+    return wait_complete(pg, pg.evaluate("window.__bench.input"))
+
+
+def control(pg, key: str):
+    box = pg.locator(f'[data-testid="stMain"] .st-key-{key}')
+    return box.first if box.count() else None
+
+
+def slider_direction(thumb, previous: str | None = None) -> str:
+    """Keep ``previous`` until the slider's end, else the arrow with more room left."""
+    now, lo, hi = (float(thumb.get_attribute(a) or 0) for a in ("value", "min", "max"))
+    if previous == "ArrowRight" and now < hi or previous == "ArrowLeft" and now > lo:
+        return previous
+    return "ArrowRight" if hi - now >= now - lo else "ArrowLeft"
+
+
+def act(pg, box, kind: str, i: int) -> None:
+    """One step of a control: a keypress, or a click on the next radio option / the toggle."""
+    if kind == "slider":
+        thumb = box.locator('input[type="range"]').first
+        thumb.focus()
+        pg.keyboard.press(slider_direction(thumb))
+    elif kind == "radio":
+        options = box.locator('[data-testid="stRadioOption"]')
+        n = options.count()
+        checked = next((j for j in range(n)
+                        if options.nth(j).get_attribute("data-selected") == "true"), 0)
+        options.nth((checked + 1) % n).click()
+    else:
+        box.locator('[data-testid="stCheckbox"] label').first.click()
+
+
+def steps(pg, key: str, kind: str, n: int) -> list[float]:
+    box = control(pg, key)
+    if box is None:
+        raise LookupError(f"control {key} not on the screen")
+    times = []
+    for i in range(n):
+        act(pg, box, kind, i)
+        times.append(wait_complete(pg, pg.evaluate("window.__bench.input")))
+    return times
+
+
+def quick_steps(pg, key: str, kind: str, n: int = 10, gap_ms: int = 100) -> float:
+    """``n`` steps ``gap_ms`` apart; seconds from the last one to a settled view."""
+    box = control(pg, key)
+    if box is None:
+        raise LookupError(f"control {key} not on the screen")
+    if kind == "slider":
+        thumb = box.locator('input[type="range"]').first
+        thumb.focus()
+        arrow = None
+        for _ in range(n):
+            arrow = slider_direction(thumb, arrow)
+            pg.keyboard.press(arrow)
+            pg.wait_for_timeout(gap_ms)
+    else:
+        for i in range(n):
+            act(pg, box, kind, i)
+            pg.wait_for_timeout(gap_ms)
+    return wait_complete(pg, pg.evaluate("window.__bench.input"))
+
+
+# ---- the run ----------------------------------------------------------------------------
+
+def pct(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (p95 of 8 values is the largest: no flattering interpolation)."""
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, int(-(-q * len(s) // 100)) - 1))]
+
+
+def cold_start(browser, viewport: dict, app_dir: Path) -> dict:
+    port = _port()
+    url = f"http://127.0.0.1:{port}"
+    log = Path(tempfile.gettempdir()) / f"bench_ui_{port}.log"
+    t_launch = time.monotonic()
+    proc = launch(port, log, app_dir)
+    try:
+        while not healthy(url):
+            if proc.poll() is not None or time.monotonic() - t_launch > 120:
+                raise RuntimeError("server did not start:\n" + log.read_text()[-2000:])
+            time.sleep(0.05)
+        t_health = time.monotonic()
+        ctx = browser.new_context(viewport=viewport)
+        ctx.add_init_script(INIT_JS)
+        pg = ctx.new_page()
+        t_goto = time.monotonic()
+        pg.goto(url, wait_until="commit")
+        pg.wait_for_function("window.__bench !== undefined")
+        pg.wait_for_selector('[data-testid="stMain"] h1', timeout=120_000)
+        title = pg.evaluate("performance.now()") / 1000
+        complete = wait_complete(pg, 0.0)
+        ctx.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    before = t_goto - t_launch
+    return {"health_s": t_health - t_launch, "title_s": before + title,
+            "complete_s": before + complete}
+
+
+def measure_screen(pg, base: str, screen: str, other: str, repeats: int,
+                   n_steps: int) -> dict:
+    """Opens (address, sidebar from ``other``) and the controls of one screen."""
+    r: dict = {"link": [], "sidebar": [], "controls": {}, "errors": []}
+    for _ in range(repeats):
+        r["link"].append(open_by_link(pg, base, screen))
+        open_by_sidebar(pg, other)
+        r["sidebar"].append(open_by_sidebar(pg, screen))
+    for key, kind in SCREENS.get(screen, []):
+        try:
+            c = {"kind": kind, "steps": steps(pg, key, kind, n_steps)}
+            r["controls"][key] = c
+            c["settle"] = quick_steps(pg, key, kind)
+        except (LookupError, TimeoutError, PlaywrightError) as e:
+            what = "ten quick steps" if key in r["controls"] else "steps"
+            r["errors"].append(f"{key}, {what}: {str(e).splitlines()[0]}")
+            r["controls"].pop(key, None)
+            open_by_link(pg, base, screen)  # a clean page for the next control
+    return r
+
+
+def measure(browser, base: str, viewport: dict, screens: list[str], repeats: int,
+            n_steps: int, partial: Path | None = None) -> dict:
+    ctx = browser.new_context(viewport=viewport)
+    ctx.add_init_script(INIT_JS)
+    pg = ctx.new_page()
+    pg.set_default_timeout(60_000)
+    out: dict = {}
+    for screen in screens:  # the teacher's warm-up visit: every screen once
+        open_by_link(pg, base, screen)
+    for i, screen in enumerate(screens):
+        other = screens[i - 1] if i else screens[-1]
+        if other == screen:  # one screen measured: come back to it from another one
+            other = "ntsc" if screen == "home" else "home"
+        try:
+            r = measure_screen(pg, base, screen, other, repeats, n_steps)
+        except (TimeoutError, PlaywrightError) as e:
+            out[screen] = {"link": [], "sidebar": [], "controls": {},
+                           "errors": [str(e).splitlines()[0]]}
+            print(f"{screen:12s} error: {out[screen]['errors'][0]}", flush=True)
+            continue
+        out[screen] = r
+        if partial is not None:  # a crash later loses nothing measured so far
+            partial.write_text(json.dumps(out, indent=1))
+        print(f"{screen:12s} sidebar {statistics.median(r['sidebar']):5.2f} s, link "
+              f"{statistics.median(r['link']):5.2f} s, "
+              + ", ".join(f"{k} p95 {pct(c['steps'], 95):.2f} s settle {c['settle']:.2f} s"
+                          for k, c in r["controls"].items())
+              + ("; " + "; ".join(r["errors"]) if r["errors"] else ""), flush=True)
+    ctx.close()
+    return out
+
+
+def cpu_name() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "CPU"
+
+
+def report(res: dict) -> str:
+    """The RESULTS.md section, with each figure's verdict against the targets."""
+    def mark(value: float, target: float) -> str:
+        return f"{value:.2f}" + ("" if value <= target else " ✗")
+
+    m = res["machine"]
+    lines = [
+        f"## UI responsiveness ({res['label']})", "",
+        f"*`python benchmarks/bench_ui.py` on {res['date']}: {m['cpu']}, {m['cores']} cores, "
+        f"{m['system']}; Streamlit {m['streamlit']}, Chromium {m['chromium']}, viewport "
+        f"{res['viewport']} {VIEWPORTS[res['viewport']]['width']}x"
+        f"{VIEWPORTS[res['viewport']]['height']}; one user, server and browser on the same "
+        f"cores. Load average {m['load_before']} at start, {m['load_after']} at the end; "
+        f"{res['repeats']} opens and {res['steps']} steps per control.*", "",
+    ]
+    if res.get("note"):
+        lines += [res["note"], ""]
+    c = res["cold"]
+    lines += [f"Cold start (server launch to a complete home page): **{c['complete_s']:.1f} s** "
+              f"(health check {c['health_s']:.1f} s, title {c['title_s']:.1f} s); target "
+              f"≤ {TARGETS['cold']:.0f} s.", "",
+              "Seconds; open = median (max) of the repeats; step = p50 / p95 of single steps; "
+              "settle = after ten quick steps. ✗ marks a figure over its target (open ≤ 2 s, "
+              "step p95 ≤ 0.5 s, settle ≤ 1 s).", "",
+              "| screen | open, sidebar | open, address | control | step p50 | step p95 "
+              "| ten steps settle |", "|---|---:|---:|---|---:|---:|---:|"]
+    for screen, r in res["screens"].items():
+        side, link = r["sidebar"], r["link"]
+        if not side:
+            lines.append(f"| {screen} | error: {'; '.join(r['errors'])} | | | | | |")
+            continue
+        head = (f"| {screen} | {mark(statistics.median(side), TARGETS['open'])} "
+                f"({max(side):.2f}) | {statistics.median(link):.2f} ({max(link):.2f})")
+        rows = [(k, c) for k, c in r["controls"].items()] or [("—", None)]
+        for i, (key, ctl) in enumerate(rows):
+            lead = head if i == 0 else "| | |"
+            if ctl is None:
+                lines.append(f"{lead} | — | | | |")
+                continue
+            lines.append(f"{lead} | `{key}` ({ctl['kind']}) | {pct(ctl['steps'], 50):.2f} | "
+                         f"{mark(pct(ctl['steps'], 95), TARGETS['step_p95'])} | "
+                         f"{mark(ctl['settle'], TARGETS['settle'])} |")
+        for err in r["errors"]:
+            lines.append(f"| | | | error: {err} | | | |")
+    return "\n".join(lines) + "\n"
+
+
+def write_section(path: Path, title: str, section: str) -> None:
+    """Replace the section whose heading is ``title`` (or append it); others stay."""
+    lines = path.read_text().splitlines() if path.is_file() else ["# Benchmarks"]
+    start = next((i for i, x in enumerate(lines) if x.strip() == title), None)
+    if start is None:
+        lines += [""] + section.rstrip("\n").splitlines()
+    else:
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")),
+                   len(lines))
+        lines[start:end] = section.rstrip("\n").splitlines() + [""]
+    path.write_text("\n".join(lines).rstrip("\n") + "\n")
+
+
+def main(argv: list[str] | None = None) -> dict:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--screens", nargs="+", default=list(SCREENS), choices=list(SCREENS))
+    p.add_argument("--repeats", type=int, default=3, help="opens per screen and way")
+    p.add_argument("--steps", type=int, default=8, help="single steps per control")
+    p.add_argument("--viewport", choices=list(VIEWPORTS), default="desktop")
+    p.add_argument("--label", default="latest", help="names the RESULTS.md section")
+    p.add_argument("--note", default="", help="a sentence for RESULTS.md (machine load...)")
+    p.add_argument("--app-dir", type=Path, default=ROOT,
+                   help="run the app from another checkout (a baseline: git archive HEAD)")
+    p.add_argument("--no-write", action="store_true")
+    args = p.parse_args(argv)
+
+    import streamlit
+
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not exe:
+        raise SystemExit("chromium is missing (apt-get install chromium)")
+    load = " / ".join(f"{v:.1f}" for v in os.getloadavg())
+    res = {"label": args.label, "viewport": args.viewport, "repeats": args.repeats,
+           "steps": args.steps, "note": args.note,
+           "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+           "machine": {"cpu": cpu_name(), "cores": os.cpu_count(), "system": platform.platform(),
+                       "streamlit": streamlit.__version__, "load_before": load}}
+    viewport = VIEWPORTS[args.viewport]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_FLAGS)
+        res["machine"]["chromium"] = browser.version
+        res["cold"] = cold_start(browser, viewport, args.app_dir)
+        print(f"cold start: complete {res['cold']['complete_s']:.1f} s", flush=True)
+        port = _port()
+        base = f"http://127.0.0.1:{port}"
+        proc = launch(port, Path(tempfile.gettempdir()) / f"bench_ui_{port}.log", args.app_dir)
+        out = ROOT / "benchmarks" / "out"
+        out.mkdir(parents=True, exist_ok=True)
+        slug = "".join(ch if ch.isalnum() else "_" for ch in args.label)
+        try:
+            while not healthy(base):
+                time.sleep(0.2)
+            res["screens"] = measure(browser, base, viewport, args.screens, args.repeats,
+                                     args.steps, out / f"bench_ui_{slug}.partial.json")
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+            browser.close()
+    res["machine"]["load_after"] = " / ".join(f"{v:.1f}" for v in os.getloadavg())
+    section = report(res)
+    print(section)
+    if not args.no_write:
+        (out / f"bench_ui_{slug}.json").write_text(json.dumps(res, indent=1))
+        write_section(RESULTS, section.splitlines()[0], section)
+    return res
+
+
+if __name__ == "__main__":
+    main()

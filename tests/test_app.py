@@ -40,11 +40,12 @@ def test_language_switch_in_sidebar():
 
 def test_sticky_params_come_back_after_navigation_drops_them():
     """A click on another screen reaches the server with an empty query string: the language
-    (and ``?run=``) must come back into the URL, and the screen stay English."""
+    (and ``?run=``, ``?projector=``) must come back into the URL, and the screen stay English."""
     at = open_page("home")
     at.sidebar.radio[0].set_value("en").run()
     at.query_params["run"] = "tok123"
     at.run()
+    at.toggle(key="_projector_toggle").set_value(True).run()
     for page in ("lab", "ntsc"):
         at.query_params.clear()  # what the browser sends after a click in the navigation
         at.switch_page(f"pages/{page}.py").run()
@@ -52,6 +53,12 @@ def test_sticky_params_come_back_after_navigation_drops_them():
         assert at.title[0].value == t(f"{page}.title", "en")
         assert at.query_params["lang"] in ("en", ["en"])
         assert at.query_params["run"] in ("tok123", ["tok123"])
+        assert at.query_params["projector"] in ("1", ["1"])
+        assert at.session_state["projector"] is True
+    at.toggle(key="_projector_toggle").set_value(False).run()
+    assert "projector" not in at.query_params  # switched off: gone, and not put back
+    at.run()
+    assert "projector" not in at.query_params
     # Changing or removing one goes through ui.sticky.set_sticky: a link that brings
     # another value wins over the session's.
     at.query_params["lang"] = "fr"

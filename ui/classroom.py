@@ -10,31 +10,28 @@ import streamlit as st
 
 from ui import state
 from ui.lang import lang, tr
-from ui.sticky import STICKY_PARAMS
+from ui.sticky import STICKY_PARAMS, set_sticky, sticky
 
 #: URL parameters the app itself uses; every other one is a preset for the page.
-RESERVED_PARAMS = ("page", "projector", *STICKY_PARAMS)
+RESERVED_PARAMS = ("page", *STICKY_PARAMS)
 _TRUE = ("1", "true", "yes", "on", "oui")
 
 
 def projector_mode() -> bool:
-    """Projector layout on? ``?projector=1`` in the URL, else the sidebar toggle."""
-    if state.PROJECTOR not in st.session_state:
-        st.session_state[state.PROJECTOR] = (
-            str(st.query_params.get("projector", "0")).strip().lower() in _TRUE)
-    return st.session_state[state.PROJECTOR]
+    """Projector layout on? ``?projector=1`` (a sticky URL parameter: set by a link or the
+    sidebar toggle, kept across screens and reloads)."""
+    on = str(sticky("projector") or "").strip().lower() in _TRUE
+    st.session_state[state.PROJECTOR] = on
+    return on
 
 
 def projector_switch() -> None:
-    """Sidebar toggle for the projector layout; mirrored in the URL (shareable link)."""
+    """Sidebar toggle for the projector layout; the choice goes into the URL."""
     current = projector_mode()
 
     def _changed() -> None:
-        st.session_state[state.PROJECTOR] = st.session_state[state.PROJECTOR_TOGGLE]
-        if st.session_state[state.PROJECTOR]:
-            st.query_params["projector"] = "1"
-        else:
-            st.query_params.pop("projector", None)
+        set_sticky("projector", "1" if st.session_state[state.PROJECTOR_TOGGLE] else None)
+        projector_mode()
 
     st.sidebar.toggle(tr("classroom.projector"), value=current, key=state.PROJECTOR_TOGGLE,
                       help=tr("classroom.projector_help"), on_change=_changed)

@@ -3,7 +3,8 @@
 Streamlit drops the query string when the student clicks another screen. A parameter listed
 in :data:`STICKY_PARAMS` is put back on every run by :func:`keep_sticky_params` (called by
 streamlit_app.py), so the URL always carries it: a reload or a copy-pasted link keeps the
-language (``?lang=en``) or a live-training run (``?run=<token>``).
+language (``?lang=en``), a live-training run (``?run=<token>``) or the projector layout
+(``?projector=1``).
 
 Rules: a sticky parameter present in the URL is the truth (a shared link wins); one missing
 from the URL is restored from the session. To change or remove one, call
@@ -22,6 +23,7 @@ from ui import state
 STICKY_PARAMS: dict[str, str] = {
     "lang": state.LANG,
     "run": state.RUN_TOKEN,
+    "projector": state.PROJECTOR_PARAM,
 }
 
 

@@ -46,8 +46,13 @@ def short(v: dict) -> str:
 
 
 def fmt_iv(i: dict, digits: int = 2, sign: bool = False) -> str:
-    f = f"{{:{'+' if sign else ''}.{digits}f}}"
-    return f"{f.format(i['mean'])} [{f.format(i['lo'])}, {f.format(i['hi'])}]"
+    """"mean [lo, hi]"; rounded before formatting so that -0.001 shows as 0.00, not -0.00."""
+    f = f"{{:{'+' if sign else ''}.{digits}f}}".format
+
+    def r(x: float) -> str:
+        return f(round(x, digits) + 0.0)
+
+    return f"{r(i['mean'])} [{r(i['lo'])}, {r(i['hi'])}]"
 
 
 def verdict(v: dict, metric: str = "psnr") -> str:

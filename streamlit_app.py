@@ -2,15 +2,13 @@
 
 import streamlit as st
 
-from ui import state
 from ui.classroom import apply_projector_layout, open_preset_page, projector_mode, projector_switch
 from ui.lang import language_switch, tr
 from ui.model import server_setup
 from ui.sticky import keep_sticky_params
 
-# Every run goes through here (ui.lang reruns a screen that ran around it).
-st.session_state[state.ENTRY_RAN] = True
-# Before anything reads them: ?lang=, ?run=... survive clicks on other screens.
+# Every run goes through here (ui.lang reruns a screen that ran around it). First of all:
+# ?lang=, ?run=, ?projector= survive clicks on other screens (ui/sticky.py).
 keep_sticky_params()
 
 # Projector mode (?projector=1) starts with the sidebar folded away.

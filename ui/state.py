@@ -13,8 +13,6 @@ PROJECTOR_PARAM = "_projector_param"
 PHOTO = "photo"
 #: The same photo at full resolution (for colorizing).
 PHOTO_FULL = "photo_full"
-#: Set by streamlit_app.py on every run: a run without it went around the entry point.
-ENTRY_RAN = "_entry_ran"
 #: ``?page=`` presets are applied once per session.
 PRESET_DONE = "_preset_page_done"
 #: ``?run=<token>``: a live-training run that survives a refresh (a sticky parameter).

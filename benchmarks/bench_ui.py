@@ -86,7 +86,7 @@ for (const ev of ['keydown', 'pointerdown'])
 
 #: Resolves when the view is complete (see the module docstring) after time t0.
 WAIT_JS = """
-async ({t0, expectRun, quietMs, timeoutMs}) => {
+async ({t0, tRun, expectRun, quietMs, timeoutMs}) => {
   const busy = () => {
     const app = document.querySelector('[data-testid=stApp]');
     if (!app) return 'no app';
@@ -108,7 +108,7 @@ async ({t0, expectRun, quietMs, timeoutMs}) => {
   while (true) {
     const now = performance.now();
     const started = !expectRun || going
-      || window.__bench.runs.some(r => r[0] >= t0 && r[1] === 'running');
+      || window.__bench.runs.some(r => r[0] >= tRun && r[1] === 'running');
     const b = started ? busy() : 'waiting for a run';
     if (b) { clearSince = null; reason = b; }
     else if (clearSince === null) clearSince = now;
@@ -218,6 +218,7 @@ def quick_steps(pg, key: str, kind: str, n: int = 10, gap_ms: int = 100) -> floa
     box = control(pg, key)
     if box is None:
         raise LookupError(f"control {key} not on the screen")
+    first = pg.evaluate("performance.now()")
     if kind == "slider":
         thumb = box.locator('input[type="range"]').first
         thumb.focus()
@@ -230,7 +231,7 @@ def quick_steps(pg, key: str, kind: str, n: int = 10, gap_ms: int = 100) -> floa
         for i in range(n):
             act(pg, box, kind, i)
             pg.wait_for_timeout(gap_ms)
-    return wait_complete(pg, pg.evaluate("window.__bench.input"))
+    return wait_complete(pg, pg.evaluate("window.__bench.input"), run_after=first)
 
 
 # ---- the run ----------------------------------------------------------------------------

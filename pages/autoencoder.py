@@ -17,6 +17,7 @@ from core.lessons.autoencoder import (
 from core.lessons.network import square_gray
 from core.samples import COLOUR_SAMPLES, load_sample
 from ui.figures import mosaic_figure
+from ui.images import png
 from ui.lang import tr
 from ui.model import BY_MODEL, colorizer
 from ui.photo import photo_picker
@@ -108,27 +109,35 @@ st.caption(tr("autoencoder.latent_caption", n=N_LATENT, c=lc, h=lh, w=lw))
 # -- interpolation in the latent space -----------------------------------------------------
 st.header(tr("autoencoder.interp_title"))
 st.markdown(tr("autoencoder.interp_intro", side=side))
-others = [s for s in COLOUR_SAMPLES if s != name]
-col1, col2 = st.columns(2)
-other = col1.selectbox(tr("autoencoder.second_photo"), others,
-                       index=others.index("chelsea") if "chelsea" in others else 0,
-                       format_func={s: tr(f"common.sample_{s}") for s in others}.get, key="ae_other")
-mode = col2.radio(tr("autoencoder.mode"), ["all", "bottleneck"], key="ae_mode",
-                  format_func={m: tr(f"autoencoder.mode_{m}") for m in ("all", "bottleneck")}.get)
-rgb_b = load_sample(other)
-t = st.slider(tr("autoencoder.t"), 0.0, 1.0, 0.5, step=0.1, key="ae_t",
-              help=tr("autoencoder.t_help"))
-st.latex(rf"z = (1 - t)\,z_A + t\,z_B \quad (t = {t:.1f})")
-with st.spinner(tr("autoencoder.decoding")):
-    img_a = decoded(c, photo_key, rgb, other, 0.0, "all")  # t = 0: both modes give A
-    img_t = decoded(c, photo_key, rgb, other, round(t, 1), mode)
-    img_b = decoded(c, photo_key, rgb, other, 1.0, mode)
-g1, _, g3 = st.columns(3)
-g1.image(square_gray(rgb, side), caption=tr("autoencoder.input_a"), clamp=True, width=96)
-g3.image(square_gray(rgb_b, side), caption=tr("autoencoder.input_b"), clamp=True, width=96)
-i1, i2, i3 = st.columns(3)
-i1.image(img_a, caption=tr("autoencoder.decoded_a"), width="stretch")
-i2.image(img_t, caption=tr("autoencoder.decoded_t", t=f"{t:.1f}"), width="stretch")
-i3.image(img_b, caption=tr("autoencoder.decoded_b_" + mode), width="stretch")
-st.markdown(tr(f"autoencoder.why_{mode}"))
+
+
+@st.fragment
+def interpolation(c, name: str, rgb: np.ndarray, photo_key: str, side: int) -> None:
+    """The second photo, the mode and t redraw only this section."""
+    others = [s for s in COLOUR_SAMPLES if s != name]
+    col1, col2 = st.columns(2)
+    other = col1.selectbox(tr("autoencoder.second_photo"), others,
+                           index=others.index("chelsea") if "chelsea" in others else 0,
+                           format_func={s: tr(f"common.sample_{s}") for s in others}.get, key="ae_other")
+    mode = col2.radio(tr("autoencoder.mode"), ["all", "bottleneck"], key="ae_mode",
+                      format_func={m: tr(f"autoencoder.mode_{m}") for m in ("all", "bottleneck")}.get)
+    rgb_b = load_sample(other)
+    t = st.slider(tr("autoencoder.t"), 0.0, 1.0, 0.5, step=0.1, key="ae_t",
+                  help=tr("autoencoder.t_help"))
+    st.latex(rf"z = (1 - t)\,z_A + t\,z_B \quad (t = {t:.1f})")
+    with st.spinner(tr("autoencoder.decoding")):
+        img_a = decoded(c, photo_key, rgb, other, 0.0, "all")  # t = 0: both modes give A
+        img_t = decoded(c, photo_key, rgb, other, round(t, 1), mode)
+        img_b = decoded(c, photo_key, rgb, other, 1.0, mode)
+    g1, _, g3 = st.columns(3)
+    g1.image(png(square_gray(rgb, side)), caption=tr("autoencoder.input_a"), width=96)
+    g3.image(png(square_gray(rgb_b, side)), caption=tr("autoencoder.input_b"), width=96)
+    i1, i2, i3 = st.columns(3)
+    i1.image(png(img_a), caption=tr("autoencoder.decoded_a"), width="stretch")
+    i2.image(png(img_t), caption=tr("autoencoder.decoded_t", t=f"{t:.1f}"), width="stretch")
+    i3.image(png(img_b), caption=tr("autoencoder.decoded_b_" + mode), width="stretch")
+    st.markdown(tr(f"autoencoder.why_{mode}"))
+
+
+interpolation(c, name, rgb, photo_key, side)
 st.info(tr("autoencoder.takeaway"))

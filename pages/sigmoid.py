@@ -18,6 +18,7 @@ from core.lessons.sigmoid import (
     sigmoid_curves,
     sigmoid_point,
 )
+from ui.images import png
 from ui.lang import tr
 from ui.model import BY_MODEL, colorizer
 from ui.photo import photo_picker
@@ -108,7 +109,8 @@ def histogram_figure(values: np.ndarray) -> go.Figure:
     return fig
 
 
-def loss_figure(runs: dict, extra: dict | None) -> go.Figure:
+def loss_figure(runs: dict) -> go.Figure:
+    """The two tiny trainings of this screen, step by step (log scale)."""
     fig = go.Figure()
     style = {"scaled_sigmoid": (BLUE, tr("sigmoid.run_bound")),
              "none": ("#c0392b", tr("sigmoid.run_nobound"))}
@@ -123,28 +125,38 @@ def loss_figure(runs: dict, extra: dict | None) -> go.Figure:
             fig.add_annotation(x=div + 1, y=1, yref="paper", text=tr("sigmoid.diverged"),
                                showarrow=False, font={"color": colour, "size": 14},
                                xanchor="left", yanchor="top")
-    # The experiments' long trainings (top axis): mean over seeds, band from min to max.
+    fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                      font={"size": 14}, xaxis_title=tr("sigmoid.step"),
+                      yaxis={"type": "log", "title": tr("sigmoid.loss")},
+                      legend={"orientation": "h", "y": -0.25, "x": 0})
+    return fig
+
+
+def long_runs_figure(extra: dict) -> go.Figure:
+    """The experiments' long trainings: mean over seeds, band from min to max.
+
+    A chart of its own: drawn over the tiny runs, it needed a second x-axis with another
+    scale, which confused students.
+    """
+    fig = go.Figure()
     for key, colour, rgba in (("bounded", BLUE, "rgba(31,119,180,0.15)"),
                               ("unbounded", "#c0392b", "rgba(192,57,43,0.15)")):
-        c = extra[key].get("train_curve", []) if extra else []
+        c = extra[key].get("train_curve", [])
         if not c:
             continue
         steps = [p["step"] for p in c]
         fig.add_trace(go.Scatter(
             x=steps + steps[::-1], y=[p["max"] for p in c] + [p["min"] for p in c][::-1],
-            xaxis="x2", fill="toself", fillcolor=rgba, line={"width": 0}, mode="lines",
+            fill="toself", fillcolor=rgba, line={"width": 0}, mode="lines",
             hoverinfo="skip", showlegend=False))
         fig.add_trace(go.Scatter(
-            x=steps, y=[p["mean"] for p in c], xaxis="x2", mode="lines",
+            x=steps, y=[p["mean"] for p in c], mode="lines",
             name=tr(f"experiments.sig_{key}", seeds=extra["seeds"]),
             line={"width": 2, "dash": "dash", "color": colour}))
-    layout = {"height": 380, "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
-              "font": {"size": 14}, "xaxis_title": tr("sigmoid.step"),
-              "yaxis": {"type": "log", "title": tr("sigmoid.loss")},
-              "legend": {"orientation": "h", "y": -0.25, "x": 0}}
-    if extra:
-        layout["xaxis2"] = {"overlaying": "x", "side": "top", "title": tr("experiments.sig_step")}
-    fig.update_layout(**layout)
+    fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                      font={"size": 14}, xaxis_title=tr("experiments.sig_step"),
+                      yaxis={"type": "log", "title": tr("sigmoid.loss")},
+                      legend={"orientation": "h", "y": -0.3, "x": 0})
     return fig
 
 
@@ -178,24 +190,32 @@ for col, formula in zip(st.columns([2, 3, 3]), (
 
 if "sigmoid_x" not in st.session_state:
     st.session_state["sigmoid_x"] = initial_x()
-x = st.slider(tr("sigmoid.slider_x"), X_MIN, X_MAX, step=0.1, key="sigmoid_x",
-              on_change=_x_changed, help=tr("sigmoid.slider_help"))
-p = sigmoid_point(x)
-c1, c2, c3, c4 = st.columns(4)
-c1.metric("f(x)", f"{p['f']:.4f}")
-c2.metric("f'(x)", f"{p['df']:.4f}")
-c3.metric("σ(x)", f"{p['sigma']:.4f}")
-c4.metric("σ'(x)", f"{p['dsigma']:.4f}")
-st.plotly_chart(curves_figure(x), width="stretch", config=CHART)
-st.caption(tr("sigmoid.curves_caption"))
 
-st.subheader(tr("sigmoid.identity_title"))
-st.latex(r"2\sigma(x) - 1 = \tanh\left(\frac{x}{2}\right)")
-i1, i2, i3 = st.columns(3)
-i1.metric("2σ(x) − 1", f"{p['two_sigma_minus_one']:.10f}")
-i2.metric("tanh(x/2)", f"{p['tanh_half']:.10f}")
-i3.metric(tr("sigmoid.identity_gap"), f"{p['identity_gap']:.1e}")
-st.caption(tr("sigmoid.identity_caption"))
+
+@st.fragment
+def the_function() -> None:
+    """The x slider redraws only the values, the curves and the identity."""
+    x = st.slider(tr("sigmoid.slider_x"), X_MIN, X_MAX, step=0.1, key="sigmoid_x",
+                  on_change=_x_changed, help=tr("sigmoid.slider_help"))
+    p = sigmoid_point(x)
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("f(x)", f"{p['f']:.4f}")
+    c2.metric("f'(x)", f"{p['df']:.4f}")
+    c3.metric("σ(x)", f"{p['sigma']:.4f}")
+    c4.metric("σ'(x)", f"{p['dsigma']:.4f}")
+    st.plotly_chart(curves_figure(x), width="stretch", config=CHART)
+    st.caption(tr("sigmoid.curves_caption"))
+
+    st.subheader(tr("sigmoid.identity_title"))
+    st.latex(r"2\sigma(x) - 1 = \tanh\left(\frac{x}{2}\right)")
+    i1, i2, i3 = st.columns(3)
+    i1.metric("2σ(x) − 1", f"{p['two_sigma_minus_one']:.10f}")
+    i2.metric("tanh(x/2)", f"{p['tanh_half']:.10f}")
+    i3.metric(tr("sigmoid.identity_gap"), f"{p['identity_gap']:.1e}")
+    st.caption(tr("sigmoid.identity_caption"))
+
+
+the_function()
 
 # -- 2. why bound: the model's real pre-activations ---------------------------------------------
 st.header(tr("sigmoid.why_title"))
@@ -206,22 +226,31 @@ a = analyse(c, rgb)
 pre = a["pre"]
 channels = ["L", "a", "b"] if pre.shape[0] == 3 and c.output == "lab" else \
     [str(i) for i in range(pre.shape[0])]
-choice = st.radio(tr("sigmoid.channel"), [tr("sigmoid.all_channels")] + channels,
-                  horizontal=True, key="sigmoid_channel")
-values = pre.ravel() if choice == tr("sigmoid.all_channels") else pre[channels.index(choice)].ravel()
-st.plotly_chart(histogram_figure(values), width="stretch", config=CHART)
-outside = float((np.abs(values) > 1).mean())
-m1, m2, m3 = st.columns(3)
-m1.metric(tr("sigmoid.min_max"), f"{values.min():.2f} … {values.max():.2f}")
-m2.metric(tr("sigmoid.outside"), f"{outside:.1%}")
-m3.metric(tr("sigmoid.n_values"), f"{values.size:,}".replace(",", " "))
-st.caption(tr("sigmoid.hist_caption", h=pre.shape[1], w=pre.shape[2]))
+
+
+@st.fragment
+def raw_values(pre: np.ndarray, channels: list[str]) -> None:
+    """The channel choice redraws only the histogram and its numbers."""
+    choice = st.radio(tr("sigmoid.channel"), [tr("sigmoid.all_channels")] + channels,
+                      horizontal=True, key="sigmoid_channel")
+    values = (pre.ravel() if choice == tr("sigmoid.all_channels")
+              else pre[channels.index(choice)].ravel())
+    st.plotly_chart(histogram_figure(values), width="stretch", config=CHART)
+    outside = float((np.abs(values) > 1).mean())
+    m1, m2, m3 = st.columns(3)
+    m1.metric(tr("sigmoid.min_max"), f"{values.min():.2f} … {values.max():.2f}")
+    m2.metric(tr("sigmoid.outside"), f"{outside:.1%}")
+    m3.metric(tr("sigmoid.n_values"), f"{values.size:,}".replace(",", " "))
+    st.caption(tr("sigmoid.hist_caption", h=pre.shape[1], w=pre.shape[2]))
+
+
+raw_values(pre, channels)
 
 st.subheader(tr("sigmoid.variants_title"))
 v = variants(c, rgb)
 cols = st.columns(3)
 for col, k in zip(cols, ("bounded", "clipped", "unbounded"), strict=True):
-    col.image(v[k], caption=tr(f"sigmoid.variant_{k}"), width="stretch")
+    col.image(png(v[k]), caption=tr(f"sigmoid.variant_{k}"), width="stretch")
 st.markdown(tr("sigmoid.variants_text"))
 
 # -- 3. saturation -----------------------------------------------------------------------------
@@ -236,22 +265,31 @@ st.markdown(tr("sigmoid.sat_text"))
 
 st.subheader(tr("sigmoid.div_title"))
 st.markdown(tr("sigmoid.div_intro"))
-lr = st.select_slider(tr("sigmoid.lr"), LRS, value=3.0, key="sigmoid_lr",
-                      help=tr("sigmoid.lr_help"))
-with st.spinner(tr("sigmoid.training")):
-    runs = tiny_runs(lr)
+
+
+@st.fragment
+def tiny_trainings() -> None:
+    """The learning rate reruns (or reads from cache) only the two tiny trainings."""
+    lr = st.select_slider(tr("sigmoid.lr"), LRS, value=3.0, key="sigmoid_lr",
+                          help=tr("sigmoid.lr_help"))
+    with st.spinner(tr("sigmoid.training")):
+        runs = tiny_runs(lr)
+    st.plotly_chart(loss_figure(runs), width="stretch", config=CHART)
+    d1, d2 = st.columns(2)
+    for col, b in ((d1, "scaled_sigmoid"), (d2, "none")):
+        run = runs[b]
+        div = first_divergence(run["loss"])
+        label = tr("sigmoid.run_bound") if b == "scaled_sigmoid" else tr("sigmoid.run_nobound")
+        last = run["loss"][-1]
+        col.metric(label, tr("sigmoid.diverged_at", step=div + 1) if div is not None
+                   else f"{last:.4f}",
+                   help=tr("sigmoid.maxabs", m=np.nanmax(run["max_abs"])))
+    st.caption(tr("sigmoid.div_caption"))
+
+
+tiny_trainings()
 extra = load_results()
-st.plotly_chart(loss_figure(runs, extra), width="stretch", config=CHART)
-d1, d2 = st.columns(2)
-for col, b in ((d1, "scaled_sigmoid"), (d2, "none")):
-    run = runs[b]
-    div = first_divergence(run["loss"])
-    label = tr("sigmoid.run_bound") if b == "scaled_sigmoid" else tr("sigmoid.run_nobound")
-    last = run["loss"][-1]
-    col.metric(label, tr("sigmoid.diverged_at", step=div + 1) if div is not None
-               else f"{last:.4f}",
-               help=tr("sigmoid.maxabs", m=np.nanmax(run["max_abs"])))
-st.caption(tr("sigmoid.div_caption"))
 if extra:
+    st.plotly_chart(long_runs_figure(extra), width="stretch", config=CHART)
     st.caption(results_caption(extra))
 st.info(tr("sigmoid.takeaway"))

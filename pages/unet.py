@@ -1,5 +1,7 @@
 """U-Net: the real model drawn as a U, its feature maps on the student's photo, skip connections."""
 
+import re
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -27,6 +29,24 @@ N_MAPS = 16
 
 def fmt_int(n: int) -> str:
     return f"{n:,}".replace(",", "\u202f")
+
+
+def _part(name: str) -> tuple[str, str]:
+    """"down3" -> ("down", "3"): the kind of part and its number (internal module names)."""
+    m = re.fullmatch(r"([a-z]+)(\d*)", name)
+    return (m.group(1), m.group(2)) if m else (name, "")
+
+
+def short_label(name: str) -> str:
+    """A part's label on the drawing, a word in the student's language (never "outc")."""
+    kind, n = _part(name)
+    return tr(f"unet.short_{kind}", n=n)
+
+
+def long_label(row: dict) -> str:
+    """A part in a sentence: what it is, and its role in the U."""
+    kind, n = _part(row["name"])
+    return f"{tr(f'unet.long_{kind}', n=n)} — {tr('unet.role_' + row['role'])}"
 
 
 def compact(n: int) -> str:
@@ -66,7 +86,7 @@ def diagram(layout: list[dict], selected: str) -> go.Figure:
         shapes.append({"type": "rect", "x0": r["x0"], "x1": r["x1"], "y0": r["y0"],
                        "y1": r["y1"], "fillcolor": ROLE_COLOURS[r["role"]],
                        "line": {"color": "#d62828" if sel else "#333", "width": 4 if sel else 1}})
-        notes.append({"x": r["cx"], "y": r["y1"], "text": f"<b>{r['name']}</b>",
+        notes.append({"x": r["cx"], "y": r["y1"], "text": f"<b>{short_label(r['name'])}</b>",
                       "showarrow": False, "yanchor": "bottom",
                       "font": {"size": 14, "color": "#111"}})
         c, h, w = r["out_shape"]
@@ -102,7 +122,7 @@ def diagram(layout: list[dict], selected: str) -> go.Figure:
         x=[r["cx"] for r in layout], y=[r["cy"] for r in layout], mode="markers",
         marker={"size": 28, "color": "rgba(0,0,0,0.01)"}, showlegend=False,
         customdata=[r["name"] for r in layout],
-        hovertext=[f"{r['name']} ({r['kind']})<br>{r['out_shape'][0]}×{r['out_shape'][1]}×"
+        hovertext=[f"{long_label(r)}<br>{r['out_shape'][0]}×{r['out_shape'][1]}×"
                    f"{r['out_shape'][2]}<br>{fmt_int(r['params'])} {tr('unet.params')}"
                    for r in layout], hoverinfo="text"))
     ys = [r["y0"] for r in layout] + [r["y1"] for r in layout]
@@ -159,49 +179,58 @@ total = count_parameters(c.model)
 
 # -- the architecture ------------------------------------------------------------------------
 st.header(tr("unet.arch_title"))
-if st.session_state.get("unet_block") not in names:
-    st.session_state["unet_block"] = names[1]
-# A click on the drawing (previous run) chooses the block, like the selectbox below.
-event = st.session_state.get("unet_diagram")
-points = (event or {}).get("selection", {}).get("points", []) if event else []
-if points:
-    idx = points[0].get("point_index")
-    if idx is not None and idx != st.session_state.get("unet_last_click") and idx < len(names):
-        st.session_state["unet_block"] = names[idx]
-    st.session_state["unet_last_click"] = idx
-else:
-    st.session_state["unet_last_click"] = None
-selected = st.session_state["unet_block"]
-# On a phone the drawing keeps a readable width and scrolls sideways.
-st.html("<style>.st-key-unet_diagram_box{overflow-x:auto}"
-        ".st-key-unet_diagram_box>div{min-width:720px}</style>")
-with st.container(key="unet_diagram_box"):
-    st.plotly_chart(diagram(layout, selected), width="stretch", config=CHART,
-                    key="unet_diagram", on_select="rerun", selection_mode="points")
-st.caption(tr("unet.arch_caption", h=h, w=w))
-m1, m2, m3, m4 = st.columns(4)
-enc = sum(r["params"] for r in summary if r["role"] in ("encoder", "bottleneck"))
-dec = sum(r["params"] for r in summary if r["role"] == "decoder")
-m1.metric(tr("unet.total_params"), fmt_int(sum(r["params"] for r in summary)))
-m2.metric(tr("unet.encoder_params"), fmt_int(enc))
-m3.metric(tr("unet.decoder_params"), fmt_int(dec))
-m4.metric(tr("unet.depth"), str(c.model.config.depth))
 
-# -- feature maps of a block -----------------------------------------------------------------
-st.header(tr("unet.maps_title"))
-block_labels = {r["name"]: f"{r['name']} — {tr('unet.role_' + r['role'])}" for r in layout}
-block = st.selectbox(tr("unet.block"), names, key="unet_block", format_func=block_labels.get)
-row = layout[names.index(block)]
-maps = a["maps"][block]
-cch, hh, ww = row["out_shape"]
-if block in ("outc", "bound") and c.output == "lab":
-    labels = ["L", "a", "b"]
-else:
-    labels = [f"{tr('unet.channel')} {i}" for i in range(len(maps))]
-st.markdown(tr(f"unet.explain_{row['kind']}"))
-st.plotly_chart(mosaic_figure(maps, labels), width="stretch", config=CHART)
-st.caption(tr("unet.maps_caption", n=len(maps), c=cch, h=hh, w=ww,
-              active=int((a["std"][block] > 1e-6).sum())))
+
+@st.fragment
+def parts_and_maps(layout: list[dict], summary: list[dict], maps_of: dict, std_of: dict) -> None:
+    """A click on the drawing or a block chosen redraws only the drawing and its maps."""
+    names = [r["name"] for r in layout]
+    if st.session_state.get("unet_block") not in names:
+        st.session_state["unet_block"] = names[1]
+    # A click on the drawing (previous run) chooses the block, like the selectbox below.
+    event = st.session_state.get("unet_diagram")
+    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    if points:
+        idx = points[0].get("point_index")
+        if idx is not None and idx != st.session_state.get("unet_last_click") and idx < len(names):
+            st.session_state["unet_block"] = names[idx]
+        st.session_state["unet_last_click"] = idx
+    else:
+        st.session_state["unet_last_click"] = None
+    selected = st.session_state["unet_block"]
+    # On a phone the drawing keeps a readable width and scrolls sideways.
+    st.html("<style>.st-key-unet_diagram_box{overflow-x:auto}"
+            ".st-key-unet_diagram_box>div{min-width:720px}</style>")
+    with st.container(key="unet_diagram_box"):
+        st.plotly_chart(diagram(layout, selected), width="stretch", config=CHART,
+                        key="unet_diagram", on_select="rerun", selection_mode="points")
+    st.caption(tr("unet.arch_caption", h=h, w=w))
+    m1, m2, m3, m4 = st.columns(4)
+    enc = sum(r["params"] for r in summary if r["role"] in ("encoder", "bottleneck"))
+    dec = sum(r["params"] for r in summary if r["role"] == "decoder")
+    m1.metric(tr("unet.total_params"), fmt_int(sum(r["params"] for r in summary)))
+    m2.metric(tr("unet.encoder_params"), fmt_int(enc))
+    m3.metric(tr("unet.decoder_params"), fmt_int(dec))
+    m4.metric(tr("unet.depth"), str(c.model.config.depth))
+
+    # -- feature maps of a block -----------------------------------------------------------------
+    st.header(tr("unet.maps_title"))
+    block_labels = {r["name"]: long_label(r) for r in layout}
+    block = st.selectbox(tr("unet.block"), names, key="unet_block", format_func=block_labels.get)
+    row = layout[names.index(block)]
+    maps = maps_of[block]
+    cch, hh, ww = row["out_shape"]
+    if block in ("outc", "bound") and c.output == "lab":
+        labels = ["L", "a", "b"]
+    else:
+        labels = [f"{tr('unet.channel')} {i}" for i in range(len(maps))]
+    st.markdown(tr(f"unet.explain_{row['kind']}"))
+    st.plotly_chart(mosaic_figure(maps, labels), width="stretch", config=CHART)
+    st.caption(tr("unet.maps_caption", n=len(maps), c=cch, h=hh, w=ww,
+                  active=int((std_of[block] > 1e-6).sum())))
+
+
+parts_and_maps(layout, summary, a["maps"], a["std"])
 
 # -- skip connections ---------------------------------------------------------------------------
 st.header(tr("unet.skips_title"))

@@ -14,6 +14,7 @@ from core.lessons.upsampling import (
     transposed_upsample,
     upsample,
 )
+from ui.images import png
 from ui.lang import tr
 from ui.model import BY_MODEL, colorizer
 from ui.photo import photo_picker
@@ -55,6 +56,14 @@ def heat(img: np.ndarray, title: str, zmin: float, zmax: float, text: bool = Fal
     return fig
 
 
+def pixels(img: np.ndarray, lo: float, hi: float, side: int = 240) -> bytes:
+    """A small map as a picture with visible pixels: grey from ``lo`` to ``hi``, each pixel
+    repeated (PNG: the browser must not smooth what the lesson is about)."""
+    k = max(1, side // max(img.shape))
+    grey = np.clip((img - lo) / (hi - lo), 0.0, 1.0)
+    return png(np.repeat(np.repeat(grey, k, 0), k, 1))
+
+
 def profile_figure(rows: dict[str, np.ndarray]) -> go.Figure:
     fig = go.Figure()
     for name, row in rows.items():
@@ -83,62 +92,78 @@ name, rgb = photo_picker("upsampling")
 
 # -- 1. three ways to enlarge -------------------------------------------------------------------
 st.header(tr("upsampling.methods_title"))
-c1, c2 = st.columns(2)
-source = c1.radio(tr("upsampling.source"), SOURCES, horizontal=True,
-                  key="up_source",
-                  format_func={s: tr(f"upsampling.source_{s}") for s in SOURCES}.get)
-kernel = c2.select_slider(tr("upsampling.kernel"), [2, 3, 4], value=3, key="up_kernel",
-                          help=tr("upsampling.kernel_help"))
-if source == "photo":
-    src = square_gray(rgb, SMALL)
-elif source == "feature":
-    c = colorizer()
-    src = feature_source(c, rgb)
-else:
-    src = np.full((SMALL // 2, SMALL // 2), 0.5, dtype=np.float32)
-ups = {"nearest": upsample(src, 2, "nearest"), "bilinear": upsample(src, 2, "bilinear"),
-       "transposed": transposed_upsample(src, kernel, 2)}
-lo, hi = float(src.min()), float(src.max())
-if hi - lo < 1e-6:
-    lo, hi = 0.0, 1.0
-cols = st.columns(4)
-cols[0].plotly_chart(heat(src, tr("upsampling.input", h=src.shape[0], w=src.shape[1]), lo, hi),
-                     width="stretch", config=CHART)
-for col, (k, v) in zip(cols[1:], ups.items(), strict=True):
-    col.plotly_chart(heat(v, tr(f"upsampling.m_{k}"), lo, hi), width="stretch", config=CHART)
-spread = float(ups["transposed"][2:-2, 2:-2].std())
-st.caption(tr("upsampling.methods_caption", k=kernel))
+@st.fragment
+def three_ways(rgb: np.ndarray) -> None:
+    """The source and the kernel size redraw only this section."""
+    c1, c2 = st.columns(2)
+    source = c1.radio(tr("upsampling.source"), SOURCES, horizontal=True,
+                      key="up_source",
+                      format_func={s: tr(f"upsampling.source_{s}") for s in SOURCES}.get)
+    kernel = c2.select_slider(tr("upsampling.kernel"), [2, 3, 4], value=3, key="up_kernel",
+                              help=tr("upsampling.kernel_help"))
+    if source == "photo":
+        src = square_gray(rgb, SMALL)
+    elif source == "feature":
+        c = colorizer()
+        src = feature_source(c, rgb)
+    else:
+        src = np.full((SMALL // 2, SMALL // 2), 0.5, dtype=np.float32)
+    ups = {"nearest": upsample(src, 2, "nearest"), "bilinear": upsample(src, 2, "bilinear"),
+           "transposed": transposed_upsample(src, kernel, 2)}
+    lo, hi = float(src.min()), float(src.max())
+    if hi - lo < 1e-6:
+        lo, hi = 0.0, 1.0
+    cols = st.columns(4)
+    # Pictures, not charts: nothing to hover, and a step redraws four images at once.
+    cols[0].image(pixels(src, lo, hi), width="stretch",
+                  caption=tr("upsampling.input", h=src.shape[0], w=src.shape[1]))
+    for col, (k, v) in zip(cols[1:], ups.items(), strict=True):
+        col.image(pixels(v, lo, hi), width="stretch", caption=tr(f"upsampling.m_{k}"))
+    spread = float(ups["transposed"][2:-2, 2:-2].std())
+    st.caption(tr("upsampling.methods_caption", k=kernel))
 
-st.subheader(tr("upsampling.checker_title"))
-o1, o2 = st.columns([1, 2])
-counts = overlap_counts(6, kernel, 2)[1:-1, 1:-1]  # away from the borders
-o1.plotly_chart(heat(counts, tr("upsampling.counts_title", k=kernel), 0, 4, text=True),
-                width="stretch", config=CHART)
-mid = ups["nearest"].shape[0] // 2
-o2.plotly_chart(profile_figure({k: v[mid] for k, v in ups.items()}), width="stretch",
-                config=CHART)
-if source == "constant":
-    st.metric(tr("upsampling.constant_spread"), f"{spread:.3f}")
-st.markdown(tr("upsampling.checker_text", k=kernel))
+    st.subheader(tr("upsampling.checker_title"))
+    o1, o2 = st.columns([1, 2])
+    counts = overlap_counts(6, kernel, 2)[1:-1, 1:-1]  # away from the borders
+    o1.plotly_chart(heat(counts, tr("upsampling.counts_title", k=kernel), 0, 4, text=True),
+                    width="stretch", config=CHART)
+    mid = ups["nearest"].shape[0] // 2
+    o2.plotly_chart(profile_figure({k: v[mid] for k, v in ups.items()}), width="stretch",
+                    config=CHART)
+    if source == "constant":
+        st.metric(tr("upsampling.constant_spread"), f"{spread:.3f}")
+    st.markdown(tr("upsampling.checker_text", k=kernel))
+
+
+three_ways(rgb)
 
 # -- 2. render small, upsample: DLSS / FSR ----------------------------------------------------
 st.header(tr("upsampling.dlss_title"))
 st.markdown(tr("upsampling.dlss_intro"))
-factor = st.radio(tr("upsampling.factor"), [2, 4], horizontal=True, key="up_factor",
-                  format_func=lambda f: f"×{f}")
-with st.spinner(tr("upsampling.training")):
-    sr = enlarged(rgb, factor)
-h, w = sr["truth"].shape[:2]
-st.caption(tr("upsampling.rendered", sh=sr["small"].shape[0], sw=sr["small"].shape[1], h=h, w=w,
-              share=f"{1 / factor**2:.0%}"))
-names = ("nearest", "bicubic", "learned")
-cols = st.columns(4)
-for col, k in zip(cols, names, strict=False):
-    col.image(zoom(sr["up"][k]), caption=tr(f"upsampling.sr_{k}"), width="stretch")
-cols[3].image(zoom(sr["truth"]), caption=tr("upsampling.sr_truth"), width="stretch")
-for col, k in zip(cols, names, strict=False):
-    col.metric(f"PSNR · {tr(f'upsampling.sr_{k}')}", f"{sr['psnr'][k]:.2f} dB",
-               delta=None if k == "bicubic" else f"{sr['psnr'][k] - sr['psnr']['bicubic']:+.2f} dB")
-cols[3].metric(tr("upsampling.pixels_rendered"), f"{100 / factor**2:g} %")
-st.markdown(tr("upsampling.dlss_text"))
+
+
+@st.fragment
+def render_small(rgb: np.ndarray) -> None:
+    """The factor redraws only this section."""
+    factor = st.radio(tr("upsampling.factor"), [2, 4], horizontal=True, key="up_factor",
+                      format_func=lambda f: f"×{f}")
+    with st.spinner(tr("upsampling.training")):
+        sr = enlarged(rgb, factor)
+    h, w = sr["truth"].shape[:2]
+    st.caption(tr("upsampling.rendered", sh=sr["small"].shape[0], sw=sr["small"].shape[1],
+                  h=h, w=w, share=f"{1 / factor**2:.0%}"))
+    names = ("nearest", "bicubic", "learned")
+    cols = st.columns(4)
+    for col, k in zip(cols, names, strict=False):
+        col.image(png(zoom(sr["up"][k])), caption=tr(f"upsampling.sr_{k}"), width="stretch")
+    cols[3].image(png(zoom(sr["truth"])), caption=tr("upsampling.sr_truth"), width="stretch")
+    for col, k in zip(cols, names, strict=False):
+        gain = sr["psnr"][k] - sr["psnr"]["bicubic"]
+        col.metric(f"PSNR · {tr(f'upsampling.sr_{k}')}", f"{sr['psnr'][k]:.2f} dB",
+                   delta=None if k == "bicubic" else f"{gain:+.2f} dB")
+    cols[3].metric(tr("upsampling.pixels_rendered"), f"{100 / factor**2:g} %")
+    st.markdown(tr("upsampling.dlss_text"))
+
+
+render_small(rgb)
 st.info(tr("upsampling.takeaway"))

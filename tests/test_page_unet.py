@@ -3,6 +3,7 @@
 import pytest
 from conftest import metric, open_page
 
+from core.i18n import t
 from core.samples import DEFAULT_SAMPLE, load_sample
 from core.unet import count_parameters
 from ui.model import _untrained_colorizer, shipped_colorizer
@@ -28,7 +29,11 @@ def test_unet_page(lang):
     # The block selector lists every named part; choosing the bottleneck shows its maps.
     box = at.selectbox(key="unet_block")
     depth = model.config.depth
-    assert box.options[0].startswith("inc") and len(box.options) == 2 * depth + 3
+    assert len(box.options) == 2 * depth + 3
+    # Parts are named in sentences of the student's language, never module names ("outc").
+    assert box.options[0].startswith(t("unet.long_inc", lang))
+    assert box.options[-2].startswith(t("unet.long_outc", lang))
+    assert not any(name in " ".join(box.options) for name in ("inc", "outc", "down1", "up1"))
     box.set_value(f"down{depth}").run()  # the bottleneck
     assert not at.exception
     caption = " ".join(c.value for c in at.caption)

@@ -147,9 +147,15 @@ def healthy(url: str) -> bool:
 
 # ---- browser ----------------------------------------------------------------------------
 
-def wait_complete(pg, t0: float, expect_run: bool = True, timeout: float = 30) -> float:
-    """Seconds from ``t0`` (page clock, ms) to the complete view; raises if never complete."""
-    r = pg.evaluate(WAIT_JS, {"t0": t0, "expectRun": expect_run, "quietMs": QUIET_MS,
+def wait_complete(pg, t0: float, expect_run: bool = True, timeout: float = 90,
+                  run_after: float | None = None) -> float:
+    """Seconds from ``t0`` (page clock, ms) to the complete view; raises if never complete.
+
+    A run must have started after ``run_after`` (default ``t0``): in a burst of steps, the
+    last step's change may join a run already going, with no new start of its own.
+    """
+    r = pg.evaluate(WAIT_JS, {"t0": t0, "tRun": t0 if run_after is None else run_after,
+                              "expectRun": expect_run, "quietMs": QUIET_MS,
                               "timeoutMs": timeout * 1000})
     if not r["ok"]:
         raise TimeoutError(f"not complete after {r['ms'] / 1000:.0f} s ({r['reason']})")
@@ -300,8 +306,15 @@ def measure(browser, base: str, viewport: dict, screens: list[str], repeats: int
     pg = ctx.new_page()
     pg.set_default_timeout(60_000)
     out: dict = {}
+    missing = []
     for screen in screens:  # the teacher's warm-up visit: every screen once
-        open_by_link(pg, base, screen)
+        try:
+            open_by_link(pg, base, screen)
+        except (TimeoutError, PlaywrightError) as e:  # not in this version of the app
+            missing.append(screen)
+            out[screen] = {"link": [], "sidebar": [], "controls": {},
+                           "errors": [f"not available: {str(e).splitlines()[0]}"]}
+    screens = [s for s in screens if s not in missing]
     for i, screen in enumerate(screens):
         other = screens[i - 1] if i else screens[-1]
         if other == screen:  # one screen measured: come back to it from another one

@@ -16,14 +16,16 @@ from core.experiment_report import verdict_line
 from core.experiments import QUICK, RUNS, load_record, main, record_path
 
 
-def _photos(root: Path) -> Path:
-    rng = np.random.default_rng(3)
-    for split, n in (("train", 8), ("val", 3)):
+def synthetic_photos(root: Path, train: int = 8, val: int = 3, size: tuple = (40, 36),
+                     seed: int = 3) -> Path:
+    """A photo folder of smooth random colour images (train/ and val/), for quick runs."""
+    rng = np.random.default_rng(seed)
+    for split, n in (("train", train), ("val", val)):
         d = root / "synthetic" / split
         d.mkdir(parents=True)
         for i in range(n):
             small = rng.integers(0, 256, (4, 4, 3), dtype=np.uint8)
-            Image.fromarray(small).resize((40, 36), Image.BILINEAR).save(d / f"{split}{i}.png")
+            Image.fromarray(small).resize(size, Image.BILINEAR).save(d / f"{split}{i}.png")
     return root
 
 
@@ -31,7 +33,7 @@ def _photos(root: Path) -> Path:
 def quick_run(tmp_path_factory):
     """One --quick run of every variant with 2 seeds (a few seconds)."""
     tmp = tmp_path_factory.mktemp("exp")
-    data = _photos(tmp / "photos")
+    data = synthetic_photos(tmp / "photos")
     mp = pytest.MonkeyPatch()
     mp.setenv("XDG_CACHE_HOME", str(tmp / "cache"))
     threads = torch.get_num_threads()

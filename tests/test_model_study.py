@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
+from test_experiments import synthetic_photos
 
 from core import experiment_view as ev
 from core.evaluate import main as evaluate
@@ -55,20 +55,9 @@ def test_prior_summary_mean_median_and_weights():
     assert r > b  # the mean leans warm (b > 0): the brownish mean
 
 
-def _photos(root: Path) -> Path:
-    rng = np.random.default_rng(5)
-    for split, n in (("train", 6), ("val", 4)):
-        d = root / "synthetic" / split
-        d.mkdir(parents=True)
-        for i in range(n):
-            small = rng.integers(0, 256, (4, 4, 3), dtype=np.uint8)
-            Image.fromarray(small).resize((48, 40), Image.BILINEAR).save(d / f"{split}{i}.png")
-    return root
-
-
 def test_study_end_to_end(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    data = _photos(tmp_path / "photos")
+    data = synthetic_photos(tmp_path / "photos", train=6, val=4, size=(48, 40), seed=5)
     torch.manual_seed(0)
     weights = tmp_path / "w" / "colorizer"
     save_model(UNet(UNetConfig(width=4, depth=2)), weights, metadata={

@@ -20,14 +20,14 @@ DIAGRAM_CSS = """<style>
 .cz-flow { display: flex; flex-wrap: wrap; gap: 0.4rem 0; margin: 0.5rem 0 1rem; }
 .cz-step { flex: 1 1 0; min-width: 9.5rem; display: flex; align-items: center; }
 .cz-box { flex: 1; min-height: 6.2rem; padding: 0.5rem; border: 1px solid #333;
-  border-radius: 6px; color: #111; text-align: center; font-size: 0.95rem; line-height: 1.35;
+  border-radius: 6px; color: #111; text-align: center; line-height: 1.35;
   display: flex; align-items: center; justify-content: center; }
-.cz-step:not(:last-child)::after { content: "➜"; font-size: 1.5rem; padding: 0 0.35rem; }
+.cz-step:not(:last-child)::after { content: "➜"; display: inline-block; transform: scale(1.5); padding: 0 0.5rem; }
 @media (max-width: 640px) {
   .cz-flow { flex-direction: column; align-items: center; }
   .cz-step { flex-direction: column; width: 15rem; }
   .cz-box { width: 100%; min-height: 0; }
-  .cz-step:not(:last-child)::after { content: "⬇"; padding: 0.15rem 0; font-size: 1.3rem; }
+  .cz-step:not(:last-child)::after { content: "⬇"; display: inline-block; transform: scale(1.3); padding: 0.2rem 0; }
 }
 </style>"""
 

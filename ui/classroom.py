@@ -11,6 +11,7 @@ import streamlit as st
 from ui import state
 from ui.lang import lang, tr
 from ui.sticky import STICKY_PARAMS, set_sticky, sticky
+from ui.style import app_css
 
 #: URL parameters the app itself uses; every other one is a preset for the page.
 RESERVED_PARAMS = ("page", *STICKY_PARAMS)
@@ -37,25 +38,12 @@ def projector_switch() -> None:
                       help=tr("classroom.projector_help"), on_change=_changed)
 
 
-#: Larger type, wider content, Streamlit's own chrome hidden: readable from the back row.
-PROJECTOR_CSS = """<style>
-html { font-size: 21px; }
-[data-testid="stMainBlockContainer"], .block-container {
-  max-width: 100%; padding-top: 2.2rem; padding-left: 2rem; padding-right: 2rem; }
-[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li {
-  font-size: 1.2rem; line-height: 1.5; }
-[data-testid="stCaptionContainer"], [data-testid="stImageCaption"] { font-size: 1rem; }
-[data-testid="stWidgetLabel"] p { font-size: 1.1rem; font-weight: 600; }
-[data-testid="stMetricValue"], [data-testid="stMetricValue"] p { font-size: 2.4rem; }
-[data-testid="stMainMenu"], [data-testid="stToolbarActions"], [data-testid="stAppDeployButton"],
-[data-testid="stDecoration"], footer { display: none; }
-</style>"""
-
-
 def apply_projector_layout() -> None:
-    """Inject the projector stylesheet when the mode is on (no space taken on the page)."""
-    if projector_mode():
-        st.html(PROJECTOR_CSS)
+    """Inject the app's stylesheet (ui/style.py): Streamlit's English uploader words in the
+    page's language, and the projector layout when the mode is on (wide screens only)."""
+    st.html(app_css(tr("common.uploader_button"),
+                    tr("common.uploader_limit", mb=st.get_option("server.maxUploadSize")),
+                    projector_mode()))
 
 
 def open_preset_page(pages: dict[str, st.Page], current: st.Page | None = None) -> None:

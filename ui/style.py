@@ -1,0 +1,63 @@
+"""The app's stylesheets: Streamlit's own English words translated, and the projector layout.
+
+Injected by :func:`ui.classroom.apply_projector_layout` on every run (``st.html`` with a
+``<style>`` only takes no room on the page).
+"""
+
+from __future__ import annotations
+
+#: Streamlit writes its file uploader's button ("Upload") and size limit ("50MB per file") in
+#: English whatever the page's language: hidden, and the translation drawn in their place.
+#: ``{upload}`` and ``{limit}`` are filled from core/locales/<lang>/common.json.
+UPLOADER_CSS = """
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p,
+[data-testid="stFileUploaderDropzoneInstructions"] span { display: none; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {
+  content: "{upload}"; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {
+  content: "{limit}"; opacity: 0.7; }
+"""
+
+#: Plotly writes each text's size in its own style attribute: these rules scale every size
+#: it uses (8 to 32 px) by PLOT_TEXT_SCALE, so chart text grows with the page's.
+PLOT_TEXT_SCALE = 1.35
+PLOT_TEXT_CSS = "\n".join(
+    f'.js-plotly-plot .main-svg text[style*="font-size: {px}px"] '
+    f"{{ font-size: {round(px * PLOT_TEXT_SCALE)}px !important; }}"
+    for px in range(8, 33))
+
+#: Larger type, wider content, Streamlit's own chrome hidden: readable from the back row.
+#: Wide screens only: the same link opened on a phone keeps the phone's layout.
+PROJECTOR_CSS = """
+@media (min-width: 900px) {
+html { font-size: 21px; }
+[data-testid="stMainBlockContainer"], .block-container {
+  max-width: 100%; padding-top: 2.2rem; padding-left: 2rem; padding-right: 2rem; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li {
+  font-size: 1.2rem; line-height: 1.5; }
+[data-testid="stCaptionContainer"], [data-testid="stImageCaption"] { font-size: 1rem; }
+[data-testid="stWidgetLabel"] p { font-size: 1.1rem; font-weight: 600; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] p { font-size: 2.4rem; }
+[data-testid="stMainMenu"], [data-testid="stToolbarActions"], [data-testid="stAppDeployButton"],
+[data-testid="stDecoration"], footer { display: none; }
+""" + PLOT_TEXT_CSS + "\n}\n"
+
+
+def _css_string(text: str) -> str:
+    """A CSS string literal's content: quotes and backslashes escaped."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def app_css(upload: str, limit: str, projector: bool) -> str:
+    """The ``<style>`` element for this run.
+
+    Parameters
+    ----------
+    upload, limit
+        The uploader's button text and size limit in the page's language.
+    projector
+        Add the projector layout (wide screens only).
+    """
+    css = UPLOADER_CSS.replace("{upload}", _css_string(upload)).replace(
+        "{limit}", _css_string(limit))
+    return f"<style>{css}{PROJECTOR_CSS if projector else ''}</style>"

@@ -108,6 +108,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--min-ratio", type=float, default=MIN_RATIO,
                    help="colourfulness at least this times the truth's (default 0.55)")
     p.add_argument("--device", default=None)
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch CPU threads (default 1: the fastest on a busy machine)")
     p.add_argument("--val-per-source", type=int, default=100, help="as in core.train")
     p.add_argument("--chroma-threshold", type=float, default=CHROMA_THRESHOLD)
     p.add_argument("--write", action="store_true",
@@ -120,6 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from core.weights import WeightsError, load_model
 
     args = parse_args(argv)
+    import torch
+
+    torch.set_num_threads(max(1, args.threads))
     try:
         model, _ = load_model(args.weights)
     except WeightsError as e:

@@ -162,7 +162,10 @@ def channels(lab: np.ndarray) -> None:
     # the bar chart below shows them against the whole interval.
     ab_max = max(20.0, float(np.ceil(np.abs(lab[..., 1:]).max() / 10) * 10))
     if scaled:
-        st.latex(r"L' = \frac{L}{50} - 1,\qquad a' = \frac{a}{110},\qquad b' = \frac{b}{110}")
+        # One formula per column: one under the other on a phone (one line is too wide).
+        for col, formula in zip(st.columns(3), (r"L' = \frac{L}{50} - 1", r"a' = \frac{a}{110}",
+                                                r"b' = \frac{b}{110}"), strict=True):
+            col.latex(formula)
         shown, m = lab_to_unit(lab), ab_max / AB_SCALE
         zr = {"L": (-1, 1), "a": (-m, m), "b": (-m, m)}
         allowed = {"L": (-1, 1), "a": (-1, 1), "b": (-1, 1)}

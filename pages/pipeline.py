@@ -152,7 +152,10 @@ _card(r2[3], tr("pipeline.stage_lab"),
 _arrow(r2[4], tr("pipeline.op_rgb"), s["out"])
 _card(r2[5], tr("pipeline.stage_out"), trace.out,
       [f"`{_shape(s['out'].shape)}` uint8", tr("pipeline.expected", r=s["out"].expected)])
-st.latex(r"L = 50\,(L' + 1),\qquad a = 110\,a',\qquad b = 110\,b'")
+# One formula per column: side by side on a screen, one under the other on a phone.
+for col, formula in zip(st.columns(3), (r"L = 50\,(L' + 1)", r"a = 110\,a'", r"b = 110\,b'"),
+                        strict=True):
+    col.latex(formula)
 
 # 2. Skipping a step ----------------------------------------------------------------------
 st.subheader(tr("pipeline.skip_title"))

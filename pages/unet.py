@@ -156,7 +156,7 @@ def sizes_figures(summary: list[dict], shape: tuple[int, int]) -> tuple[go.Figur
     sizes = unet_sizes(summary, shape)
     roles = ["input"] + [r["role"] for r in summary]
     unet = go.Figure(go.Bar(
-        x=[n for n, _ in sizes], y=[v for _, v in sizes],
+        x=[short_label(n) for n, _ in sizes], y=[v for _, v in sizes],
         marker={"color": ["#cccccc" if r == "input" else ROLE_COLOURS[r] for r in roles]},
         text=[compact(v) for _, v in sizes], textposition="outside", cliponaxis=False,
         textangle=0, textfont={"size": 11}))

@@ -18,13 +18,15 @@ UPLOADER_CSS = """
   content: "{limit}"; opacity: 0.7; }
 """
 
-#: Plotly writes each text's size in its own style attribute: these rules scale every size
-#: it uses (8 to 32 px) by PLOT_TEXT_SCALE, so chart text grows with the page's.
-PLOT_TEXT_SCALE = 1.35
+#: Plotly writes each text's size in its own style attribute ("14px", "15.75px"): these rules
+#: scale every size it uses (8 to 32 px, by whole pixels) by PLOT_TEXT_SCALE, so chart text
+#: grows with the page's.
+PLOT_TEXT_SCALE = 1.4
 PLOT_TEXT_CSS = "\n".join(
-    f'.js-plotly-plot .main-svg text[style*="font-size: {px}px"] '
-    f"{{ font-size: {round(px * PLOT_TEXT_SCALE)}px !important; }}"
-    for px in range(8, 33))
+    f'.js-plotly-plot .main-svg text[style*="font-size: {whole}{tail}"] '
+    f"{{ font-size: {round(size * PLOT_TEXT_SCALE)}px !important; }}"
+    for whole in range(8, 33)
+    for tail, size in (("px", whole), (".", whole + 0.5)))  # "15px", and "15.75px" as 15.5
 
 #: Larger type, wider content, Streamlit's own chrome hidden: readable from the back row.
 #: Wide screens only: the same link opened on a phone keeps the phone's layout.

@@ -1,0 +1,152 @@
+"""In Chromium: what a teacher saw on the teaching screens and must not see again (issue 13).
+
+Internal names instead of sentences, Streamlit's English words in a French screen, phone
+layouts that cut or overlap text, a second x-axis, projector type on a phone or not on charts.
+Each check reads the rendered page (computed styles, element boxes), so it fails if the
+defect comes back.
+"""
+
+from __future__ import annotations
+
+import pytest
+from test_browser import DESKTOP, MAIN, PHONE, assert_healthy, page_url, wait_idle
+
+from core.i18n import t
+
+pytestmark = pytest.mark.browser
+
+TEACHING = ["home", "ntsc", "lab", "pipeline", "sigmoid", "unet", "autoencoder", "upsampling"]
+#: Module, activation and file names that once reached the students' screens.
+INTERNAL = ["outc", "scaled_sigmoid", "no_bound", "(none)", "results.json", "DoubleConv",
+            "OutConv", "ScaledSigmoid", "down1", "up1"]
+
+#: Every text the student can read: the page's text, and the charts' (SVG) text.
+VISIBLE_TEXT = """(() => {
+  const main = document.querySelector('[data-testid=stMain]');
+  const svg = Array.from(main.querySelectorAll('svg text')).map(e => e.textContent);
+  return main.innerText + '\\n' + svg.join('\\n');
+})()"""
+
+#: Elements whose content is wider than their box (cut text), with what they hold. A few
+#: pixels are KaTeX's rounding (its array environments), not a cut.
+OVERFLOWING = """(selector) => Array.from(document.querySelectorAll(selector))
+  .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 4)
+  .map(e => e.innerText.slice(0, 60))"""
+
+
+def _open(pg, base: str, name: str, **params: str) -> None:
+    """Open a screen and wait until it is drawn, its charts included (plotly draws later)."""
+    pg.goto(page_url(base, name, **params))
+    wait_idle(pg)
+    pg.wait_for_function("Array.from(document.querySelectorAll('[data-testid=stPlotlyChart]'))"
+                         ".every(c => c.querySelector('.main-svg'))", timeout=60_000)
+    assert_healthy(pg, f"{name} {params}")
+
+
+@pytest.fixture
+def page(chromium):
+    ctx = chromium.new_context(viewport=DESKTOP)
+    pg = ctx.new_page()
+    pg.set_default_timeout(90_000)
+    yield pg
+    ctx.close()
+
+
+def test_no_internal_names_on_teaching_screens(page, streamlit_url):
+    """Every label is a sentence: no module, activation or file name on any teaching screen."""
+    for lang in ("fr", "en"):
+        for name in TEACHING:
+            _open(page, streamlit_url, name, lang=lang)
+            text = page.evaluate(VISIBLE_TEXT)
+            found = [w for w in INTERNAL if w in text]
+            assert not found, f"{name} ({lang}) shows internal names: {found}"
+
+
+def test_file_uploader_speaks_french(page, streamlit_url):
+    """Streamlit's own "Upload" and "50MB per file" are replaced by the page's language."""
+    _open(page, streamlit_url, "ntsc", lang="fr")
+    page.locator(f'{MAIN} [data-testid="stExpander"] summary').first.click()
+    zone = page.locator(f'{MAIN} [data-testid="stFileUploaderDropzone"]').first
+    zone.wait_for()
+    shown = zone.evaluate("""z => {
+      const md = z.querySelector('button [data-testid=stMarkdownContainer]');
+      const ins = z.querySelector('[data-testid=stFileUploaderDropzoneInstructions] > div');
+      return [z.innerText, getComputedStyle(md, '::after').content,
+              getComputedStyle(ins, '::after').content];
+    }""")
+    visible, button, limit = shown
+    assert "Upload" not in visible and "MB per file" not in visible, visible
+    assert button.strip('"') == t("common.uploader_button", "fr")
+    assert limit.strip('"') == t("common.uploader_limit", "fr", mb=50)
+
+
+def test_phone_layouts_cut_nothing(chromium, streamlit_url):
+    """On a phone: the home diagram's boxes stack without overlapping and keep their labels
+    whole; formulas, metrics and captions are not wider than their boxes; the pixel probe's
+    titles are outside the chart (inside, they overlapped each other and the toolbar)."""
+    ctx = chromium.new_context(viewport=PHONE)
+    pg = ctx.new_page()
+    pg.set_default_timeout(90_000)
+    try:
+        _open(pg, streamlit_url, "home", lang="fr")
+        boxes = pg.evaluate("""Array.from(document.querySelectorAll('.cz-box')).map(b => {
+            const r = b.getBoundingClientRect();
+            return [r.left, r.top, r.right, r.bottom, b.scrollWidth - b.clientWidth];
+        })""")
+        assert len(boxes) == 6
+        for i, (left, top, right, _bottom, cut) in enumerate(boxes):
+            assert cut <= 1 and left >= 0 and right <= PHONE["width"], (i, boxes)
+            if i:
+                assert top >= boxes[i - 1][3], f"box {i} overlaps the one above: {boxes}"
+        assert "Photo couleur" in pg.locator(".cz-flow").inner_text()
+
+        for name in ("ntsc", "pipeline", "sigmoid", "lab"):
+            _open(pg, streamlit_url, name, lang="fr")
+            for selector in (".katex-display > .katex", '[data-testid="stMetricValue"]',
+                             '[data-testid="stCaptionContainer"]'):
+                cut = pg.evaluate(OVERFLOWING, f"{MAIN} {selector}")
+                assert not cut, f"{name}: cut on a phone ({selector}): {cut}"
+
+        _open(pg, streamlit_url, "ntsc", lang="fr")
+        probe = pg.locator(f'{MAIN} [data-testid="stPlotlyChart"]').nth(1)
+        assert probe.locator(".annotation-text").count() == 0  # no titles inside the chart
+        assert pg.locator(MAIN).get_by_text(t("ntsc.hover_grey", "fr"), exact=False).count() >= 1
+    finally:
+        ctx.close()
+
+
+def test_sigmoid_charts_have_one_x_axis(page, streamlit_url):
+    _open(page, streamlit_url, "sigmoid", lang="fr")
+    axes = page.evaluate("""Array.from(document.querySelectorAll('.js-plotly-plot'))
+        .map(g => Object.keys(g._fullLayout || {}).filter(k => /^xaxis\\d+$/.test(k)))""")
+    assert axes and not any(axes), f"second x-axis on the sigmoid screen: {axes}"
+
+
+def test_projector_enlarges_charts_on_wide_screens_only(chromium, streamlit_url):
+    """Projector mode: page type, the home diagram and plotly's text grow on a wide screen;
+    the same link on a phone keeps the phone's type."""
+    ctx = chromium.new_context(viewport=DESKTOP)
+    pg = ctx.new_page()
+    pg.set_default_timeout(90_000)
+    try:
+        _open(pg, streamlit_url, "home", lang="fr")
+        box_normal = pg.evaluate("parseFloat(getComputedStyle(document.querySelector('.cz-box'))"
+                                 ".fontSize)")
+        _open(pg, streamlit_url, "home", lang="fr", projector="1")
+        pg.wait_for_function("getComputedStyle(document.documentElement).fontSize === '21px'",
+                             timeout=20_000)
+        box = pg.evaluate("parseFloat(getComputedStyle(document.querySelector('.cz-box')).fontSize)")
+        assert box >= 1.25 * box_normal, (box, box_normal)
+
+        _open(pg, streamlit_url, "sigmoid", lang="fr", projector="1")
+        sizes = pg.evaluate("""Array.from(document.querySelectorAll('.js-plotly-plot text'))
+            .filter(e => e.style.fontSize)
+            .map(e => [parseFloat(e.style.fontSize), parseFloat(getComputedStyle(e).fontSize)])""")
+        assert sizes, "no chart text on the sigmoid screen"
+        assert all(shown >= 1.25 * written for written, shown in sizes), sizes[:5]
+
+        pg.set_viewport_size(PHONE)
+        pg.wait_for_timeout(500)
+        assert pg.evaluate("getComputedStyle(document.documentElement).fontSize") == "16px"
+    finally:
+        ctx.close()

@@ -25,6 +25,12 @@ def clock():
     return Clock()
 
 
+@pytest.fixture(autouse=True)
+def own_slots(monkeypatch):
+    """A training-slot registry of its own (other tests' runs may hold the server's)."""
+    monkeypatch.setattr(admission, "REGISTRY", admission.SlotRegistry())
+
+
 @pytest.fixture(scope="module")
 def photos():
     return [load_sample("coffee")[::4, ::4].copy(), load_sample("chelsea")[::4, ::4].copy()]

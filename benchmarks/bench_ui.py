@@ -56,14 +56,15 @@ TARGETS = {"open": 2.0, "step_p95": 0.5, "settle": 1.0, "cold": 5.0}
 
 #: Screen -> controls, by widget key (Streamlit puts ``st-key-KEY`` on a keyed widget).
 #: kind "slider": arrow keys on its thumb (st.slider and st.select_slider); "radio": click the
-#: next option; "toggle": click it. Missing controls are reported, not fatal.
+#: next option; "toggle": click it; "select": open the list, arrow down, Enter. Missing
+#: controls are reported, not fatal.
 SCREENS: dict[str, list[tuple[str, str]]] = {
     "home": [],
     "ntsc": [("ntsc_wR", "slider"), ("ntsc_norm", "toggle")],
     "lab": [("lab_gamut_L", "slider"), ("lab_sat", "slider"), ("lab_scaled", "toggle")],
     "pipeline": [("pipeline_scaling", "radio")],
     "sigmoid": [("sigmoid_x", "slider"), ("sigmoid_lr", "slider"), ("sigmoid_channel", "radio")],
-    "unet": [],
+    "unet": [("unet_block", "select")],
     "autoencoder": [("ae_t", "slider"), ("ae_mode", "radio")],
     "upsampling": [("up_kernel", "slider"), ("up_factor", "radio")],
     "experiments": [],
@@ -198,6 +199,10 @@ def act(pg, box, kind: str, i: int) -> None:
         thumb = box.locator('input[type="range"]').first
         thumb.focus()
         pg.keyboard.press(slider_direction(thumb))
+    elif kind == "select":
+        box.locator("input").first.click()
+        pg.keyboard.press("ArrowDown")
+        pg.keyboard.press("Enter")
     elif kind == "radio":
         options = box.locator('[data-testid="stRadioOption"]')
         n = options.count()

@@ -15,6 +15,7 @@ from core.lessons.ntsc import (
     normalise_weights,
     probe,
     pure_colour_table,
+    true_lightness,
     weighted_channels,
 )
 from core.lessons.pipeline import diverging_rgb
@@ -30,9 +31,14 @@ HOVER_SIDE = 160
 GAP_LOW, GAP_MID, GAP_HIGH = (33, 102, 172), (247, 247, 247), (178, 24, 43)
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def _true_l(rgb: np.ndarray) -> np.ndarray:
+    return true_lightness(rgb)
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def _gap(rgb: np.ndarray, weights: tuple[float, float, float]) -> np.ndarray:
-    return lightness_gap(rgb, weights)
+    return lightness_gap(rgb, weights, true_l=_true_l(rgb))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

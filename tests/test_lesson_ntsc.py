@@ -82,3 +82,13 @@ def test_normalised_grey_lies_between_channels(rgb, w):
     """With non-negative weights summing to 1, Y is a mean of R, G, B: between min and max."""
     p = L.probe(rgb, L.normalise_weights(w))
     assert min(rgb) - 1 <= p["Y255"] <= max(rgb) + 1
+
+
+def test_lightness_gap_with_a_known_true_lightness():
+    """The page passes the photo's true L* (cached per photo): same gap as computing it."""
+    from core.lessons.ntsc import lightness_gap, true_lightness
+
+    rgb = np.random.default_rng(3).integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    w = (0.5, 0.3, 0.2)
+    np.testing.assert_array_equal(lightness_gap(rgb, w, true_l=true_lightness(rgb)),
+                                  lightness_gap(rgb, w))

@@ -111,18 +111,20 @@ def true_lightness(rgb: np.ndarray) -> np.ndarray:
     return rgb2lab(to_float01(rgb))[..., 0].astype(np.float32)
 
 
-def lightness_gap(rgb: np.ndarray, weights: tuple[float, float, float] = NTSC_WEIGHTS
-                  ) -> np.ndarray:
+def lightness_gap(rgb: np.ndarray, weights: tuple[float, float, float] = NTSC_WEIGHTS,
+                  true_l: np.ndarray | None = None) -> np.ndarray:
     """L* of the grey input minus the true L* of the photo, per pixel.
 
     .. math:: \\Delta = L^*(Y, Y, Y) - L^*(R, G, B)
 
     Both are in L* units (0 to 100). The grey is what the model receives; the true L*
     is what it must output as L: where they differ (saturated colours), copying Y is
-    not enough.
+    not enough. ``true_l``: :func:`true_lightness` of the photo when already known (it does
+    not depend on the weights, and costs most of the time).
     """
     gray = ntsc_gray(rgb, weights)
-    return (gray_lightness(gray) - true_lightness(rgb)).astype(np.float32)
+    true_l = true_lightness(rgb) if true_l is None else true_l
+    return (gray_lightness(gray) - true_l).astype(np.float32)
 
 
 def pure_colour_table(weights: tuple[float, float, float] = NTSC_WEIGHTS) -> list[dict]:

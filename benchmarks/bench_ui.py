@@ -2,6 +2,7 @@
 
     python benchmarks/bench_ui.py [--repeats 3] [--steps 8] [--screens ntsc lab ...]
         [--viewport desktop|phone] [--label after] [--note "..."] [--no-write]
+    python benchmarks/bench_ui.py --shots DIR    # screenshots of every screen instead
 
 Starts the app (``streamlit run streamlit_app.py`` on a free loopback port) and drives Debian's
 Chromium through Playwright, one user, server and browser on the same machine. Measured in the
@@ -343,6 +344,33 @@ def measure(browser, base: str, viewport: dict, screens: list[str], repeats: int
     return out
 
 
+def screenshots(browser, base: str, screens: list[str], folder: Path) -> list[Path]:
+    """Every screen, French and English, desktop and phone, whole page (to look at)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for vp_name, viewport in VIEWPORTS.items():
+        ctx = browser.new_context(viewport=viewport)
+        ctx.add_init_script(INIT_JS)
+        pg = ctx.new_page()
+        for lang in ("fr", "en"):
+            for screen in screens:
+                pg.set_viewport_size(viewport)
+                pg.goto(f"{url_of(base, screen)}?lang={lang}", wait_until="commit")
+                pg.wait_for_function("window.__bench !== undefined")
+                wait_complete(pg, 0.0)
+                # Streamlit scrolls inside its main block: a viewport as tall as the page.
+                height = pg.evaluate("document.querySelector('[data-testid=stMain]')"
+                                     ".scrollHeight")
+                pg.set_viewport_size({"width": viewport["width"], "height": min(height, 12000)})
+                pg.wait_for_timeout(1500)  # charts redraw at the new size
+                path = folder / f"{screen}_{lang}_{vp_name}.png"
+                pg.screenshot(path=str(path))
+                paths.append(path)
+                print(path, flush=True)
+        ctx.close()
+    return paths
+
+
 def cpu_name() -> str:
     for line in Path("/proc/cpuinfo").read_text().splitlines():
         if line.startswith("model name"):
@@ -420,6 +448,8 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--note", default="", help="a sentence for RESULTS.md (machine load...)")
     p.add_argument("--app-dir", type=Path, default=ROOT,
                    help="run the app from another checkout (a baseline: git archive HEAD)")
+    p.add_argument("--shots", type=Path, default=None,
+                   help="instead of measuring: screenshots of every screen into this folder")
     p.add_argument("--no-write", action="store_true")
     args = p.parse_args(argv)
 
@@ -438,6 +468,19 @@ def main(argv: list[str] | None = None) -> dict:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_FLAGS)
         res["machine"]["chromium"] = browser.version
+        if args.shots is not None:
+            port = _port()
+            proc = launch(port, Path(tempfile.gettempdir()) / f"bench_ui_{port}.log",
+                          args.app_dir)
+            try:
+                while not healthy(f"http://127.0.0.1:{port}"):
+                    time.sleep(0.2)
+                screenshots(browser, f"http://127.0.0.1:{port}", args.screens, args.shots)
+            finally:
+                proc.terminate()
+                proc.wait(timeout=20)
+                browser.close()
+            return res
         res["cold"] = cold_start(browser, viewport, args.app_dir)
         print(f"cold start: complete {res['cold']['complete_s']:.1f} s", flush=True)
         port = _port()

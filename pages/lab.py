@@ -19,15 +19,15 @@ from core.lessons.lab import (
     to_lab,
     to_space,
 )
+from core.lessons.pipeline import diverging_rgb
 from ui.images import jpeg, png
 from ui.lang import tr
 from ui.photo import photo_picker
 
-#: Longest side of the channel heat maps (one value per pixel goes to the browser).
-MAP_SIDE = 128
-#: Colour scales of the channels: a from green to red, b from blue to yellow.
+#: Colour scales of the channels: L from black to white, a from green to red, b from blue
+#: to yellow.
 SCALES = {
-    "L": "gray",
+    "L": [[0, "#000000"], [0.5, "#808080"], [1, "#ffffff"]],
     "a": [[0, "#00a060"], [0.5, "#d0d0d0"], [1, "#e0206a"]],
     "b": [[0, "#2060e0"], [0.5, "#d0d0d0"], [1, "#f0c800"]],
 }
@@ -66,19 +66,21 @@ def _css(rgb: np.ndarray) -> list[str]:
     return [f"rgb({int(r)},{int(g)},{int(b)})" for r, g, b in rgb]
 
 
-def channel_map(channel: np.ndarray, name: str, zrange: tuple[float, float]) -> go.Figure:
-    k = max(1, int(np.ceil(max(channel.shape) / MAP_SIDE)))
-    z = channel[::k, ::k]
-    fig = go.Figure(go.Heatmap(
-        z=z, x=np.arange(z.shape[1]) * k, y=np.arange(z.shape[0]) * k, colorscale=SCALES[name],
-        zmin=zrange[0], zmax=zrange[1], colorbar={"thickness": 12, "len": 0.9},
-        hovertemplate=f"x=%{{x}}, y=%{{y}}<br>{name} = %{{z:.2f}}<extra></extra>"))
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False,
-                     showgrid=False, zeroline=False)
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
-    fig.update_layout(height=260, plot_bgcolor="rgba(0,0,0,0)", margin={"l": 0, "r": 0, "t": 30, "b": 0},
-                      title={"text": tr(f"lab.channel_{name}"), "font": {"size": 16}})
-    return fig
+def channel_picture(channel: np.ndarray, name: str, zrange: tuple[float, float]) -> bytes:
+    """A channel coloured by its scale (a picture: the range chart gives the numbers)."""
+    lo, hi = zrange
+    t = (np.asarray(channel, dtype=np.float32) - lo) / (hi - lo)  # 0..1 along the scale
+    low, mid, high = (tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for _, c in SCALES[name])
+    return jpeg(diverging_rgb(2 * t - 1, low, high, mid))
+
+
+def scale_legend(name: str, zrange: tuple[float, float]) -> str:
+    """The colour bar of a channel picture, from its low to its high end."""
+    colours = ",".join(c for _, c in SCALES[name])
+    return (f"<div style='height:0.7rem;border-radius:4px;border:1px solid #999;"
+            f"background:linear-gradient(to right,{colours})'></div>"
+            f"<div style='display:flex;justify-content:space-between;opacity:0.8'>"
+            f"<span>{zrange[0]:g}</span><span>{name}</span><span>{zrange[1]:g}</span></div>")
 
 
 def ranges_figure(measured: dict[str, tuple[float, float]], allowed: dict[str, tuple]
@@ -177,8 +179,9 @@ def channels(lab: np.ndarray) -> None:
     cols = st.columns(3)
     for i, n in enumerate("Lab"):
         with cols[i]:
-            st.plotly_chart(channel_map(shown[..., i], n, zr[n]), width="stretch",
-                            config={"displayModeBar": False})
+            st.image(channel_picture(shown[..., i], n, zr[n]), width="stretch",
+                     caption=tr(f"lab.channel_{n}"))
+            st.html(scale_legend(n, zr[n]))
             lo, hi = measured[n]
             st.metric(tr("lab.range_of", c=n + ("'" if scaled else "")),
                       f"[{lo:.2f}, {hi:.2f}]")

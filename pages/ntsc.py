@@ -93,15 +93,13 @@ def hover_figure(rgb: np.ndarray, gray: np.ndarray) -> go.Figure:
     small = rgb[::k, ::k]
     y255 = np.round(gray[::k, ::k] * 255).astype(np.uint8)
     fig = make_subplots(1, 2, shared_xaxes=True, shared_yaxes=True, horizontal_spacing=0.03)
-    xs = np.arange(small.shape[1]) * k
-    ys = np.arange(small.shape[0]) * k
     # The colour panel's own z gives R, G, B; Y rides along as its customdata.
     fig.add_trace(go.Image(z=small, x0=0, dx=k, y0=0, dy=k, customdata=y255,
                            hovertemplate="x=%{x}, y=%{y}<br>R=%{z[0]}  G=%{z[1]}  B=%{z[2]}"
                                          "<br><b>Y=%{customdata}</b><extra></extra>"), 1, 1)
-    fig.add_trace(go.Heatmap(z=y255, x=xs, y=ys, colorscale="gray", zmin=0, zmax=255,
-                             showscale=False,
-                             hovertemplate="x=%{x}, y=%{y}<br><b>Y=%{z}</b><extra></extra>"),
+    # The grey as an image too: both panels then keep the photo's proportions.
+    fig.add_trace(go.Image(z=np.dstack([y255] * 3), x0=0, dx=k, y0=0, dy=k,
+                           hovertemplate="x=%{x}, y=%{y}<br><b>Y=%{z[0]}</b><extra></extra>"),
                   1, 2)
     fig.update_yaxes(autorange="reversed", showticklabels=False, showgrid=False, zeroline=False)
     fig.update_yaxes(scaleanchor="x", row=1, col=1)

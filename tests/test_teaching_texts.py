@@ -11,7 +11,8 @@ import pytest
 LOCALES = Path(__file__).resolve().parent.parent / "core" / "locales"
 SCREENS = ("home", "ntsc", "lab", "pipeline", "sigmoid", "unet", "autoencoder", "upsampling")
 #: Internal names (modules, activations, files) that once reached the students' screens.
-INTERNAL = re.compile(r"\b(outc|inc|scaled_sigmoid|no_bound|DoubleConv|OutConv)\b|\.json\b")
+INTERNAL = re.compile(r"\b(outc|inc|scaled_sigmoid|no_bound|DoubleConv|OutConv)\b|\.json\b"
+                      r"|\bcore\.\w+")
 
 
 def _texts(lang: str, screen: str) -> dict[str, str]:

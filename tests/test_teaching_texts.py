@@ -12,7 +12,7 @@ LOCALES = Path(__file__).resolve().parent.parent / "core" / "locales"
 SCREENS = ("home", "ntsc", "lab", "pipeline", "sigmoid", "unet", "autoencoder", "upsampling")
 #: Internal names (modules, activations, files) that once reached the students' screens.
 INTERNAL = re.compile(r"\b(outc|inc|scaled_sigmoid|no_bound|DoubleConv|OutConv)\b|\.json\b"
-                      r"|\bcore\.\w+")
+                      r"|\b(core|model)\.\w+")
 
 
 def _texts(lang: str, screen: str) -> dict[str, str]:

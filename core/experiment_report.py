@@ -26,6 +26,10 @@ from core.experiment_stats import (
 
 #: Metrics with intervals: (key, unit, higher is better).
 METRICS = (("psnr", "dB", True), ("ssim", "", True), ("colourfulness", "", None))
+#: Column headers of the preview grid (a cell is 176 px wide).
+SHORT = {"reference": "course recipe", "ab": "ab only", "rgb": "RGB", "no_bound": "no bound",
+         "l2": "L2 loss", "huber": "Huber loss", "bilinear": "bilinear upsampling",
+         "no_skips": "no skips"}
 PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
            (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
 
@@ -225,7 +229,8 @@ def preview_grid(summary: dict, photos_dir: Path) -> Image.Image | None:
 
     rows = [[im(f"grey-{i}")] + [im(f"{m}-{i}") for m in names] + [im(f"truth-{i}")]
             for i in range(n)]
-    return image_grid(rows, ["grey"] + names + ["truth"], cell=(176, 132))
+    return image_grid(rows, ["grey input"] + [SHORT.get(m, m) for m in names] + ["truth"],
+                      cell=(176, 132))
 
 
 # -- the report ------------------------------------------------------------------------------
@@ -313,7 +318,8 @@ def render_markdown(summary: dict, meta: dict, out_dir_rel: str,
         "## Which differences are real",
         "",
         f"A difference is *real* when its 95 % interval excludes 0. Of {len(vs) - 1} "
-        f"variants, {len(real)} differ from the reference on PSNR by more than the noise.",
+        f"variants, {len(real)} differ{'s' if len(real) == 1 else ''} from the reference on "
+        "PSNR by more than the noise.",
         "",
         *[f"- {verdict_line(v, reference_label, vs[0])}" for v in vs if "difference" in v],
         "",

@@ -205,16 +205,31 @@ def load_record(path: Path, budget: Budget, photos: Sequence[str]) -> dict | Non
 THUMB = 320
 
 
-def save_photos(out: Path, name: str, kept: Sequence[dict]) -> None:
-    """The kept photos colorized by variant ``name`` (and grey, truth) as small JPEGs."""
+def save_photos(out: Path, name: str, kept: Sequence[dict], seed: int) -> bool:
+    """The kept photos colorized by variant ``name`` (and grey, truth) as small JPEGs.
+
+    The screen shows one seed per variant, the lowest: ``photos/seeds.json`` records which
+    seed each variant's photos come from, so a process running a later seed (in parallel)
+    never replaces them. Returns whether the photos were written.
+    """
     d = out / "photos"
     d.mkdir(parents=True, exist_ok=True)
+    seeds_file = d / "seeds.json"
+    try:
+        seeds = json.loads(seeds_file.read_text())
+    except (OSError, ValueError):
+        seeds = {}
+    if name in seeds and seeds[name] <= seed:
+        return False
     for i, k in enumerate(kept):
         for key, fname in (("model", f"{name}-{i}.jpg"), ("grey", f"grey-{i}.jpg"),
                            ("truth", f"truth-{i}.jpg")):
             im = Image.fromarray(k[key])
             im.thumbnail((THUMB, THUMB), Image.LANCZOS)
             im.save(d / fname, quality=88)
+    seeds[name] = seed
+    seeds_file.write_text(json.dumps(seeds, indent=1, sort_keys=True))
+    return True
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -270,10 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rec, kept = run_one(run, budget, args.data, work, items, seed)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(clean_json(rec), allow_nan=False))
-        # the screen shows the first seed's photos; another seed's stand in until it comes
-        # (a second process may run the last seed in parallel)
-        if seed == budget.seed or not (out / "photos" / f"{run.name}-0.jpg").is_file():
-            save_photos(out, run.name, kept)
+        save_photos(out, run.name, kept, seed)
         records.append(rec)
         trained += 1
         m = rec["metrics"]
@@ -294,7 +306,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     from core.experiment_report import write_report  # late: a long run uses the latest
 
-    written = write_report(records, meta, out, reference=REFERENCE)
+    try:
+        written = write_report(records, meta, out, reference=REFERENCE)
+    except ValueError as e:  # e.g. a process that ran only some variants of a later seed
+        print(f"runs saved in {out / 'runs'}; no report yet: {e}", file=sys.stderr)
+        return 0
     print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr)
     return 0
 

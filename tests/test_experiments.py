@@ -13,7 +13,7 @@ from PIL import Image
 
 import core.experiments as ex
 from core.experiment_report import verdict_line
-from core.experiments import QUICK, RUNS, load_record, main, record_path
+from core.experiments import QUICK, RUNS, load_record, main, record_path, save_photos
 
 
 def synthetic_photos(root: Path, train: int = 8, val: int = 3, size: tuple = (40, 36),
@@ -131,3 +131,17 @@ def test_a_saved_run_of_another_budget_is_not_reused(quick_run):
     assert load_record(path, QUICK, photos[:1]) is None
     # workers and threads change the speed, not the result: the run is reused
     assert load_record(path, ex.replace(QUICK, workers=2, threads=2), photos) is not None
+
+
+def test_photos_come_from_the_lowest_seed(tmp_path):
+    def kept(v: int) -> list[dict]:
+        img = np.full((8, 8, 3), v, np.uint8)
+        return [{"model": img, "grey": img, "truth": img}]
+
+    out = tmp_path / "exp"
+    assert save_photos(out, "rgb", kept(200), seed=2)  # a later seed stands in...
+    assert save_photos(out, "rgb", kept(10), seed=0)  # ...until the first seed comes
+    assert not save_photos(out, "rgb", kept(250), seed=1)  # and is never replaced
+    with Image.open(out / "photos" / "rgb-0.jpg") as im:
+        assert abs(int(np.asarray(im).mean()) - 10) <= 2
+    assert json.loads((out / "photos" / "seeds.json").read_text()) == {"rgb": 0}

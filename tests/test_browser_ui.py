@@ -8,6 +8,8 @@ defect comes back.
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from test_browser import DESKTOP, MAIN, PHONE, assert_healthy, page_url, wait_idle
 
@@ -43,13 +45,22 @@ def _open(pg, base: str, name: str, **params: str) -> None:
     assert_healthy(pg, f"{name} {params}")
 
 
+@contextlib.contextmanager
+def browser_page(chromium, viewport: dict):
+    """A page of its own browser context at ``viewport`` size."""
+    ctx = chromium.new_context(viewport=viewport)
+    try:
+        pg = ctx.new_page()
+        pg.set_default_timeout(90_000)
+        yield pg
+    finally:
+        ctx.close()
+
+
 @pytest.fixture
 def page(chromium):
-    ctx = chromium.new_context(viewport=DESKTOP)
-    pg = ctx.new_page()
-    pg.set_default_timeout(90_000)
-    yield pg
-    ctx.close()
+    with browser_page(chromium, DESKTOP) as pg:
+        yield pg
 
 
 def test_no_internal_names_on_teaching_screens(page, streamlit_url):
@@ -84,10 +95,7 @@ def test_phone_layouts_cut_nothing(chromium, streamlit_url):
     """On a phone: the home diagram's boxes stack without overlapping and keep their labels
     whole; formulas, metrics and captions are not wider than their boxes; the pixel probe's
     titles are outside the chart (inside, they overlapped each other and the toolbar)."""
-    ctx = chromium.new_context(viewport=PHONE)
-    pg = ctx.new_page()
-    pg.set_default_timeout(90_000)
-    try:
+    with browser_page(chromium, PHONE) as pg:
         _open(pg, streamlit_url, "home", lang="fr")
         boxes = pg.evaluate("""Array.from(document.querySelectorAll('.cz-box')).map(b => {
             const r = b.getBoundingClientRect();
@@ -111,8 +119,6 @@ def test_phone_layouts_cut_nothing(chromium, streamlit_url):
         probe = pg.locator(f'{MAIN} [data-testid="stPlotlyChart"]').nth(1)
         assert probe.locator(".annotation-text").count() == 0  # no titles inside the chart
         assert pg.locator(MAIN).get_by_text(t("ntsc.hover_grey", "fr"), exact=False).count() >= 1
-    finally:
-        ctx.close()
 
 
 def test_sigmoid_charts_have_one_x_axis(page, streamlit_url):
@@ -125,10 +131,7 @@ def test_sigmoid_charts_have_one_x_axis(page, streamlit_url):
 def test_projector_enlarges_charts_on_wide_screens_only(chromium, streamlit_url):
     """Projector mode: page type, the home diagram and plotly's text grow on a wide screen;
     the same link on a phone keeps the phone's type."""
-    ctx = chromium.new_context(viewport=DESKTOP)
-    pg = ctx.new_page()
-    pg.set_default_timeout(90_000)
-    try:
+    with browser_page(chromium, DESKTOP) as pg:
         _open(pg, streamlit_url, "home", lang="fr")
         box_normal = pg.evaluate("parseFloat(getComputedStyle(document.querySelector('.cz-box'))"
                                  ".fontSize)")
@@ -148,5 +151,3 @@ def test_projector_enlarges_charts_on_wide_screens_only(chromium, streamlit_url)
         pg.set_viewport_size(PHONE)
         pg.wait_for_timeout(500)
         assert pg.evaluate("getComputedStyle(document.documentElement).fontSize") == "16px"
-    finally:
-        ctx.close()

@@ -47,9 +47,14 @@ def test_experiments_screen_desktop_and_phone(chromium, streamlit_url, screensho
     try:
         pg.goto(page_url(streamlit_url, "experiments", lang=lang))
         wait_idle(pg)
+        # variant photos (grey, truth, 8 variants), 3 gains + truth, 6 cases x 4; on a busy
+        # machine the run may not have started when wait_idle looked: wait for all of them
+        expected = 2 + len(res["variants"]) + 4 + 24
+        pg.wait_for_function(f"document.querySelectorAll('{MAIN} img').length >= {expected}",
+                             timeout=120_000)
+        wait_idle(pg, expect_run=0)
         imgs = assert_healthy(pg, f"experiments ({lang})")
-        # variant photos (grey, truth, 8 variants), 3 gains + truth, 6 cases x 4
-        assert len(imgs) >= 2 + len(res["variants"]) + 4 + 24, len(imgs)
+        assert len(imgs) >= expected, len(imgs)
         text = pg.locator(MAIN).inner_text()
         assert t("experiments.title", lang) in text
         for v in res["variants"]:  # sentences, never run names

@@ -155,7 +155,7 @@ def long_runs_figure(extra: dict) -> go.Figure:
             line={"width": 2, "dash": "dash", "color": colour}))
     fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10},
                       font={"size": 14}, xaxis_title=tr("experiments.sig_step"),
-                      yaxis={"type": "log", "title": tr("sigmoid.loss")},
+                      yaxis={"type": "log", "title": tr("experiments.sig_loss")},
                       legend={"orientation": "h", "y": -0.3, "x": 0})
     return fig
 

@@ -123,6 +123,10 @@ def test_phone_layouts_cut_nothing(chromium, streamlit_url):
 
 def test_sigmoid_charts_have_one_x_axis(page, streamlit_url):
     _open(page, streamlit_url, "sigmoid", lang="fr")
+    # The screen's charts (curves, histogram, tiny runs; long runs when the data is there)
+    # mount one after the other: wait for them before reading their axes.
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 3",
+                           timeout=60_000)
     axes = page.evaluate("""Array.from(document.querySelectorAll('.js-plotly-plot'))
         .map(g => Object.keys(g._fullLayout || {}).filter(k => /^xaxis\\d+$/.test(k)))""")
     assert axes and not any(axes), f"second x-axis on the sigmoid screen: {axes}"

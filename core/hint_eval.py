@@ -68,11 +68,16 @@ def colorize_with_hints(colorizer, image: np.ndarray, hints: Sequence[Hint]) -> 
 
 
 def score_photo_hints(colorizer, truth: np.ndarray, name: str,
-                      counts: Sequence[int] = HINT_COUNTS) -> list[dict]:
-    """One row per (number of hints, method) for one true colour photo."""
+                      counts: Sequence[int] = HINT_COUNTS, baseline=None) -> list[dict]:
+    """One row per (number of hints, method) for one true colour photo; with ``baseline``
+    (the automatic colorizer) also its score, method "automatic", at 0 hints."""
     gray = ntsc_gray(truth)
     all_hints = true_hints(truth, max(counts), seed=photo_seed(name))
     rows = []
+    if baseline is not None:
+        rgb = baseline.render(baseline.predict(truth)).rgb
+        rows.append({"name": name, "hints": 0, "method": "automatic", "psnr": psnr(rgb, truth),
+                     "ssim": ssim(rgb, truth), "colourfulness": colourfulness(rgb)})
     for n in counts:
         hints = all_hints[:n]
         results = {"model": colorize_with_hints(colorizer, truth, hints),
@@ -104,7 +109,7 @@ def summarise_hints(rows: Sequence[dict], grey: dict[str, dict]) -> dict:
     names = sorted({r["name"] for r in rows})
     for n in sorted({r["hints"] for r in rows}):
         table[str(n)] = {}
-        for m in sorted({r["method"] for r in rows}):
+        for m in sorted({r["method"] for r in rows if r["hints"] == n}):
             rs = [by[(n, m, x)] for x in names if (n, m, x) in by]
             entry = {k: mean_ci([r[k] for r in rs]) for k in ("psnr", "ssim", "colourfulness")}
             entry["gain_over_grey"] = mean_ci([r["psnr"] - grey[r["name"]]["psnr"] for r in rs])
@@ -139,6 +144,11 @@ def psnr_vs_hints_chart(table: dict, grey_psnr: float, labels: dict[str, str],
     d.text((4, top), "PSNR (dB)", fill="#333")
     d.line([left, y(grey_psnr), W - right, y(grey_psnr)], fill="#999", width=1)
     colours = {"model": "#1f77b4", "nearest": "#ff7f0e", "global": "#2ca02c"}
+    if "automatic" in table[str(counts[0])]:
+        v = table[str(counts[0])]["automatic"]["psnr"][0]
+        d.rectangle([xs[counts[0]] - 5, y(v) - 5, xs[counts[0]] + 5, y(v) + 5], fill="#d62728")
+        d.text((xs[counts[0]] + 8, y(v) - 14), labels.get("automatic", "automatic"),
+               fill="#d62728")
     for i, m in enumerate(colours):
         pts = [(xs[n], y(table[str(n)][m]["psnr"][0])) for n in counts if m in table[str(n)]]
         d.line(pts, fill=colours[m], width=3)
@@ -154,8 +164,9 @@ def psnr_vs_hints_chart(table: dict, grey_psnr: float, labels: dict[str, str],
 
 
 def evaluate_hints(colorizer, items: Sequence[tuple[Path, str]], counts: Sequence[int],
-                   out: Path | None = None, progress: bool = False) -> dict:
-    """Score the hint model and the fills on ``items``; writes OUT.json and OUT.png."""
+                   out: Path | None = None, progress: bool = False, baseline=None) -> dict:
+    """Score the hint model and the fills on ``items`` (and the automatic ``baseline``
+    model without hints); writes OUT.json and OUT.png."""
     from tqdm import tqdm
 
     from core.images import ImageError, load_image
@@ -169,7 +180,7 @@ def evaluate_hints(colorizer, items: Sequence[tuple[Path, str]], counts: Sequenc
         name = Path(path).name
         g = np.repeat(np.round(ntsc_gray(truth) * 255.0).astype(np.uint8)[..., None], 3, 2)
         grey[name] = {"psnr": psnr(g, truth), "ssim": ssim(g, truth)}
-        rows += score_photo_hints(colorizer, truth, name, counts)
+        rows += score_photo_hints(colorizer, truth, name, counts, baseline)
     table = summarise_hints(rows, grey)
     result = {"photos": len(grey), "counts": list(counts), "table": table,
               "grey": {k: mean_ci([v[k] for v in grey.values()]) for k in ("psnr", "ssim")},
@@ -180,7 +191,8 @@ def evaluate_hints(colorizer, items: Sequence[tuple[Path, str]], counts: Sequenc
         out.with_suffix(".json").write_text(json.dumps(result, indent=1))
         psnr_vs_hints_chart(table, result["grey"]["psnr"][0],
                             {"model": "hint U-Net", "nearest": "nearest hint",
-                             "global": "one global colour", "grey": "grey photo"}
+                             "global": "one global colour", "grey": "grey photo",
+                             "automatic": "automatic model"}
                             ).save(out.with_suffix(".png"))
     return result
 
@@ -198,6 +210,10 @@ def hints_markdown(result: dict) -> str:
             f"{t['global']['psnr'][0]:.2f} | {g[0]:+.2f} [{g[1]:+.2f}, {g[2]:+.2f}] | "
             f"{t['model']['ssim'][0]:.3f} / {t['nearest']['ssim'][0]:.3f} | "
             f"{t['model']['colourfulness'][0]:.1f} / {t['nearest']['colourfulness'][0]:.1f} |")
+    if "automatic" in result["table"].get("0", {}):
+        a = result["table"]["0"]["automatic"]
+        lines.append(f"\nAutomatic model (weights/colorizer, no hints): PSNR {a['psnr'][0]:.2f} "
+                     f"dB, SSIM {a['ssim'][0]:.3f}, colourfulness {a['colourfulness'][0]:.1f}.")
     lines.append(f"\nGrey photo: PSNR {result['grey']['psnr'][0]:.2f} dB, "
                  f"SSIM {result['grey']['ssim'][0]:.3f}; {result['photos']} validation photos.")
     return "\n".join(lines)

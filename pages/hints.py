@@ -311,6 +311,11 @@ def evaluation_section() -> None:
             name=tr(f"hints.method_{method}"),
             error_y={"type": "data", "symmetric": False, "array": [y[2] - y[0] for y in ys],
                      "arrayminus": [y[0] - y[1] for y in ys]}))
+    auto = ev["table"][str(counts[0])].get("automatic")
+    if auto:
+        fig.add_trace(go.Scatter(x=[counts[0]], y=[auto["psnr"][0]], mode="markers",
+                                 marker={"size": 12, "symbol": "diamond"},
+                                 name=tr("hints.method_automatic")))
     fig.add_trace(go.Scatter(x=[counts[0], counts[-1]], y=[ev["grey"]["psnr"][0]] * 2,
                              mode="lines", line={"color": "#999"}, name=tr("hints.method_grey")))
     fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 10, "b": 10},

@@ -1,0 +1,156 @@
+"""Colour hints: from a click on the photo to the updated colorization, in a real browser.
+
+    python benchmarks/bench_hints.py [--clicks 12] [--viewport desktop|phone] [--no-write]
+
+Starts the app and drives Debian's Chromium as ``bench_ui.py`` does (same server launch,
+same definition of a *complete* view), opens the colour-hints screen on the default sample,
+then clicks the photo at ``--clicks`` seeded random points, one hint more each time. For
+each click: the time from the click (page clock) to the complete view with the new image
+decoded inside the click component. Also the server-side work of one click (the hint
+model's predict + render at display size, 1 torch thread), without the browser.
+
+Writes ``## Colour hints: click to updated result`` in benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+from playwright.sync_api import sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench_ui import (  # noqa: E402 (benchmarks is not a package)
+    CHROMIUM_FLAGS,
+    INIT_JS,
+    RESULTS,
+    VIEWPORTS,
+    _port,
+    cpu_name,
+    healthy,
+    launch,
+    pct,
+    wait_complete,
+    write_section,
+)
+
+FRAME = 'iframe[title*="streamlit_image_coordinates"]'
+TITLE = "## Colour hints: click to updated result"
+TARGET_S = 0.5
+FRAME_IMAGE_JS = """s => { const f = document.querySelector(s);
+  const i = f && f.contentDocument.getElementById('image');
+  return i && i.complete && i.naturalWidth > 0 ? i.src.length : 0; }"""
+
+
+def server_side(repeats: int = 20) -> dict:
+    """Seconds of one click's work on the server: predict + render with one more hint."""
+    import torch
+
+    from core.colorizer import DEFAULT_WEIGHTS, Colorizer
+    from core.hints import Hint
+    from core.images import resize_max_side
+    from core.samples import DEFAULT_SAMPLE, load_sample
+
+    torch.set_num_threads(1)
+    model = Colorizer.from_weights(DEFAULT_WEIGHTS.with_name("hints"))
+    image = resize_max_side(load_sample(DEFAULT_SAMPLE), 1280)
+    rng = np.random.default_rng(0)
+    h, w = image.shape[:2]
+    hints, times = [], []
+    for _ in range(repeats):
+        hints.append(Hint(float(rng.uniform(0, w)), float(rng.uniform(0, h)), (200, 40, 40)))
+        t0 = time.perf_counter()
+        model.render(model.predict(image, hints=hints))
+        times.append(time.perf_counter() - t0)
+    return {"p50": pct(times, 50), "p95": pct(times, 95), "shape": [h, w]}
+
+
+def browser_clicks(clicks: int, viewport: str) -> list[float]:
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not exe:
+        raise SystemExit("chromium is missing (apt-get install chromium)")
+    port = _port()
+    base = f"http://127.0.0.1:{port}"
+    proc = launch(port, Path(tempfile.gettempdir()) / f"bench_hints_{port}.log")
+    times = []
+    try:
+        while not healthy(base):
+            time.sleep(0.2)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_FLAGS)
+            phone = viewport == "phone"
+            ctx = browser.new_context(viewport=VIEWPORTS[viewport], has_touch=phone,
+                                      is_mobile=phone)
+            ctx.add_init_script(INIT_JS)
+            pg = ctx.new_page()
+            pg.goto(f"{base}/hints?lang=en")
+            wait_complete(pg, 0.0, timeout=120)
+            img = pg.frame_locator(FRAME).locator("#image")
+            img.wait_for(timeout=60_000)
+            rng = np.random.default_rng(1)
+            for _ in range(clicks + 1):  # the first click warms the server's caches up
+                box = img.bounding_box()
+                pos = {"x": box["width"] * rng.uniform(0.1, 0.9),
+                       "y": box["height"] * rng.uniform(0.1, 0.9)}
+                before = img.get_attribute("src")
+                # The click lands in the component's frame, out of the page's input listener:
+                # its time, on the same machine's clock, in the page's clock (ms).
+                t0 = time.time() * 1000 - pg.evaluate("performance.timeOrigin")
+                (img.tap if phone else img.click)(position=pos)
+                wait_complete(pg, t0)
+                pg.wait_for_function(f"s => ({FRAME_IMAGE_JS})(s) && "
+                                     "document.querySelector(s).contentDocument"
+                                     ".getElementById('image').src !== "
+                                     f"{before!r}", arg=FRAME, timeout=30_000)
+                times.append((pg.evaluate("performance.now()") - t0) / 1000)
+                print(f"click {len(times)}: {times[-1]:.2f} s", flush=True)
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    return times[1:]
+
+
+def main(argv: list[str] | None = None) -> dict:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--clicks", type=int, default=12)
+    p.add_argument("--viewport", choices=list(VIEWPORTS), default="desktop")
+    p.add_argument("--note", default="")
+    p.add_argument("--no-write", action="store_true")
+    a = p.parse_args(argv)
+    load0 = " / ".join(f"{v:.1f}" for v in os.getloadavg())
+    server = server_side()
+    clicks = browser_clicks(a.clicks, a.viewport)
+    load1 = " / ".join(f"{v:.1f}" for v in os.getloadavg())
+    date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    ok = "meets" if pct(clicks, 95) <= TARGET_S else "misses"
+    section = "\n".join([
+        TITLE, "",
+        f"*`python benchmarks/bench_hints.py --viewport {a.viewport}` on {date}: {cpu_name()}, "
+        f"{os.cpu_count()} cores; one user, server and Chromium on the same cores; load average "
+        f"{load0} at start, {load1} at the end.*", "",
+        *([a.note, ""] if a.note else []),
+        f"- Click (or tap) on the photo to the updated result, the new image decoded: p50 "
+        f"**{pct(clicks, 50):.2f} s**, p95 **{pct(clicks, 95):.2f} s**, mean "
+        f"{statistics.mean(clicks):.2f} s over {len(clicks)} clicks (1 to {len(clicks) + 1} "
+        f"hints); target ≤ {TARGET_S} s: {ok} it.",
+        f"- Server side, one click (hint model at short side 96, then Lab → RGB at the display "
+        f"size {server['shape'][1]}x{server['shape'][0]}, 1 torch thread): p50 "
+        f"{1000 * server['p50']:.0f} ms, p95 {1000 * server['p95']:.0f} ms.", ""])
+    print(section)
+    if not a.no_write:
+        write_section(RESULTS, TITLE, section)
+    return {"clicks": clicks, "server": server}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""The shipped hint model (weights/hints) on a synthetic photo with one strong edge."""
+
+import numpy as np
+
+from core.colorizer import DEFAULT_WEIGHTS, Colorizer
+from core.hints import Hint
+
+HINTS = DEFAULT_WEIGHTS.with_name("hints")
+BLUE, RED, GREEN = (40, 80, 220), (220, 40, 40), (40, 160, 60)
+
+
+def two_regions() -> np.ndarray:
+    """A dark left half and a light right half: one strong vertical edge at x = 96."""
+    img = np.full((128, 192, 3), 200, np.uint8)
+    img[:, :96] = 60
+    return img
+
+
+def lab(model: Colorizer, img: np.ndarray, hints: list[Hint]) -> np.ndarray:
+    return model.render(model.predict(img, hints=hints)).lab
+
+
+def test_a_hint_on_one_side_changes_that_side_much_more_than_the_other():
+    model = Colorizer.from_weights(HINTS, device="cpu")
+    assert model.in_channels == 7
+    img = two_regions()
+    anchor = Hint(20, 64, BLUE)  # the left region's colour
+    a = lab(model, img, [anchor, Hint(150, 64, RED)])
+    b = lab(model, img, [anchor, Hint(150, 64, GREEN)])
+    d = np.hypot(a[..., 1] - b[..., 1], a[..., 2] - b[..., 2])
+    right, left = d[:, 102:].mean(), d[:, :90].mean()
+    assert right > 20, right  # the right hint's colour reached its region
+    assert right > 2 * left, (right, left)
+
+
+def test_the_hint_colour_reaches_its_point():
+    model = Colorizer.from_weights(HINTS, device="cpu")
+    img = two_regions()
+    hint = Hint(150, 64, GREEN)
+    before, after = lab(model, img, []), lab(model, img, [hint])
+    target = np.array(hint.unit_ab()) * 110
+    d_before = np.hypot(*(before[64, 150, 1:] - target))
+    d_after = np.hypot(*(after[64, 150, 1:] - target))
+    assert d_after < 0.6 * d_before, (d_after, d_before)

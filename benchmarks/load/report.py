@@ -19,8 +19,11 @@ def pct(values: list[float], q: float) -> float | None:
     return float(np.percentile(values, q))
 
 
-def machine() -> str:
-    load = ", load average {:.1f} {:.1f} {:.1f} at the start".format(*os.getloadavg())
+def machine(load_before: float | None = None) -> str:
+    """The machine, and how busy it was: the 1-minute load average before the class (the
+    other jobs) and after it (the class included)."""
+    load = (f", load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
+            if load_before is not None else "")
     return (f"{platform.machine()}, {os.cpu_count()} CPU, "
             f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB"
             + load)
@@ -43,12 +46,13 @@ def summary(stats: dict, args, memory: dict, wall: float) -> dict:
         "continued": stats["continued"], "reload_p95_s": pct(stats["reload_s"], 95),
         "server_rss_start_mib": round(memory["start"]), "server_rss_peak_mib": round(memory["peak"]),
         "server_rss_end_mib": round(memory["end"]), "rounds": args.rounds,
+        "pause_s": args.pause,
         "rss_peak_by_round_mib": stats.get("rss_peak_by_round_mib"),
         "wall_s": round(wall, 1),
         "replica_cpu_s": stats.get("replica_cpu_s"),
         "client_cpu_s": None if stats.get("client_cpu_s") is None
         else round(stats["client_cpu_s"], 1),
-        "machine": machine(),
+        "machine": machine(stats.get("load_before")),
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
 
@@ -71,7 +75,8 @@ def command(s: dict) -> str:
         cmd += f" --arrival {s['arrival_s']:g} --think {s['think_s']:g}"
         cmd += f" --reloaders {s['reloaders']}" if s["reloaders"] else ""
     cmd += f" --train-seconds {s['train_seconds']:g}"
-    cmd += f" --rounds {s['rounds']}" if s.get("rounds", 1) > 1 else ""
+    if s.get("rounds", 1) > 1:
+        cmd += f" --rounds {s['rounds']}" + (f" --pause {s['pause_s']:g}" if s.get("pause_s") else "")
     return cmd + (f" --replicas {s['replicas']}" if s["replicas"] > 1 else "")
 
 
@@ -130,7 +135,8 @@ def write_results(s: dict, path: Path, note: str) -> None:
         f"{'—' if s['train_steps_mean'] is None else round(s['train_steps_mean'])}. "
         f"Server memory (RSS, all replicas): {s['server_rss_start_mib']} MiB at start, peak "
         f"{s['server_rss_peak_mib']} MiB, {s['server_rss_end_mib']} MiB at the end"
-        + (f" (peak after each of the {s['rounds']} classes in a row: "
+        + (f" (peak of each of the {s['rounds']} classes in a row"
+           + (f", {s['pause_s']:g} s apart" if s.get("pause_s") else "") + ": "
            f"{', '.join(map(str, s['rss_peak_by_round_mib']))} MiB)"
            if s.get("rounds", 1) > 1 else "") + ". "
         f"Wall time {s['wall_s']} s; CPU time of the "
@@ -143,7 +149,7 @@ def write_results(s: dict, path: Path, note: str) -> None:
     if section in text:
         start = text.index(section)
         nxt = text.find("\n## ", start + len(section))
-        text = text[:start] + body + (text[nxt + 1:] if nxt != -1 else "")
+        text = text[:start] + body + ("\n" + text[nxt + 1:] if nxt != -1 else "")
     else:
         text = text.rstrip("\n") + "\n\n" + body
     path.write_text(text, encoding="utf-8")

@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -69,7 +70,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--controls", type=int, default=3, help="control changes per student (min)")
     p.add_argument("--train-seconds", type=float, default=20.0)
     p.add_argument("--rounds", type=int, default=1,
-                   help="classes one after the other on the same servers (memory stays bounded?)")
+                   help="classes one after the other on the same servers (does memory stay bounded)")
+    p.add_argument("--pause", type=float, default=0.0,
+                   help="seconds between two rounds (Streamlit frees closed sessions after "
+                        "server.disconnectedSessionTTL, 120 s)")
     p.add_argument("--max-seconds", type=float, default=480.0, help="hard stop (per round)")
     p.add_argument("--results", default=str(ROOT / "benchmarks" / "RESULTS.md"))
     p.add_argument("--note", default="", help="a sentence added to the results section")
@@ -94,11 +98,15 @@ def main(argv: list[str] | None = None) -> dict:
         watch = server.MemoryWatch(dep.pids)
         start_mib = server.MemoryWatch.total_mib(dep.pids)
         cpu_before = [server.cpu_seconds(p) for p in dep.pids]
+        load_before = os.getloadavg()[0]
         watch.start()
         t0, cpu0 = time.monotonic(), time.process_time()
         try:
             stats, peaks = scenarios.new_stats(), []
-            for _ in range(args.rounds):
+            for r in range(args.rounds):
+                if r:
+                    time.sleep(args.pause)
+                    watch.peak = 0.0  # this round's own peak
                 if args.client == "ws":
                     one = asyncio.run(scenarios.run_class_ws(dep.url, args, photos))
                 else:
@@ -111,12 +119,13 @@ def main(argv: list[str] | None = None) -> dict:
             # CPU of this process: all the ws clients (Chromium runs in other processes).
             stats["client_cpu_s"] = time.process_time() - cpu0 if args.client == "ws" else None
             stats["rss_peak_by_round_mib"] = peaks
+            stats["load_before"] = load_before
             wall = time.monotonic() - t0
             # Each replica's share of the work (a sticky balancer that sends everyone to
             # one replica would show here).
             stats["replica_cpu_s"] = [round(server.cpu_seconds(p) - c, 1)
                                       for p, c in zip(dep.pids, cpu_before, strict=True)]
-            memory = {"start": start_mib, "peak": watch.peak,
+            memory = {"start": start_mib, "peak": max(peaks),
                       "end": server.MemoryWatch.total_mib(dep.pids)}
         finally:
             watch.stop_flag = True

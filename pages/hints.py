@@ -151,12 +151,16 @@ def labels(prefix: str):
 
 
 # -- the screen -----------------------------------------------------------------------------
-def swatch(colour: str, label: str) -> str:
-    """A colour square and what it is (HTML: Streamlit buttons cannot be coloured)."""
-    return (f'<div style="display:flex;align-items:center;gap:8px">'
-            f'<span style="flex:none;width:34px;height:34px;border-radius:6px;'
-            f'border:1px solid #555;background:{colour}"></span>'
-            f'<span style="font-size:0.85rem;line-height:1.1">{label}</span></div>')
+def swatch_css(suggestions: list[dict]) -> str:
+    """Each suggestion button painted in its colour (Streamlit marks a keyed widget with the
+    class st-key-KEY), its text black or white, whichever reads better."""
+    rules = []
+    for i, s in enumerate(suggestions):
+        r, g, b = hex_to_rgb(s["hex"])
+        ink = "#000" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#fff"
+        rules.append(f".st-key-hints_use_{i} button{{background:{s['hex']};color:{ink};"
+                     f"border:2px solid #444}}")
+    return "<style>" + "".join(rules) + "</style>"
 
 
 def controls(view, model: Colorizer) -> None:
@@ -166,22 +170,22 @@ def controls(view, model: Colorizer) -> None:
         h = current[sel]
         st.markdown(tr("hints.suggested", n=sel + 1))
         sugg = suggestions_at(view.result.prediction, h.x, h.y, suggestion_table())
+        st.html(swatch_css(sugg))
+        cols = st.columns(2)
         for i, s in enumerate(sugg):
-            c1, c2 = st.columns([3, 2], vertical_alignment="center")
-            c1.markdown(swatch(s["hex"], tr(f"hints.source_{s['source']}")),
-                        unsafe_allow_html=True)
-            c2.button(tr("hints.use"), key=f"hints_use_{i}", on_click=recolour,
-                      args=(s["hex"],), use_container_width=True)
+            cols[i % 2].button(tr(f"hints.source_{s['source']}"), key=f"hints_use_{i}",
+                               on_click=recolour, args=(s["hex"],), use_container_width=True,
+                               help=tr("hints.use_help", colour=s["hex"]))
         st.caption(tr("hints.suggest_how"))
     else:
         st.info(tr("hints.how_to"))
     b1, b2, b3 = st.columns(3)
     b1.button(tr("hints.delete"), on_click=delete_selected, disabled=sel is None,
-              use_container_width=True, icon=":material/delete:")
+              use_container_width=True)
     b2.button(tr("hints.undo"), on_click=undo, disabled=not ss.get(state.HINTS_HISTORY),
-              use_container_width=True, icon=":material/undo:")
+              use_container_width=True)
     b3.button(tr("hints.clear"), on_click=clear, disabled=not current,
-              use_container_width=True, icon=":material/clear_all:")
+              use_container_width=True)
     if current:
         names = list(range(len(current)))
         st.radio(tr("hints.list"), names, index=sel if sel is not None else None,
@@ -316,11 +320,12 @@ def evaluation_section() -> None:
         fig.add_trace(go.Scatter(x=[counts[0]], y=[auto["psnr"][0]], mode="markers",
                                  marker={"size": 12, "symbol": "diamond"},
                                  name=tr("hints.method_automatic")))
-    fig.add_trace(go.Scatter(x=[counts[0], counts[-1]], y=[ev["grey"]["psnr"][0]] * 2,
+    fig.add_trace(go.Scatter(x=counts, y=[ev["grey"]["psnr"][0]] * len(counts),
                              mode="lines", line={"color": "#999"}, name=tr("hints.method_grey")))
     fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 10, "b": 10},
                       xaxis_title=tr("hints.axis_hints"), yaxis_title="PSNR (dB)",
                       legend={"orientation": "h", "y": -0.25})
+    fig.update_xaxes(type="category")  # 0, 1, 3, 10, 30 evenly spaced
     st.plotly_chart(fig, use_container_width=True, config={"displayModeBar": False})
     st.caption(tr("hints.eval_caption", photos=ev["photos"]))
 

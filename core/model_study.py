@@ -79,7 +79,7 @@ def ab_pixels(paths: Sequence[Path], side: int = 64) -> tuple[np.ndarray, np.nda
     and every pixel's (a, b) in Lab units, (N, 2)."""
     from core.color import rgb_to_unit_lab, unit_to_lab
     from core.data import open_photo
-    from core.train import ab_prior
+    from core.losses import ab_prior
 
     batches, pixels = [], []
     for p in paths:
@@ -101,7 +101,7 @@ def colour_of(a: float, b: float, lightness: float = 60.0) -> list[int]:
 def prior_summary(prior: np.ndarray, pixels: np.ndarray, lam: float) -> dict:
     """Histogram, rebalancing weights, and the mean and median (a, b) of the pixels: where
     an L2 loss (the mean) and an L1 loss (the median) pull a pixel it cannot tell."""
-    from core.train import AB_BINS, rebalance_weights
+    from core.losses import AB_BINS, rebalance_weights
 
     centres = (np.arange(AB_BINS) + 0.5) / AB_BINS * 220.0 - 110.0  # bin centres, Lab units
     p2 = prior.reshape(AB_BINS, AB_BINS)  # [a bin, b bin]

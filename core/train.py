@@ -21,75 +21,19 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
-from core.color import gray_lightness_torch
 from core.hints import extend_input_weights, simulate_hints
+from core.losses import (
+    ab_bin_index,
+    ab_prior,
+    grey_prediction,
+    pixel_loss,
+    rebalance_weights,
+    target_for,
+)
 from core.unet import UNet, UNetConfig, count_parameters
 from core.weights import save_model
-
-
-# -- targets, losses, grey baseline -----------------------------------------------------
-def target_for(output: str, lab: torch.Tensor, rgb: torch.Tensor) -> torch.Tensor:
-    """What the model must predict: Lab (3), ab (2) or RGB (3), all in [-1, 1]."""
-    if output == "lab":
-        return lab
-    if output == "ab":
-        return lab[:, 1:]
-    return rgb * 2.0 - 1.0
-
-
-def grey_prediction(output: str, gray: torch.Tensor) -> torch.Tensor:
-    """The grey baseline in the model's output space: the grey photo itself, no colour."""
-    if output == "rgb":
-        return (gray * 2.0 - 1.0).expand(-1, 3, -1, -1)
-    zeros = torch.zeros_like(gray).expand(-1, 2, -1, -1)
-    if output == "ab":
-        return zeros
-    return torch.cat([gray_lightness_torch(gray), zeros], dim=1)
-
-
-def pixel_loss(kind: str, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Per-element loss: l2 (squared error), l1 (absolute error) or huber (delta 0.1)."""
-    if kind == "l2":
-        return (pred - target) ** 2
-    if kind == "l1":
-        return (pred - target).abs()
-    if kind == "huber":
-        return F.huber_loss(pred, target, reduction="none", delta=0.1)
-    raise ValueError(f"unknown loss {kind!r}")
-
-
-AB_BINS = 22  # 10-unit bins over [-110, 110], as Zhang et al.
-
-
-def ab_prior(lab_batches: list[torch.Tensor]) -> torch.Tensor:
-    """Empirical distribution of (a, b) over AB_BINS x AB_BINS bins, from unit-Lab batches."""
-    hist = torch.zeros(AB_BINS * AB_BINS, dtype=torch.float64)
-    for lab in lab_batches:
-        idx = ab_bin_index(lab)
-        hist += torch.bincount(idx.flatten(), minlength=AB_BINS * AB_BINS).double()
-    return hist / hist.sum()
-
-
-def ab_bin_index(lab: torch.Tensor) -> torch.Tensor:
-    """Bin index of every pixel's (a, b); lab is (N, 3, H, W) in [-1, 1]."""
-    ab = ((lab[:, 1:] + 1.0) / 2.0 * AB_BINS).long().clamp(0, AB_BINS - 1)
-    return ab[:, 0] * AB_BINS + ab[:, 1]
-
-
-def rebalance_weights(prior: torch.Tensor, lam: float) -> torch.Tensor:
-    """Colour-rarity weights w = 1 / ((1 - lam) p + lam / Q), normalised so E_p[w] = 1.
-
-    Zhang et al. (2016) weight their classification loss this way so that rare, saturated
-    colours are not drowned by the frequent greys and browns; here it weights the
-    regression loss of each pixel. lam = 1 means uniform weights (no rebalancing).
-    """
-    q = (prior > 0).sum().clamp_min(1)
-    w = 1.0 / ((1.0 - lam) * prior + lam / q)
-    w = torch.where(prior > 0, w, torch.zeros_like(w))
-    return (w / (prior * w).sum()).float()
 
 
 # -- the training step ----------------------------------------------------------------------

@@ -11,8 +11,8 @@ from test_experiments import synthetic_photos
 
 from core import experiment_view as ev
 from core.evaluate import main as evaluate
+from core.losses import AB_BINS, ab_prior
 from core.model_study import ERROR_COLOURS, ERROR_MAX, error_map, prior_summary, study, subject
-from core.train import AB_BINS, ab_prior
 from core.unet import UNet, UNetConfig
 from core.weights import save_model
 

@@ -26,12 +26,12 @@ from core.compare import (
     photo_digest,
 )
 from core.i18n import t
-from core.images import ImageError, load_image
 from core.samples import COLOUR_SAMPLES, GREY_SAMPLES, load_sample
+from ui import state
 from ui.lang import lang, tr
 from ui.model import colorizer
-from ui.photo import photo, set_photo
-from ui.upload import show_image_error
+from ui.photo import photo, share_photo
+from ui.upload import camera_photo, uploaded_photos
 
 SOURCES = ("samples", "old", "upload", "webcam")
 WORKING = (64, 96, 128, 192, 256, 384, 512)
@@ -171,56 +171,32 @@ def choose_photo() -> tuple[str, np.ndarray] | None:
                             format_func=labels("common.sample_"))
         return name, load_sample(name)
     if source == "upload":
-        ups = st.file_uploader(tr("colorize.upload", n=MAX_UPLOADS), accept_multiple_files=True,
-                               key="cz_upload")
-        store: dict = ss.setdefault("cz_photos", {})
-        ids = [u.file_id for u in ups or []]
-        for k in [k for k in store if k not in ids]:
-            del store[k]  # removed from the uploader: forget it (memory)
-        for up in (ups or [])[:MAX_UPLOADS]:
-            if up.file_id in store:
-                continue
-            try:
-                store[up.file_id] = (up.name, load_image(up.getvalue()))
-            except ImageError as e:
-                st.caption(up.name)
-                show_image_error(e)
-        if len(ups or []) > MAX_UPLOADS:
-            st.warning(tr("colorize.too_many", n=MAX_UPLOADS))
-        if not store:
+        ups = uploaded_photos(tr("colorize.upload", n=MAX_UPLOADS), "cz_upload",
+                              limit=MAX_UPLOADS, too_many=tr("colorize.too_many", n=MAX_UPLOADS))
+        if not ups:
             st.info(tr("colorize.need_upload"))
             return None
-        fid = st.radio(tr("colorize.which"), list(store), key="cz_which", horizontal=True,
-                       format_func=lambda k: store[k][0] if k in store else "")
-        if fid not in store:
-            fid = next(iter(store))
-        name, rgb = store[fid]
-        if ss.get("cz_shared") != fid:  # the other screens follow the student's photo
-            ss["cz_shared"] = fid
-            set_photo(name, rgb)
-        return name, rgb
-    shot = st.camera_input(tr("common.webcam_take"), key="cz_cam")
+        by_id = {u.file_id: u for u in ups}
+        fid = st.radio(tr("colorize.which"), list(by_id), key="cz_which", horizontal=True,
+                       format_func=lambda k: by_id[k].name if k in by_id else "")
+        up = by_id.get(fid) or ups[0]
+        share_photo(up, "cz_upload")  # the other screens follow the student's photo
+        return up.name, up.rgb
+    shot = camera_photo("cz_cam")
     if shot is None:
         return None
-    try:
-        rgb = load_image(shot.getvalue())
-    except ImageError as e:
-        show_image_error(e)
-        return None
-    if ss.get("cz_shared") != shot.file_id:
-        ss["cz_shared"] = shot.file_id
-        set_photo(tr("common.webcam_photo"), rgb)
-    return tr("common.webcam_photo"), rgb
+    share_photo(shot, "cz_cam")
+    return shot.name, shot.rgb
 
 
 # -- choosing the model ----------------------------------------------------------------------
 def model_choices() -> dict[str, str]:
     """{choice: label}: the shipped model, and this session's trained / loaded ones."""
     out = {"shipped": tr("colorize.model_shipped")}
-    run = ss.get("live_run")
+    run = ss.get(state.LIVE_RUN)
     if run is not None and run.steps > 0:
         out["trained"] = tr("colorize.model_trained", n=run.run_id, steps=run.steps)
-    if ss.get("live_loaded") is not None:
+    if ss.get(state.LIVE_LOADED) is not None:
         out["loaded"] = tr("colorize.model_loaded")
     return out
 
@@ -228,14 +204,14 @@ def model_choices() -> dict[str, str]:
 def session_colorizer(choice: str) -> tuple[Colorizer, str]:
     """(colorizer, cache key). Student models live in this session only, on the CPU."""
     if choice == "trained":
-        run = ss["live_run"]
+        run = ss[state.LIVE_RUN]
         key = f"trained-{run.run_id}-{run.steps}"
         if ss.get("cz_model_key") != key:  # a frozen copy: training may go on meanwhile
             ss["cz_model"] = Colorizer(run.snapshot(), device="cpu")
             ss["cz_model_key"] = key
         return ss["cz_model"], key
     if choice == "loaded":
-        model = ss["live_loaded"][0]
+        model = ss[state.LIVE_LOADED][0]
         key = f"loaded-{id(model)}"
         if ss.get("cz_model_key") != key:
             ss["cz_model"] = Colorizer(model, device="cpu")

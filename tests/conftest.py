@@ -84,6 +84,29 @@ def current_page(at) -> str:
     """URL path of the screen that ran last ("" for home)."""
     return at._registered_pages[at._finished_page_script_hash]["url_pathname"]
 
+# ---- small shared inputs of the lesson tests -----------------------------------------------
+
+@pytest.fixture(scope="module")
+def smooth_photo():
+    """A 40 x 56 colour photo with smooth gradients and a little noise (seeded)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[0:40, 0:56]
+    img = np.stack([x * 4, y * 5, (x + y) * 2], axis=2) + rng.integers(0, 20, (40, 56, 3))
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+@pytest.fixture(scope="module")
+def small_unet():
+    """A tiny untrained U-Net (width 4, depth 3), seeded, in eval mode."""
+    import torch
+
+    from core.unet import UNet
+
+    torch.manual_seed(0)
+    return UNet(width=4, depth=3).eval()
+
 
 # ---- a real server and a real browser (browser tests) ----------------------------------------
 

@@ -10,23 +10,8 @@ from core.lessons.network import output_rgb, square_gray
 from core.unet import UNet
 
 
-@pytest.fixture(scope="module")
-def photo() -> np.ndarray:
-    rng = np.random.default_rng(0)
-    y, x = np.mgrid[0:40, 0:56]
-    img = np.stack([x * 4, y * 5, (x + y) * 2], axis=2) + rng.integers(0, 20, (40, 56, 3))
-    return np.clip(img, 0, 255).astype(np.uint8)
-
-
-
-@pytest.fixture(scope="module")
-def small_model() -> UNet:
-    torch.manual_seed(0)
-    return UNet(width=4, depth=3).eval()
-
-
-def test_compression(small_model):
-    summary = small_model.summary(64, 64)
+def test_compression(small_unet):
+    summary = small_unet.summary(64, 64)
     c = L.compression(summary, (64, 64))
     assert c["latent_shape"] == (32, 8, 8)
     assert c["latent_values"] == 32 * 8 * 8
@@ -41,10 +26,10 @@ def test_shipped_shape_compression():
     assert c["latent_values"] == 256 * 8 * 8 and c["ratio"] == 4.0
 
 
-def test_interpolation_endpoints(small_model, photo):
-    a = square_gray(photo, 32)
+def test_interpolation_endpoints(small_unet, smooth_photo):
+    a = square_gray(smooth_photo, 32)
     b = 1.0 - a
-    fa, fb = L.encode(small_model, a), L.encode(small_model, b)
+    fa, fb = L.encode(small_unet, a), L.encode(small_unet, b)
     for mode in ("all", "bottleneck"):
         m0 = L.mix_features(fa, fb, 0.0, mode)
         assert all(torch.equal(x, y) for x, y in zip(m0, fa, strict=True))
@@ -55,11 +40,11 @@ def test_interpolation_endpoints(small_model, photo):
     with pytest.raises(ValueError):
         L.mix_features(fa, fb, 0.5, "nope")
     # Decoding A's own code reproduces the model's output on A.
-    rgb = L.decode_rgb(small_model, fa, a)
+    rgb = L.decode_rgb(small_unet, fa, a)
     with torch.no_grad():
-        y = small_model(torch.from_numpy(a)[None, None])[0].numpy()
+        y = small_unet(torch.from_numpy(a)[None, None])[0].numpy()
     assert np.array_equal(rgb, output_rgb("lab", y, a))
-    half = L.decode_rgb(small_model, L.mix_features(fa, fb, 0.5), a)
+    half = L.decode_rgb(small_unet, L.mix_features(fa, fb, 0.5), a)
     assert half.shape == (32, 32, 3) and not np.array_equal(half, rgb)
 
 

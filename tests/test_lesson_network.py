@@ -1,7 +1,6 @@
 """core/lessons/network.py, and every lesson on other kinds of model (ab output, no bound)."""
 
 import numpy as np
-import pytest
 import torch
 
 from core.color import ntsc_gray
@@ -10,14 +9,6 @@ from core.lessons.autoencoder import compression, decode_rgb, encode
 from core.lessons.sigmoid import bound_variants
 from core.lessons.unet import feature_maps
 from core.unet import UNet
-
-
-@pytest.fixture(scope="module")
-def photo() -> np.ndarray:
-    rng = np.random.default_rng(0)
-    y, x = np.mgrid[0:40, 0:56]
-    img = np.stack([x * 4, y * 5, (x + y) * 2], axis=2) + rng.integers(0, 20, (40, 56, 3))
-    return np.clip(img, 0, 255).astype(np.uint8)
 
 
 def test_ab_output_takes_l_from_the_input():
@@ -44,17 +35,17 @@ def test_square_gray_is_centred_and_sized():
     assert sq.shape == (5, 5) and np.allclose(sq, 1.0)
 
 
-def test_other_model_kinds(photo):
+def test_other_model_kinds(smooth_photo):
     # An ab model without bound and of depth 2: every screen function still works.
     torch.manual_seed(0)
     model = UNet(width=4, depth=2, output="ab", bound="none").eval()
-    gray = ntsc_gray(photo)
+    gray = ntsc_gray(smooth_photo)
     out = feature_maps(model, gray, n_channels=2, max_side=8)
     assert out["pre"].shape == (2, 40, 56)
     assert np.array_equal(out["pre"], out["output"])  # no bound: identity
     v = bound_variants("ab", out["pre"], gray)
     assert v["bounded"].shape == (40, 56, 3)
-    sq = L.square_gray(photo, 16)
+    sq = L.square_gray(smooth_photo, 16)
     rgb = decode_rgb(model, encode(model, sq), sq)
     assert rgb.shape == (16, 16, 3) and rgb.dtype == np.uint8
     c = compression(model.summary(16, 16), (16, 16))

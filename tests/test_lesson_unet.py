@@ -2,33 +2,17 @@
 
 import numpy as np
 import pytest
-import torch
 
 from core.color import ntsc_gray
 from core.colorizer import Colorizer
 from core.lessons import unet as L
-from core.unet import UNet, count_parameters
+from core.unet import count_parameters
 from ui.figures import mosaic_figure
 
 
-@pytest.fixture(scope="module")
-def photo() -> np.ndarray:
-    rng = np.random.default_rng(0)
-    y, x = np.mgrid[0:40, 0:56]
-    img = np.stack([x * 4, y * 5, (x + y) * 2], axis=2) + rng.integers(0, 20, (40, 56, 3))
-    return np.clip(img, 0, 255).astype(np.uint8)
-
-
-
-@pytest.fixture(scope="module")
-def small_model() -> UNet:
-    torch.manual_seed(0)
-    return UNet(width=4, depth=3).eval()
-
-
-def test_feature_maps(small_model, photo):
-    gray = ntsc_gray(photo)
-    out = L.feature_maps(small_model, gray, n_channels=3, max_side=16)
+def test_feature_maps(small_unet, smooth_photo):
+    gray = ntsc_gray(smooth_photo)
+    out = L.feature_maps(small_unet, gray, n_channels=3, max_side=16)
     assert set(out["maps"]) == {"inc", "down1", "down2", "down3", "up1", "up2", "up3",
                                 "outc", "bound"}
     assert out["pre"].shape == (3, 40, 56)
@@ -37,10 +21,10 @@ def test_feature_maps(small_model, photo):
     assert np.allclose(out["output"], 2 / (1 + np.exp(-out["pre"])) - 1, atol=1e-5)
 
 
-def test_layout_and_skips(small_model):
-    summary = small_model.summary(64, 64)
+def test_layout_and_skips(small_unet):
+    summary = small_unet.summary(64, 64)
     lay = L.unet_layout(summary)
-    assert sum(r["params"] for r in lay) == count_parameters(small_model)
+    assert sum(r["params"] for r in lay) == count_parameters(small_unet)
     by = {r["name"]: r for r in lay}
     assert by["down3"]["level"] == 3 and by["inc"]["level"] == 0 and by["up3"]["level"] == 0
     assert by["down3"]["cy"] < by["down1"]["cy"] < by["inc"]["cy"]
@@ -84,10 +68,10 @@ def test_mosaic():
 
 
 
-def test_skips_effect(small_model, photo):
-    c = Colorizer(small_model, device="cpu", working_size=32)
-    out = L.skips_effect(c, photo)
+def test_skips_effect(small_unet, smooth_photo):
+    c = Colorizer(small_unet, device="cpu", working_size=32)
+    out = L.skips_effect(c, smooth_photo)
     assert set(out) == {False, True}
-    assert out[False]["rgb"].shape == out[True]["rgb"].shape == photo.shape
+    assert out[False]["rgb"].shape == out[True]["rgb"].shape == smooth_photo.shape
     assert not np.array_equal(out[False]["rgb"], out[True]["rgb"])
     assert out[False]["detail"] >= 0 and np.isfinite(out[True]["psnr"])

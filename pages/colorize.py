@@ -25,10 +25,9 @@ from core.compare import (
     lab_axis_colours,
     photo_digest,
 )
-from core.i18n import t
 from core.samples import COLOUR_SAMPLES, GREY_SAMPLES, load_sample
 from ui import state
-from ui.lang import lang, tr
+from ui.lang import labels, lang, tr
 from ui.model import colorizer
 from ui.photo import photo, share_photo
 from ui.upload import camera_photo, uploaded_photos
@@ -44,12 +43,6 @@ ERROR_SCALE = [[pos, "rgb({},{},{})".format(*hex_to_rgb(c))]
                for pos, c in get_colorscale("Inferno")]
 ERROR_MAX = 60
 ss = st.session_state
-
-
-def labels(prefix: str):
-    """format_func with the language bound now (AppTest calls it outside the script run)."""
-    code = lang()
-    return lambda v: t(f"{prefix}{v}", code)
 
 
 # -- figures -------------------------------------------------------------------------------

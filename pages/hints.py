@@ -30,11 +30,10 @@ from core.hint_view import (
     suggestions_at,
 )
 from core.hints import Hint, true_hints
-from core.i18n import t
 from core.images import resize_max_side, to_jpeg_bytes
 from core.suggest import load_table
 from ui import state
-from ui.lang import lang, tr
+from ui.lang import labels, tr
 from ui.model import colorizer as shipped_colorizer
 from ui.photo import photo_full, photo_picker
 
@@ -87,6 +86,7 @@ def reset_for_photo(digest: str) -> None:
         ss[state.HINTS_HISTORY] = []
         ss[state.HINTS_SELECTED] = None
         ss.pop(state.HINTS_VIEW, None)
+        ss.pop(state.HINTS_AUTO_VIEW, None)
 
 
 def on_click() -> None:
@@ -142,12 +142,6 @@ def clear() -> None:
 
 def give_true_hints(truth: np.ndarray, n: int) -> None:
     set_hints(true_hints(truth, n, seed=len(ss.get(state.HINTS_HISTORY) or [])), None)
-
-
-def labels(prefix: str):
-    """format_func with the language bound now (AppTest calls it outside the script run)."""
-    code = lang()
-    return lambda v: t(f"{prefix}{v}", code)
 
 
 # -- the screen -----------------------------------------------------------------------------
@@ -242,7 +236,8 @@ def truth_section(view, model: Colorizer, image: np.ndarray) -> None:
                    args=(view.photo.shown, n), use_container_width=True)
     auto = compare_view(image, shipped_colorizer(),
                         Settings("shipped", shipped_colorizer().working_size),
-                        digest=view.photo.digest)
+                        previous=ss.get(state.HINTS_AUTO_VIEW), digest=view.photo.digest)
+    ss[state.HINTS_AUTO_VIEW] = auto  # the next hint reuses it: same photo, same settings
     m, a, g = view.metrics, auto.metrics, view.photo.grey_metrics
     c1, c2, c3 = st.columns(3)
     c1.metric(tr("hints.psnr_hints", n=len(view.settings.hints)), f"{m['psnr']:.2f} dB",

@@ -15,12 +15,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core import admission, live, runs
-from core.i18n import t
 from core.images import is_grey
 from core.samples import COLOUR_SAMPLES, load_sample
 from core.weights import WeightsError, model_from_files, model_zip
 from ui import state
-from ui.lang import lang, tr
+from ui.lang import labels, tr
 from ui.sticky import set_sticky, sticky
 from ui.upload import uploaded_photos
 
@@ -34,12 +33,6 @@ LRS = (1e-4, 3e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2)
 ss = st.session_state
 D = live.LiveSettings()
 WIDGET_DEFAULTS = {f"tr_{k}": v for k, v in D.to_dict().items() if k != "seed"}
-
-
-def labels(prefix: str):
-    """format_func for a choice: the language is bound now (AppTest calls it outside the run)."""
-    code = lang()
-    return lambda v: t(f"train.{prefix}_{v}", code)
 
 
 # -- the student's workspace -------------------------------------------------------------
@@ -238,17 +231,17 @@ with st.expander(tr("train.settings"), icon=":material/tune:",
                  expanded=run is None or run.steps == 0):
     c1, c2, c3, c4 = st.columns(4)
     c1.radio(tr("train.data"), live.DATA, key="tr_data",
-             format_func=labels("data"), help=tr("train.data_help"))
+             format_func=labels("train.data_"), help=tr("train.data_help"))
     c1.select_slider(tr("train.size"), live.SIZES, key="tr_size",
                      format_func=lambda v: f"{v}×{v}", help=tr("train.size_help"))
     c2.select_slider(tr("train.width"), live.WIDTHS, key="tr_width", help=tr("train.width_help"))
     c2.select_slider(tr("train.depth"), live.DEPTHS, key="tr_depth", help=tr("train.depth_help"))
     c3.radio(tr("train.output"), live.OUTPUTS, key="tr_output",
-             format_func=labels("output"), help=tr("train.output_help"))
+             format_func=labels("train.output_"), help=tr("train.output_help"))
     c3.radio(tr("train.bound"), live.BOUNDS, key="tr_bound",
-             format_func=labels("bound"), help=tr("train.bound_help"))
+             format_func=labels("train.bound_"), help=tr("train.bound_help"))
     c4.radio(tr("train.loss"), live.LOSSES, key="tr_loss",
-             format_func=labels("loss"), help=tr("train.loss_help"), horizontal=True)
+             format_func=labels("train.loss_"), help=tr("train.loss_help"), horizontal=True)
     c4.select_slider(tr("train.lr"), LRS, key="tr_lr", format_func=lambda v: f"{v:g}",
                      help=tr("train.lr_help"))
     c4.select_slider(tr("train.batch"), live.BATCHES, key="tr_batch",

@@ -43,6 +43,13 @@ def tr(key: str, **kwargs) -> str:
     return t(key, lang(), **kwargs)
 
 
+def labels(prefix: str):
+    """``format_func`` translating a choice ``v`` as the key ``prefix + v``, in the language of
+    this run (bound now: AppTest calls format functions outside the script run)."""
+    code = lang()
+    return lambda v: t(f"{prefix}{v}", code)
+
+
 def language_switch() -> None:
     """FR / EN switch in the sidebar; the choice goes into the URL (shareable link)."""
     current = lang()

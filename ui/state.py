@@ -31,6 +31,8 @@ HINTS_SELECTED = "hints_selected"
 HINTS_PHOTO = "hints_photo"
 HINTS_LAST_CLICK = "hints_last_click"
 HINTS_VIEW = "hints_view"
+#: The automatic model's view of the same photo (the hints screen compares with it).
+HINTS_AUTO_VIEW = "hints_auto_view"
 
 # Widget keys of the sidebar controls (Streamlit owns their values).
 LANG_RADIO = "_lang_radio"

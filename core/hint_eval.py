@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from core.color import AB_SCALE, gray_lightness, lab_to_rgb_clipped, ntsc_gray
+from core.color import AB_SCALE, gray_lightness, grey_rgb, lab_to_rgb_clipped, ntsc_gray
 from core.hints import Hint, hint_input, true_hints
 from core.metrics import colourfulness, psnr, ssim
 
@@ -178,7 +178,7 @@ def evaluate_hints(colorizer, items: Sequence[tuple[Path, str]], counts: Sequenc
         except (ImageError, OSError):
             continue
         name = Path(path).name
-        g = np.repeat(np.round(ntsc_gray(truth) * 255.0).astype(np.uint8)[..., None], 3, 2)
+        g = grey_rgb(truth)
         grey[name] = {"psnr": psnr(g, truth), "ssim": ssim(g, truth)}
         rows += score_photo_hints(colorizer, truth, name, counts, baseline)
     table = summarise_hints(rows, grey)

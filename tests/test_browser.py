@@ -71,6 +71,17 @@ def wait_idle(pg, timeout: float = 90, expect_run: float = 1.5) -> None:
                          timeout=timeout * 1000)
 
 
+def open_screen(pg, url: str, **wait: float) -> None:
+    """Load ``url`` and wait until its first script run is over.
+
+    Right after a page load the app reports "not running" before the first run has even
+    started: waiting for the title first makes sure the run has begun (then ended).
+    """
+    pg.goto(url)
+    pg.wait_for_selector(f"{MAIN} h1", timeout=wait.get("timeout", 90) * 1000)
+    wait_idle(pg, **wait)
+
+
 def assert_healthy(pg, where: str) -> list[list[int]]:
     """No exception box, no traceback, every image decoded; returns the images' sizes."""
     exc = pg.locator('[data-testid="stException"]')
@@ -166,8 +177,7 @@ def test_every_screen_desktop_and_phone(chromium, streamlit_url, screenshot_dir)
     try:
         for name in PAGES:
             pg.set_viewport_size(DESKTOP)
-            pg.goto(page_url(streamlit_url, name))
-            wait_idle(pg)
+            open_screen(pg, page_url(streamlit_url, name))
             imgs = assert_healthy(pg, name)
             assert_nav_in(pg, "fr", name)
             if name == "home":  # grey / model / truth of the student's photo
@@ -189,8 +199,7 @@ def test_every_screen_desktop_and_phone(chromium, streamlit_url, screenshot_dir)
 
 def test_language_from_url_and_sidebar(desktop, streamlit_url):
     pg = desktop
-    pg.goto(page_url(streamlit_url, "ntsc", lang="en"))
-    wait_idle(pg)
+    open_screen(pg, page_url(streamlit_url, "ntsc", lang="en"))
     assert_healthy(pg, "ntsc en")
     assert_nav_in(pg, "en", "ntsc en")
     english = pg.locator(f"{MAIN} h1").first.inner_text()
@@ -207,16 +216,14 @@ def test_language_from_url_and_sidebar(desktop, streamlit_url):
         has_text=t("classroom.projector", "fr")).count() == 1
     assert pg.locator(f"{MAIN} h1").first.inner_text() != english  # the page too
 
-    pg.goto(page_url(streamlit_url, "home", lang="en"))
-    wait_idle(pg)
+    open_screen(pg, page_url(streamlit_url, "home", lang="en"))
     assert pg.locator(f"{MAIN} h1").first.inner_text() == t("home.title", "en")
 
 
 def test_bad_upload_then_good_photo(desktop, streamlit_url, screenshot_dir):
     """A corrupt file shows the translated message; a good photo afterwards just works."""
     pg = desktop
-    pg.goto(page_url(streamlit_url, "home"))
-    wait_idle(pg)
+    open_screen(pg, page_url(streamlit_url, "home"))
     before = image_srcs(pg)
     files = {f.name: f for f in hostile_files(include_large=False)}
 
@@ -263,8 +270,7 @@ def _move_first_slider(pg, presses: int = 3) -> bool:
 
 def test_colorize_own_photo_and_controls(desktop, streamlit_url, screenshot_dir):
     pg = desktop
-    pg.goto(page_url(streamlit_url, "colorize"))
-    wait_idle(pg)
+    open_screen(pg, page_url(streamlit_url, "colorize"))
     assert_healthy(pg, "colorize")
     upload(pg, "rocket.jpg", jpeg_bytes(load_sample("rocket")))
     assert pg.locator('[data-testid="stAlertContentError"]').count() == 0
@@ -277,8 +283,7 @@ def test_colorize_own_photo_and_controls(desktop, streamlit_url, screenshot_dir)
 
 def test_control_on_a_course_screen(desktop, streamlit_url):
     pg = desktop
-    pg.goto(page_url(streamlit_url, "sigmoid", x="3"))
-    wait_idle(pg)
+    open_screen(pg, page_url(streamlit_url, "sigmoid", x="3"))
     assert float(_first_slider(pg).input_value()) == pytest.approx(3.0)  # the URL preset
     assert _move_first_slider(pg)
     assert_healthy(pg, "sigmoid after slider")
@@ -293,8 +298,7 @@ def _steps(pg) -> int:
 def test_train_a_few_ticks(desktop, streamlit_url, screenshot_dir):
     """Start the live training, watch the step counter grow, pause: no error at any time."""
     pg = desktop
-    pg.goto(page_url(streamlit_url, "train"))
-    wait_idle(pg)
+    open_screen(pg, page_url(streamlit_url, "train"))
     assert_healthy(pg, "train")
     assert _steps(pg) == 0
     pg.locator(f"{MAIN} button").filter(has_text=t("train.start", "fr")).first.click()
@@ -321,8 +325,7 @@ def test_train_a_few_ticks(desktop, streamlit_url, screenshot_dir):
 
 def test_preset_link_and_projector(desktop, streamlit_url, screenshot_dir):
     pg = desktop
-    pg.goto(page_url(streamlit_url, "home", page="sigmoid", lang="en", projector="1"))
-    wait_idle(pg)
+    open_screen(pg, page_url(streamlit_url, "home", page="sigmoid", lang="en", projector="1"))
     assert_healthy(pg, "preset sigmoid")
     assert "/sigmoid" in pg.url and "lang=en" in pg.url and "page=" not in pg.url
     assert_nav_in(pg, "en", "preset sigmoid")
@@ -339,8 +342,7 @@ def test_preset_link_and_projector(desktop, streamlit_url, screenshot_dir):
     assert pg.locator('[data-testid="stExpandSidebarButton"]').is_visible()  # way back
     shoot(pg, screenshot_dir, "projector_sigmoid_desktop")
 
-    pg.goto(page_url(streamlit_url, "ntsc"))
-    wait_idle(pg)
+    open_screen(pg, page_url(streamlit_url, "ntsc"))
     assert pg.evaluate("getComputedStyle(document.documentElement).fontSize") == "16px"
     pg.locator('[data-testid="stSidebar"] [data-testid="stCheckbox"]').filter(
         has_text=t("classroom.projector", "fr")).locator("label").click()
@@ -356,8 +358,7 @@ def test_first_visit_of_a_fresh_server_is_a_deep_link(chromium, fresh_streamlit_
     ctx = chromium.new_context(viewport=DESKTOP)
     pg = ctx.new_page()
     try:
-        pg.goto(page_url(fresh_streamlit_url, "sigmoid", x="3", lang="en"))
-        wait_idle(pg)
+        open_screen(pg, page_url(fresh_streamlit_url, "sigmoid", x="3", lang="en"))
         assert_healthy(pg, "first visit")
         assert_nav_in(pg, "en", "first visit")
         assert "ui" not in nav_text(pg).split()  # not the raw pages/ folder listing

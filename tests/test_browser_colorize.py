@@ -12,7 +12,7 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
-from test_browser import assert_healthy, page_url, upload, wait_idle
+from test_browser import assert_healthy, open_screen, page_url, upload
 
 from core.samples import load_sample
 
@@ -53,8 +53,7 @@ def _knob_and_line(pg, frame) -> tuple[float, float, dict]:
 def test_portrait_slider_knob_follows_the_line_and_error_map_is_dark_at_zero(
         chromium, streamlit_url, screenshot_dir):
     pg = chromium.new_page(viewport={"width": 1440, "height": 900})
-    pg.goto(page_url(streamlit_url, "colorize", lang="en"))
-    wait_idle(pg, expect_run=3)
+    open_screen(pg, page_url(streamlit_url, "colorize", lang="en"), expect_run=3)
     portrait = np.ascontiguousarray(np.rot90(load_sample("coffee")))  # 600 x 400
     buf = io.BytesIO()
     Image.fromarray(portrait).save(buf, format="JPEG", quality=90)

@@ -12,7 +12,7 @@ import json
 import time
 
 import pytest
-from test_browser import MAIN, PHONE, assert_healthy, page_url, shoot, wait_idle
+from test_browser import MAIN, PHONE, assert_healthy, open_screen, page_url, shoot, wait_idle
 
 from core.experiment_view import load_results
 from core.i18n import t
@@ -45,8 +45,7 @@ def test_experiments_screen_desktop_and_phone(chromium, streamlit_url, screensho
     pg = ctx.new_page()
     pg.set_default_timeout(60_000)
     try:
-        pg.goto(page_url(streamlit_url, "experiments", lang=lang))
-        wait_idle(pg)
+        open_screen(pg, page_url(streamlit_url, "experiments", lang=lang))
         # variant photos (grey, truth, 8 variants), 3 gains + truth, 6 cases x 4; on a busy
         # machine the run may not have started when wait_idle looked: wait for all of them
         expected = 2 + len(res["variants"]) + 4 + 24
@@ -90,8 +89,7 @@ def test_a_try_button_opens_the_train_screen_with_its_setting(chromium, streamli
     pg = ctx.new_page()
     pg.set_default_timeout(60_000)
     try:
-        pg.goto(page_url(streamlit_url, "experiments", lang="en"))
-        wait_idle(pg)
+        open_screen(pg, page_url(streamlit_url, "experiments", lang="en"))
         pg.get_by_role("button", name=t("experiments.try_l2", "en")).click()
         wait_idle(pg, expect_run=3)
         assert pg.url.split("?")[0].endswith("/train"), pg.url

@@ -9,7 +9,7 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
-from test_browser import DESKTOP, MAIN, PHONE, assert_healthy, page_url, wait_idle
+from test_browser import DESKTOP, MAIN, PHONE, assert_healthy, open_screen, page_url, wait_idle
 
 pytestmark = pytest.mark.browser
 FRAME = 'iframe[title*="streamlit_image_coordinates"]'
@@ -28,8 +28,7 @@ def test_a_click_places_a_dot_and_changes_the_result(streamlit_url, chromium, sc
     ctx = chromium.new_context(**opts)
     try:
         pg = ctx.new_page()
-        pg.goto(page_url(streamlit_url, "hints", lang="en"))
-        wait_idle(pg, expect_run=5)
+        open_screen(pg, page_url(streamlit_url, "hints", lang="en"), expect_run=5)
         img = pg.frame_locator(FRAME).locator("#image")
         img.wait_for(timeout=60_000)
         before = img.get_attribute("src")

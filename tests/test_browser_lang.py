@@ -7,7 +7,15 @@ import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from test_browser import DESKTOP, MAIN, assert_healthy, assert_nav_in, page_url, wait_idle
+from test_browser import (
+    DESKTOP,
+    MAIN,
+    assert_healthy,
+    assert_nav_in,
+    open_screen,
+    page_url,
+    wait_idle,
+)
 
 from core.i18n import t
 
@@ -40,8 +48,7 @@ def test_language_survives_navigation_reload_and_shared_link(chromium, streamlit
     pg = ctx.new_page()
     pg.set_default_timeout(60_000)
     try:
-        pg.goto(page_url(streamlit_url, "home"))
-        wait_idle(pg)
+        open_screen(pg, page_url(streamlit_url, "home"))
         assert _title(pg) == t("home.title", "fr")
         pg.locator('[data-testid="stSidebar"] [data-testid="stRadio"] label').filter(
             has_text="English").click()
@@ -75,8 +82,7 @@ def test_language_survives_navigation_reload_and_shared_link(chromium, streamlit
     pg2 = other.new_page()
     pg2.set_default_timeout(60_000)
     try:
-        pg2.goto(url)
-        wait_idle(pg2)
+        open_screen(pg2, url)
         assert _title(pg2) == t("ntsc.title", "en")
         assert_nav_in(pg2, "en", "shared link")
     finally:
@@ -89,8 +95,7 @@ def test_every_sticky_parameter_is_kept_across_screens(chromium, streamlit_url):
     pg = ctx.new_page()
     pg.set_default_timeout(60_000)
     try:
-        pg.goto(page_url(streamlit_url, "lab", lang="en", run="tok123", x="1"))
-        wait_idle(pg)
+        open_screen(pg, page_url(streamlit_url, "lab", lang="en", run="tok123", x="1"))
         _click_nav(pg, "upsampling", "en")
         url = _wait_url(pg, lambda u: "run=" in u and "lang=" in u and "/upsampling" in u)
         q = _params(url)

@@ -11,7 +11,7 @@ import re
 import time
 
 import pytest
-from test_browser import MAIN, assert_healthy, page_url, wait_idle
+from test_browser import MAIN, assert_healthy, open_screen, page_url, wait_idle
 
 from core.i18n import t
 
@@ -74,8 +74,7 @@ def test_a_refresh_resumes_the_run_and_another_browser_does_not_see_it(
     pg.set_default_timeout(60_000)
     other = chromium.new_context(viewport=DESKTOP)
     try:
-        pg.goto(page_url(streamlit_url, "train", lang="en"))
-        wait_idle(pg)
+        open_screen(pg, page_url(streamlit_url, "train", lang="en"))
         assert_healthy(pg, "train")
         token = token_of(pg.url)
         assert token and len(token) >= 32, f"no run token in {pg.url}"
@@ -105,13 +104,11 @@ def test_a_refresh_resumes_the_run_and_another_browser_does_not_see_it(
         # Another browser without the token: its own fresh run, nothing of the first.
         p2 = other.new_page()
         p2.set_default_timeout(60_000)
-        p2.goto(page_url(streamlit_url, "train", lang="en"))
-        wait_idle(p2)
+        open_screen(p2, page_url(streamlit_url, "train", lang="en"))
         assert token_of(p2.url) not in (None, token)
         assert steps_shown(p2) == 0 and validation_points(p2) <= 1
         # A wrong token: a clear notice and a fresh start, never someone else's run.
-        p2.goto(page_url(streamlit_url, "train", lang="en", run=token[:-4] + "AAAA"))
-        wait_idle(p2)
+        open_screen(p2, page_url(streamlit_url, "train", lang="en", run=token[:-4] + "AAAA"))
         assert p2.locator(f'{MAIN} [data-testid="stAlert"]').filter(
             has_text=t("train.run_expired", "en", minutes=15)[:40]).count() == 1
         assert steps_shown(p2) == 0 and token_of(p2.url) != token

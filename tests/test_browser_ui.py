@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 
 import pytest
-from test_browser import DESKTOP, MAIN, PHONE, assert_healthy, page_url, wait_idle
+from test_browser import DESKTOP, MAIN, PHONE, assert_healthy, open_screen, page_url
 
 from core.i18n import t
 
@@ -38,8 +38,7 @@ OVERFLOWING = """(selector) => Array.from(document.querySelectorAll(selector))
 
 def _open(pg, base: str, name: str, **params: str) -> None:
     """Open a screen and wait until it is drawn, its charts included (plotly draws later)."""
-    pg.goto(page_url(base, name, **params))
-    wait_idle(pg)
+    open_screen(pg, page_url(base, name, **params))
     pg.wait_for_function("Array.from(document.querySelectorAll('[data-testid=stPlotlyChart]'))"
                          ".every(c => c.querySelector('.main-svg'))", timeout=60_000)
     assert_healthy(pg, f"{name} {params}")
@@ -146,6 +145,8 @@ def test_projector_enlarges_charts_on_wide_screens_only(chromium, streamlit_url)
         assert box >= 1.25 * box_normal, (box, box_normal)
 
         _open(pg, streamlit_url, "sigmoid", lang="fr", projector="1")
+        pg.wait_for_function("document.querySelectorAll('.js-plotly-plot text').length > 0",
+                             timeout=60_000)
         sizes = pg.evaluate("""Array.from(document.querySelectorAll('.js-plotly-plot text'))
             .filter(e => e.style.fontSize)
             .map(e => [parseFloat(e.style.fontSize), parseFloat(getComputedStyle(e).fontSize)])""")

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.colors import get_colorscale, hex_to_rgb
 
+from core import runs
 from core.colorizer import Colorizer
 from core.compare import (
     Settings,
@@ -25,11 +26,13 @@ from core.compare import (
     lab_axis_colours,
     photo_digest,
 )
+from core.live import LiveRun
 from core.samples import COLOUR_SAMPLES, GREY_SAMPLES, load_sample
 from ui import state
 from ui.lang import labels, lang, tr
 from ui.model import colorizer
 from ui.photo import photo, share_photo
+from ui.sticky import sticky
 from ui.upload import camera_photo, uploaded_photos
 
 SOURCES = ("samples", "old", "upload", "webcam")
@@ -183,10 +186,20 @@ def choose_photo() -> tuple[str, np.ndarray] | None:
 
 
 # -- choosing the model ----------------------------------------------------------------------
+def live_run() -> LiveRun | None:
+    """This student's training run: the one the train screen showed in this session or,
+    after a refresh that opened this screen first, the one of ``?run=`` kept on the server."""
+    run = ss.get(state.LIVE_RUN)
+    if run is None:
+        ws = runs.STORE.get(sticky("run"))
+        run = ws.run if ws is not None else None
+    return run
+
+
 def model_choices() -> dict[str, str]:
     """{choice: label}: the shipped model, and this session's trained / loaded ones."""
     out = {"shipped": tr("colorize.model_shipped")}
-    run = ss.get(state.LIVE_RUN)
+    run = live_run()
     if run is not None and run.steps > 0:
         out["trained"] = tr("colorize.model_trained", n=run.run_id, steps=run.steps)
     if ss.get(state.LIVE_LOADED) is not None:
@@ -197,7 +210,7 @@ def model_choices() -> dict[str, str]:
 def session_colorizer(choice: str) -> tuple[Colorizer, str]:
     """(colorizer, cache key). Student models live in this session only, on the CPU."""
     if choice == "trained":
-        run = ss[state.LIVE_RUN]
+        run = live_run()
         key = f"trained-{run.run_id}-{run.steps}"
         if ss.get("cz_model_key") != key:  # a frozen copy: training may go on meanwhile
             ss["cz_model"] = Colorizer(run.snapshot(), device="cpu")

@@ -153,3 +153,28 @@ def test_a_second_session_sees_nothing_of_the_first():
     assert workspace(second).photos == [] and workspace(second).runs == []
     second.switch_page("pages/colorize.py").run()
     assert "My training" not in " ".join(second.radio(key="cz_choice").options)
+
+
+def test_after_a_refresh_the_colorize_screen_offers_the_run_first_thing():
+    """A refresh that lands on the colorize screen (not the training one) still offers the
+    student's trained model: the run is found by the URL's token, not by the old session."""
+    first = open_train()
+    click(first, "A few steps")
+    token, run = first.session_state["run_token"], first.session_state["live_run"]
+    assert run.steps > 0
+
+    again = AppTest.from_file("../streamlit_app.py", default_timeout=90)
+    again.query_params.update(lang="en", run=token)
+    again.run()
+    again.switch_page("pages/colorize.py").run()
+    assert not again.exception
+    assert f"My training #{run.run_id} ({run.steps} steps)" in again.radio(key="cz_choice").options
+    again.radio(key="cz_choice").set_value("trained").run()
+    assert not again.exception
+    assert again.session_state["cz_model_key"] == f"trained-{run.run_id}-{run.steps}"
+
+    stranger = AppTest.from_file("../streamlit_app.py", default_timeout=90)
+    stranger.query_params["lang"] = "en"
+    stranger.run()
+    stranger.switch_page("pages/colorize.py").run()
+    assert stranger.radio(key="cz_choice").options == ["Shipped model"]

@@ -16,7 +16,7 @@ from core.lessons.autoencoder import (
 )
 from core.lessons.network import square_gray
 from core.samples import COLOUR_SAMPLES, load_sample
-from ui.figures import mosaic_figure
+from ui.figures import mosaic_figure, show
 from ui.images import png
 from ui.lang import tr
 from ui.model import BY_MODEL, colorizer
@@ -93,7 +93,7 @@ m2.metric(tr("autoencoder.latent_size"), fmt_int(comp["latent_values"]),
           help=f"{lc}×{lh}×{lw}")
 m3.metric(tr("autoencoder.ratio"), f"{comp['ratio']:.0f} : 1")
 m4.metric(tr("autoencoder.skip_ratio"), f"× {comp['skip_ratio']:.0f}")
-st.plotly_chart(sizes_figure(comp), width="stretch", config=CHART)
+show(sizes_figure(comp), width="stretch", config=CHART)
 st.markdown(tr("autoencoder.bottleneck_text", c=lc, h=lh, w=lw, side=side,
                ratio=f"{comp['ratio']:.0f}", out_ratio=f"{comp['output_ratio']:.0f}",
                skip=f"{comp['skip_ratio']:.0f}"))
@@ -103,7 +103,7 @@ fa = encoding(c, photo_key, rgb)
 latent = fa[-1][0].numpy()
 idx = top_channels(latent, N_LATENT)
 st.subheader(tr("autoencoder.latent_title"))
-st.plotly_chart(latent_figure(latent, idx), width="stretch", config=CHART)
+show(latent_figure(latent, idx), width="stretch", config=CHART)
 st.caption(tr("autoencoder.latent_caption", n=N_LATENT, c=lc, h=lh, w=lw))
 
 # -- interpolation in the latent space -----------------------------------------------------

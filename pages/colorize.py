@@ -29,6 +29,7 @@ from core.compare import (
 from core.live import LiveRun
 from core.samples import COLOUR_SAMPLES, GREY_SAMPLES, load_sample
 from ui import state
+from ui.figures import show
 from ui.lang import labels, lang, tr
 from ui.model import colorizer
 from ui.photo import photo, share_photo
@@ -290,8 +291,8 @@ for col, (i, c) in zip(ch, enumerate("Lab"), strict=True):
     key = (lang(), c)
     if key not in view.memo:  # built once per prediction and language (plotly is slow)
         view.memo[key] = channel_figure(view.channels[..., i], c)
-    col.plotly_chart(view.memo[key], width="stretch", config={"displayModeBar": False},
-                     key=f"cz_ch_{c}")
+    show(view.memo[key], where=col, width="stretch", config={"displayModeBar": False},
+         key=f"cz_ch_{c}")
 if model.output == "ab":
     st.caption(tr("colorize.ab_model_note"))
 
@@ -316,9 +317,9 @@ if has_truth:
     bars.update_layout(height=340, margin={"l": 10, "r": 10, "t": 40, "b": 10},
                        title=tr("colorize.bars_title"), yaxis_title=tr("colorize.colourfulness"),
                        font={"size": 15})
-    e1.plotly_chart(bars, width="stretch", config={"displayModeBar": False})
+    show(bars, where=e1, width="stretch", config={"displayModeBar": False})
     err = view.ab_error
     heat = heat_figure(err, ERROR_SCALE, 0, ERROR_MAX,
                        tr("colorize.error_title", mean=float(err.mean())), 340, {"title": "Δab"})
-    e2.plotly_chart(heat, width="stretch", config={"displayModeBar": False}, key="cz_error")
+    show(heat, where=e2, width="stretch", config={"displayModeBar": False}, key="cz_error")
     st.caption(tr("colorize.error_note"))

@@ -15,6 +15,7 @@ import streamlit as st
 
 from core import experiment_view as ev
 from core.live import LiveSettings
+from ui.figures import show
 from ui.lang import tr
 
 CHART = {"displayModeBar": False}
@@ -199,7 +200,7 @@ def results_section(res: dict, meta: dict | None) -> None:
             tr("experiments.summary_none", n=len(others)), icon=":material/science:")
     difference_chart(res)
     st.subheader(tr("experiments.h_curves"))
-    st.plotly_chart(curves_figure(res), width="stretch", config=CHART)
+    show(curves_figure(res), width="stretch", config=CHART)
     st.caption(tr("experiments.curves_caption", seeds=len(res["seeds"])))
 
 
@@ -208,7 +209,7 @@ def difference_chart(res: dict) -> None:
     metric = st.segmented_control(tr("experiments.metric"), METRICS, default="psnr",
                                   key="ex_metric",
                                   format_func=lambda m: tr(f"experiments.metric_{m}"))
-    st.plotly_chart(difference_figure(res, metric or "psnr"), width="stretch", config=CHART)
+    show(difference_figure(res, metric or "psnr"), width="stretch", config=CHART)
 
 
 @st.fragment
@@ -230,7 +231,7 @@ def vivid_section(study: dict | None, cal: dict | None) -> None:
     if cal:
         shipped = float(cal["chosen"]["chroma_gain"])
         st.markdown(tr("experiments.vivid_intro", photos=cal["photos"], gain=shipped))
-        st.plotly_chart(gain_figure(cal, shipped), width="stretch", config=CHART)
+        show(gain_figure(cal, shipped), width="stretch", config=CHART)
     if not study:
         return
     three = study["three_gains"]
@@ -251,13 +252,13 @@ def vivid_section(study: dict | None, cal: dict | None) -> None:
                    swatch=swatch.format(*p["mean_rgb"], tr("experiments.swatch"))),
                 unsafe_allow_html=True)
     c1, c2 = st.columns(2)
-    c1.plotly_chart(ab_figure(p["prob"], p["centres"], tr("experiments.hist_title"),
-                              tr("experiments.hist_share"), log=True),
-                    width="stretch", config=CHART)
-    c2.plotly_chart(ab_figure(p["weights"], p["centres"],
-                              tr("experiments.weights_title", lam=p["lambda"]),
-                              tr("experiments.hist_weight"), log=False),
-                    width="stretch", config=CHART)
+    show(ab_figure(p["prob"], p["centres"], tr("experiments.hist_title"),
+                   tr("experiments.hist_share"), log=True), where=c1,
+         width="stretch", config=CHART)
+    show(ab_figure(p["weights"], p["centres"],
+                   tr("experiments.weights_title", lam=p["lambda"]),
+                   tr("experiments.hist_weight"), log=False), where=c2,
+         width="stretch", config=CHART)
     st.caption(tr("experiments.hist_caption", pixels=p["pixels"], photos=p["photos"],
                   side=p["side"]))
 

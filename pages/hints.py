@@ -33,6 +33,7 @@ from core.hints import Hint, true_hints
 from core.images import resize_max_side, to_jpeg_bytes
 from core.suggest import load_table
 from ui import state
+from ui.figures import show
 from ui.lang import labels, tr
 from ui.model import colorizer as shipped_colorizer
 from ui.photo import photo_full, photo_picker
@@ -321,7 +322,7 @@ def evaluation_section() -> None:
                       xaxis_title=tr("hints.axis_hints"), yaxis_title="PSNR (dB)",
                       legend={"orientation": "h", "y": -0.25})
     fig.update_xaxes(type="category")  # 0, 1, 3, 10, 30 evenly spaced
-    st.plotly_chart(fig, use_container_width=True, config={"displayModeBar": False})
+    show(fig, use_container_width=True, config={"displayModeBar": False})
     st.caption(tr("hints.eval_caption", photos=ev["photos"]))
 
 

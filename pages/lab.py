@@ -20,6 +20,7 @@ from core.lessons.lab import (
     to_space,
 )
 from core.lessons.pipeline import diverging_rgb
+from ui.figures import show
 from ui.images import jpeg, png
 from ui.lang import tr
 from ui.photo import photo_picker
@@ -185,9 +186,9 @@ def channels(lab: np.ndarray) -> None:
             lo, hi = measured[n]
             st.metric(tr("lab.range_of", c=n + ("'" if scaled else "")),
                       f"[{lo:.2f}, {hi:.2f}]")
-    st.plotly_chart(ranges_figure({n + ("'" if scaled else ""): v for n, v in measured.items()},
-                                  {n + ("'" if scaled else ""): v for n, v in allowed.items()}),
-                    width="stretch", config={"displayModeBar": False})
+    show(ranges_figure({n + ("'" if scaled else ""): v for n, v in measured.items()},
+                       {n + ("'" if scaled else ""): v for n, v in allowed.items()}),
+         width="stretch", config={"displayModeBar": False})
     st.markdown(tr("lab.scaled_read" if scaled else "lab.raw_read"))
 
 channels(lab)
@@ -196,7 +197,7 @@ channels(lab)
 st.subheader(tr("lab.cloud_title"))
 st.markdown(tr("lab.cloud_text"))
 lab_px, rgb_px = _pixels(rgb)
-st.plotly_chart(scatter3d(lab_px, rgb_px), width="stretch")
+show(scatter3d(lab_px, rgb_px), width="stretch")
 
 st.subheader(tr("lab.gamut_title"))
 st.markdown(tr("lab.gamut_text"))
@@ -208,7 +209,7 @@ def gamut(lab_px: np.ndarray, rgb_px: np.ndarray) -> None:
     L = st.slider(tr("lab.gamut_L"), 0, 100, 50, step=5, key="lab_gamut_L")
     g1, g2 = st.columns([3, 2])
     with g1:
-        st.plotly_chart(gamut_figure(float(L), lab_px, rgb_px), width="stretch")
+        show(gamut_figure(float(L), lab_px, rgb_px), width="stretch")
     rgba, axis, inside = _gamut(float(L))
     amin, amax, bmin, bmax = gamut_extent(rgba, axis)
     with g2:

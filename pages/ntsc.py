@@ -19,6 +19,7 @@ from core.lessons.ntsc import (
     weighted_channels,
 )
 from core.lessons.pipeline import diverging_rgb
+from ui.figures import show
 from ui.images import jpeg
 from ui.lang import tr
 from ui.photo import photo_picker
@@ -170,8 +171,8 @@ for c, n, w in zip(cols, "RGB", NTSC_WEIGHTS, strict=False):
 cols[3].image(terms["Y"], width="stretch",
               caption="= Y  (" + tr("ntsc.mean", v=terms["Y_mean"]) + ")")
 st.markdown(tr("ntsc.shares_text"))
-st.plotly_chart(shares_figure(channel_shares(rgb, NTSC_WEIGHTS), NTSC_WEIGHTS), width="stretch",
-                config={"displayModeBar": False})
+show(shares_figure(channel_shares(rgb, NTSC_WEIGHTS), NTSC_WEIGHTS), width="stretch",
+     config={"displayModeBar": False})
 
 
 @st.fragment
@@ -208,7 +209,7 @@ def with_your_weights(rgb: np.ndarray) -> None:
     # 3. Pixel probe -----------------------------------------------------------------------
     st.subheader(tr("ntsc.probe_title"))
     st.markdown(tr("ntsc.probe_text"))
-    st.plotly_chart(hover_figure(rgb, gray), width="stretch")
+    show(hover_figure(rgb, gray), width="stretch")
     st.caption(tr("ntsc.hover_caption", left=tr("ntsc.hover_colour"),
                   right=tr("ntsc.hover_grey")))
     pc = st.columns([1, 1, 1, 1])
@@ -239,8 +240,8 @@ def with_your_weights(rgb: np.ndarray) -> None:
         st.metric(tr("ntsc.gap_max"), f"{float(np.abs(gap).max()):.1f}")
         st.markdown(tr("ntsc.gap_read"))
     st.markdown(tr("ntsc.pure_text"))
-    st.plotly_chart(pure_figure(pure_colour_table(weights)), width="stretch",
-                    config={"displayModeBar": False})
+    show(pure_figure(pure_colour_table(weights)), width="stretch",
+         config={"displayModeBar": False})
 
 
 with_your_weights(rgb)

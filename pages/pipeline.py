@@ -16,6 +16,7 @@ from core.lessons.pipeline import (
     skip_post_processing,
     trace_pipeline,
 )
+from ui.figures import show
 from ui.images import png
 from ui.lang import tr
 from ui.model import BY_MODEL, colorizer
@@ -225,8 +226,8 @@ def input_scaling(gray: np.ndarray) -> None:
                       key="pipeline_scaling", format_func=labels.__getitem__)
     x = scalings[choice]
     h1, h2 = st.columns([3, 1])
-    h1.plotly_chart(hist_figure([(tr(f"pipeline.scaling_{choice}"), x, "#3a6ea5")],
-                                tr("pipeline.hist_input")), width="stretch")
+    show(hist_figure([(tr(f"pipeline.scaling_{choice}"), x, "#3a6ea5")],
+                     tr("pipeline.hist_input")), where=h1, width="stretch")
     h2.metric(tr("pipeline.min_max"), _interval(float(x.min()), float(x.max())))
     h2.metric(tr("pipeline.mean_std"), f"{float(x.mean()):.2f} ± {float(x.std()):.2f}")
     st.markdown(tr(f"pipeline.scaling_note_{choice}"))
@@ -251,6 +252,6 @@ for j, (raw, bounded) in enumerate(((trace.raw, trace.bounded),
 fig.update_layout(barmode="overlay", bargap=0, height=330, font={"size": 14},
                   legend={"orientation": "h", "y": -0.2},
                   margin={"l": 10, "r": 10, "t": 40, "b": 10})
-st.plotly_chart(fig, width="stretch")
+show(fig, width="stretch")
 st.markdown(tr("pipeline.trick2_read"))
 st.info(tr("pipeline.conclusion"))

@@ -18,6 +18,7 @@ from core.lessons.sigmoid import (
     sigmoid_curves,
     sigmoid_point,
 )
+from ui.figures import show
 from ui.images import png
 from ui.lang import tr
 from ui.model import BY_MODEL, colorizer
@@ -203,7 +204,7 @@ def the_function() -> None:
     c2.metric("f'(x)", f"{p['df']:.4f}")
     c3.metric("σ(x)", f"{p['sigma']:.4f}")
     c4.metric("σ'(x)", f"{p['dsigma']:.4f}")
-    st.plotly_chart(curves_figure(x), width="stretch", config=CHART)
+    show(curves_figure(x), width="stretch", config=CHART)
     st.caption(tr("sigmoid.curves_caption"))
 
     st.subheader(tr("sigmoid.identity_title"))
@@ -235,7 +236,7 @@ def raw_values(pre: np.ndarray, channels: list[str]) -> None:
                       horizontal=True, key="sigmoid_channel")
     values = (pre.ravel() if choice == tr("sigmoid.all_channels")
               else pre[channels.index(choice)].ravel())
-    st.plotly_chart(histogram_figure(values), width="stretch", config=CHART)
+    show(histogram_figure(values), width="stretch", config=CHART)
     outside = float((np.abs(values) > 1).mean())
     m1, m2, m3 = st.columns(3)
     m1.metric(tr("sigmoid.min_max"), f"{values.min():.2f} … {values.max():.2f}")
@@ -274,7 +275,7 @@ def tiny_trainings() -> None:
                           help=tr("sigmoid.lr_help"))
     with st.spinner(tr("sigmoid.training")):
         runs = tiny_runs(lr)
-    st.plotly_chart(loss_figure(runs), width="stretch", config=CHART)
+    show(loss_figure(runs), width="stretch", config=CHART)
     d1, d2 = st.columns(2)
     for col, b in ((d1, "scaled_sigmoid"), (d2, "none")):
         run = runs[b]
@@ -290,6 +291,6 @@ def tiny_trainings() -> None:
 tiny_trainings()
 extra = load_results()
 if extra:
-    st.plotly_chart(long_runs_figure(extra), width="stretch", config=CHART)
+    show(long_runs_figure(extra), width="stretch", config=CHART)
     st.caption(results_caption(extra))
 st.info(tr("sigmoid.takeaway"))

@@ -19,6 +19,7 @@ from core.images import is_grey
 from core.samples import COLOUR_SAMPLES, load_sample
 from core.weights import WeightsError, model_from_files, model_zip
 from ui import state
+from ui.figures import show
 from ui.lang import labels, tr
 from ui.sticky import set_sticky, sticky
 from ui.upload import uploaded_photos
@@ -318,8 +319,8 @@ def live_panel() -> None:
     if run.finished:
         st.info(tr("train.finished"))
     left, right = st.columns([3, 2])
-    left.plotly_chart(loss_figure(run), width="stretch", key="loss_chart",
-                      config={"displayModeBar": False})
+    show(loss_figure(run), where=left, width="stretch", key="loss_chart",
+         config={"displayModeBar": False})
     grey, pred, truth = run.preview()
     with right:
         st.markdown(tr("train.preview", step=run.steps))
@@ -339,7 +340,7 @@ st.caption(tr("train.run_kept", minutes=int(runs.EXPIRE_SECONDS // 60)))
 if len(ws.runs) > 1:
     st.subheader(tr("train.compare"))
     fig, differ = compare_figure(ws.runs)
-    st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+    show(fig, width="stretch", config={"displayModeBar": False})
     st.caption(tr("train.compare_note") if differ else tr("train.compare_same"))
 
 

@@ -16,7 +16,7 @@ from core.lessons.unet import (
     unet_sizes,
 )
 from core.unet import count_parameters
-from ui.figures import mosaic_figure
+from ui.figures import mosaic_figure, show
 from ui.lang import tr
 from ui.model import BY_MODEL, colorizer
 from ui.photo import photo_picker
@@ -202,8 +202,8 @@ def parts_and_maps(layout: list[dict], summary: list[dict], maps_of: dict, std_o
     st.html("<style>.st-key-unet_diagram_box{overflow-x:auto}"
             ".st-key-unet_diagram_box>div{min-width:720px}</style>")
     with st.container(key="unet_diagram_box"):
-        st.plotly_chart(diagram(layout, selected), width="stretch", config=CHART,
-                        key="unet_diagram", on_select="rerun", selection_mode="points")
+        show(diagram(layout, selected), width="stretch", config=CHART,
+             key="unet_diagram", on_select="rerun", selection_mode="points")
     st.caption(tr("unet.arch_caption", h=h, w=w))
     m1, m2, m3, m4 = st.columns(4)
     enc = sum(r["params"] for r in summary if r["role"] in ("encoder", "bottleneck"))
@@ -225,7 +225,7 @@ def parts_and_maps(layout: list[dict], summary: list[dict], maps_of: dict, std_o
     else:
         labels = [f"{tr('unet.channel')} {i}" for i in range(len(maps))]
     st.markdown(tr(f"unet.explain_{row['kind']}"))
-    st.plotly_chart(mosaic_figure(maps, labels), width="stretch", config=CHART)
+    show(mosaic_figure(maps, labels), width="stretch", config=CHART)
     st.caption(tr("unet.maps_caption", n=len(maps), c=cch, h=hh, w=ww,
                   active=int((std_of[block] > 1e-6).sum())))
 
@@ -254,6 +254,6 @@ st.header(tr("unet.shapes_title"))
 st.markdown(tr("unet.shapes_intro"))
 f1, f2 = sizes_figures(summary, (h, w))
 col1, col2 = st.columns(2)
-col1.plotly_chart(f1, width="stretch", config=CHART)
-col2.plotly_chart(f2, width="stretch", config=CHART)
+show(f1, where=col1, width="stretch", config=CHART)
+show(f2, where=col2, width="stretch", config=CHART)
 st.caption(tr("unet.shapes_caption", total=fmt_int(total)))

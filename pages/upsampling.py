@@ -14,6 +14,7 @@ from core.lessons.upsampling import (
     transposed_upsample,
     upsample,
 )
+from ui.figures import show
 from ui.images import png
 from ui.lang import tr
 from ui.model import BY_MODEL, colorizer
@@ -125,11 +126,11 @@ def three_ways(rgb: np.ndarray) -> None:
     st.subheader(tr("upsampling.checker_title"))
     o1, o2 = st.columns([1, 2])
     counts = overlap_counts(6, kernel, 2)[1:-1, 1:-1]  # away from the borders
-    o1.plotly_chart(heat(counts, tr("upsampling.counts_title", k=kernel), 0, 4, text=True),
-                    width="stretch", config=CHART)
+    show(heat(counts, tr("upsampling.counts_title", k=kernel), 0, 4, text=True), where=o1,
+         width="stretch", config=CHART)
     mid = ups["nearest"].shape[0] // 2
-    o2.plotly_chart(profile_figure({k: v[mid] for k, v in ups.items()}), width="stretch",
-                    config=CHART)
+    show(profile_figure({k: v[mid] for k, v in ups.items()}), where=o2, width="stretch",
+         config=CHART)
     if source == "constant":
         st.metric(tr("upsampling.constant_spread"), f"{spread:.3f}")
     st.markdown(tr("upsampling.checker_text", k=kernel))

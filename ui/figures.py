@@ -1,11 +1,30 @@
-"""Plotly figures shared by several screens (the numbers come from core.lessons)."""
+"""Plotly figures shared by several screens (the numbers come from core.lessons), and
+:func:`show`, the one way a screen draws a figure."""
 
 from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+import streamlit as st
 
 from core.lessons.unet import mosaic
+from ui.lang import separators
+
+
+def show(fig: go.Figure, where=None, **kwargs):
+    """``st.plotly_chart`` with numbers written the session's way (axes, hovers, bar text).
+
+    Parameters
+    ----------
+    fig
+        The figure (its ``separators`` are set here, so no figure builder has to).
+    where
+        The container to draw in (a column...); the page itself if None.
+    **kwargs
+        Passed to ``plotly_chart`` (``width``, ``config``, ``key``...).
+    """
+    fig.update_layout(separators=separators())
+    return (st if where is None else where).plotly_chart(fig, **kwargs)
 
 
 def mosaic_figure(maps: np.ndarray, labels: list[str], height: int = 190) -> go.Figure:

@@ -1,10 +1,11 @@
-"""The session's language: ``?lang=`` (a sticky URL parameter), the sidebar switch, ``tr``."""
+"""The session's language: ``?lang=`` (a sticky URL parameter), the sidebar switch, ``tr``,
+and numbers written its way (``num``, ``interval``)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from core.i18n import LANGS, normalize_lang, t
+from core.i18n import LANGS, format_number, normalize_lang, plotly_separators, t
 from ui import state
 from ui.sticky import set_sticky, sticky
 
@@ -41,6 +42,34 @@ def lang() -> str:
 def tr(key: str, **kwargs) -> str:
     """Translate ``key`` in the session's language."""
     return t(key, lang(), **kwargs)
+
+
+def num(x: float, spec: str = ".2f") -> str:
+    """A number written the session's way: "24,03" in French, "24.03" in English.
+
+    Parameters
+    ----------
+    x
+        The number.
+    spec
+        A ``format`` specification (``".1f"``, ``"+.2f"``, ``".0%"``, ``","``...).
+    """
+    return format_number(x, spec, lang())
+
+
+def span(lo: float, hi: float, spec: str = ".2f") -> str:
+    """A range of numbers: "[0,12 ; 0,45]" in French (the comma is taken), "[0.12, 0.45]"."""
+    return tr("common.interval", lo=num(lo, spec), hi=num(hi, spec))
+
+
+def interval(mean: float, lo: float, hi: float, spec: str = ".2f") -> str:
+    """A mean and its interval: "24,13 [24,10 ; 24,16]" in French, "24.13 [24.10, 24.16]"."""
+    return f"{num(mean, spec)} {span(lo, hi, spec)}"
+
+
+def separators() -> str:
+    """Plotly's ``layout.separators`` for the session's language (axes, hovers, text)."""
+    return plotly_separators(lang())
 
 
 def labels(prefix: str):

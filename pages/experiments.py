@@ -16,7 +16,7 @@ import streamlit as st
 from core import experiment_view as ev
 from core.live import LiveSettings
 from ui.figures import show
-from ui.lang import tr
+from ui.lang import interval, num, tr
 
 CHART = {"displayModeBar": False}
 METRICS = ("psnr", "ssim", "colourfulness")
@@ -47,13 +47,8 @@ def short(v: dict) -> str:
 
 
 def fmt_iv(i: dict, digits: int = 2, sign: bool = False) -> str:
-    """"mean [lo, hi]"; rounded before formatting so that -0.001 shows as 0.00, not -0.00."""
-    f = f"{{:{'+' if sign else ''}.{digits}f}}".format
-
-    def r(x: float) -> str:
-        return f(round(x, digits) + 0.0)
-
-    return f"{r(i['mean'])} [{r(i['lo'])}, {r(i['hi'])}]"
+    """"mean [lo, hi]" written the page's way ("24,13 [24,10 ; 24,16]" in French)."""
+    return interval(i["mean"], i["lo"], i["hi"], f"{'+' if sign else ''}.{digits}f")
 
 
 def verdict(v: dict, metric: str = "psnr") -> str:
@@ -182,14 +177,17 @@ def results_section(res: dict, meta: dict | None) -> None:
                    size=b.get("size", "?"), seeds=len(res["seeds"]),
                    seed_list=", ".join(str(s) for s in res["seeds"]), photos=res["photos"]))
     st.markdown(tr("experiments.noise_why"))
-    rows = [{tr("experiments.col_variant"): name(v),
-             tr("experiments.col_psnr"): fmt_iv(v["metrics"]["psnr"]),
-             tr("experiments.col_diff"): fmt_iv(v["difference"]["psnr"], sign=True)
-             if "difference" in v else "—",
-             tr("experiments.col_verdict"): verdict(v),
-             tr("experiments.col_colour"): fmt_iv(v["metrics"]["colourfulness"], 1),
-             tr("experiments.col_beats"): f"{v['beats_grey']:.0%}"} for v in res["variants"]]
-    st.table(rows, hide_index=True, border="horizontal")
+    # two narrow tables rather than one of six columns: each fits a phone's width
+    st.table([{tr("experiments.col_variant"): name(v),
+               tr("experiments.col_psnr"): fmt_iv(v["metrics"]["psnr"]),
+               tr("experiments.col_diff"): fmt_iv(v["difference"]["psnr"], sign=True)
+               if "difference" in v else "—",
+               tr("experiments.col_verdict"): verdict(v)} for v in res["variants"]],
+             hide_index=True, border="horizontal")
+    st.table([{tr("experiments.col_variant"): name(v),
+               tr("experiments.col_colour"): fmt_iv(v["metrics"]["colourfulness"], 1),
+               tr("experiments.col_beats"): num(v["beats_grey"], ".0%")}
+              for v in res["variants"]], hide_index=True, border="horizontal")
     st.caption(tr("experiments.table_caption", photos=res["photos"], seeds=len(res["seeds"]),
                   truth=res["truth_colourfulness"], grey=res["grey"]["psnr"]["mean"]))
     others = [v for v in res["variants"] if "difference" in v]
@@ -295,14 +293,17 @@ def fails_section(study: dict | None, sources: list[dict] | None) -> None:
                     icon=":material/lightbulb:")
     if sources:
         st.subheader(tr("experiments.per_source"))
+        # PSNR in one table, colour in another: eight columns do not fit a phone
         st.table([{tr("experiments.src"): source_name(s["source"]),
                    tr("experiments.src_n"): s["photos"],
-                   tr("experiments.src_psnr"): f"{s['psnr']:.2f}",
-                   tr("experiments.src_grey"): f"{s['grey_psnr']:.2f}",
-                   tr("experiments.src_gain"): f"{s['gain_db']:+.2f}",
-                   tr("experiments.src_colour"): f"{s['colourfulness']:.1f}",
-                   tr("experiments.src_truth"): f"{s['colourfulness_truth']:.1f}",
-                   tr("experiments.src_beats"): f"{s['beats_grey']:.0%}"}
+                   tr("experiments.src_psnr"): num(s["psnr"]),
+                   tr("experiments.src_grey"): num(s["grey_psnr"]),
+                   tr("experiments.src_gain"): num(s["gain_db"], "+.2f")}
+                  for s in sources], hide_index=True, border="horizontal")
+        st.table([{tr("experiments.src"): source_name(s["source"]),
+                   tr("experiments.src_colour"): num(s["colourfulness"], ".1f"),
+                   tr("experiments.src_truth"): num(s["colourfulness_truth"], ".1f"),
+                   tr("experiments.src_beats"): num(s["beats_grey"], ".0%")}
                   for s in sources], hide_index=True, border="horizontal")
 
 

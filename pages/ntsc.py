@@ -21,7 +21,7 @@ from core.lessons.ntsc import (
 from core.lessons.pipeline import diverging_rgb
 from ui.figures import show
 from ui.images import jpeg
-from ui.lang import tr
+from ui.lang import num, tex, tr
 from ui.photo import photo_picker
 
 KEYS = ("ntsc_wR", "ntsc_wG", "ntsc_wB")
@@ -74,12 +74,13 @@ def shares_figure(shares: tuple[float, float, float], weights: tuple[float, floa
     fig = go.Figure()
     for share, w, name, colour in zip(shares, weights, "RGB", ("#d62728", "#2ca02c", "#1f77b4"),
                                       strict=True):
-        fig.add_bar(y=["Y"], x=[100 * share], orientation="h", name=f"{w:.3f} · {name}",
-                    marker_color=colour, text=f"{w:.3f}·{name} : {100 * share:.0f} %" if share >= 0.16 else
-                    f"{100 * share:.0f} %",
+        pct = num(share, ".0%")
+        fig.add_bar(y=["Y"], x=[100 * share], orientation="h", name=f"{num(w, '.3f')} · {name}",
+                    marker_color=colour,
+                    text=f"{num(w, '.3f')}·{name} : {pct}" if share >= 0.16 else pct,
                     textposition="inside", insidetextanchor="middle",
                     textfont={"size": 16, "color": "white"},
-                    hovertemplate=f"{w:.3f}·{name}: %{{x:.1f}} %<extra></extra>")
+                    hovertemplate=f"{num(w, '.3f')}·{name}: %{{x:.1f}} %<extra></extra>")
     fig.update_layout(barmode="stack", height=130, showlegend=False,
                       margin={"l": 10, "r": 10, "t": 10, "b": 30},
                       xaxis={"range": [0, 100], "ticksuffix": " %"}, yaxis={"visible": False})
@@ -123,7 +124,7 @@ def gap_legend(lim: float) -> str:
     return (f"<div style='height:0.8rem;border-radius:4px;border:1px solid #999;"
             f"background:linear-gradient(to right,{c[0]},{c[1]},{c[2]})'></div>"
             f"<div style='display:flex;justify-content:space-between;font-size:0.85rem'>"
-            f"<span>−{lim:.0f}</span><span>ΔL* = 0</span><span>+{lim:.0f}</span></div>")
+            f"<span>−{num(lim, '.0f')}</span><span>ΔL* = 0</span><span>+{num(lim, '.0f')}</span></div>")
 
 
 def pure_figure(rows: list[dict]) -> go.Figure:
@@ -132,13 +133,13 @@ def pure_figure(rows: list[dict]) -> go.Figure:
     fig = go.Figure()
     fig.add_bar(x=names, y=[r["L_true"] for r in rows], name=tr("ntsc.l_true"),
                 marker={"color": swatches, "line": {"color": "#333", "width": 1}},
-                text=[f"{r['L_true']:.0f}" for r in rows], textposition="outside",
+                text=[num(r["L_true"], ".0f") for r in rows], textposition="outside",
                 hovertemplate="%{x}: L* = %{y:.1f}<extra></extra>")
     greys = [f"rgb({int(r['Y255'])},{int(r['Y255'])},{int(r['Y255'])})" for r in rows]
     fig.add_bar(x=names, y=[r["L_gray"] for r in rows], name=tr("ntsc.l_gray"),
                 marker={"color": greys, "line": {"color": "#333", "width": 1},
                         "pattern": {"shape": "/", "fgcolor": "#888"}},
-                text=[f"{r['L_gray']:.0f}" for r in rows], textposition="outside",
+                text=[num(r["L_gray"], ".0f") for r in rows], textposition="outside",
                 customdata=[r["Y255"] for r in rows],
                 hovertemplate="%{x}: Y = %{customdata}/255 → L* = %{y:.1f}<extra></extra>")
     fig.update_layout(barmode="group", height=360, yaxis={"title": "L*", "range": [0, 112]},
@@ -157,7 +158,7 @@ name, rgb = photo_picker("ntsc")
 st.caption(tr("common.current_photo", name=name))
 
 # 1. The formula, term by term (the course's weights: drawn once per photo) ----------------
-st.latex(r"Y = 0.299\,R + 0.587\,G + 0.114\,B")
+st.latex(r"Y = {}\,R + {}\,G + {}\,B".format(*(tex(w, ".3f") for w in NTSC_WEIGHTS)))
 st.subheader(tr("ntsc.terms_title"))
 st.markdown(tr("ntsc.terms_text"))
 terms = _terms(rgb)
@@ -197,14 +198,15 @@ def with_your_weights(rgb: np.ndarray) -> None:
     ref = ntsc_gray(rgb)
     with right:
         # Two lines: one line with the sum is wider than a phone.
-        st.latex(rf"\begin{{gathered}}Y = {weights[0]:.3f}\,R + {weights[1]:.3f}\,G + "
-                 rf"{weights[2]:.3f}\,B \\ \Sigma = {total:.3f}\end{{gathered}}")
+        w = [tex(x, ".3f") for x in (*weights, total)]
+        st.latex(rf"\begin{{gathered}}Y = {w[0]}\,R + {w[1]}\,G + "
+                 rf"{w[2]}\,B \\ \Sigma = {w[3]}\end{{gathered}}")
         if abs(total - 1.0) > 5e-3:
             st.warning(tr("ntsc.sum_high" if total > 1 else "ntsc.sum_low", s=total))
         c1, c2 = st.columns(2)
         c1.image(jpeg(gray), width="stretch", caption=tr("ntsc.your_grey"))
         c2.image(jpeg(ref), width="stretch", caption=tr("ntsc.ntsc_grey"))
-        st.metric(tr("ntsc.diff_ntsc"), f"{255 * float(np.abs(gray - ref).mean()):.1f}")
+        st.metric(tr("ntsc.diff_ntsc"), num(255 * float(np.abs(gray - ref).mean()), ".1f"))
 
     # 3. Pixel probe -----------------------------------------------------------------------
     st.subheader(tr("ntsc.probe_title"))
@@ -221,9 +223,9 @@ def with_your_weights(rgb: np.ndarray) -> None:
     p = probe(px, weights)
     m = st.columns(3)
     m[0].metric(tr("ntsc.probe_y"), f"{p['Y255']}")
-    m[1].metric(tr("ntsc.probe_lgray"), f"{p['L_gray']:.1f}")
-    m[2].metric(tr("ntsc.probe_ltrue"), f"{p['L_true']:.1f}",
-                delta=f"{p['L_true'] - p['L_gray']:+.1f}", delta_color="off")
+    m[1].metric(tr("ntsc.probe_lgray"), num(p["L_gray"], ".1f"))
+    m[2].metric(tr("ntsc.probe_ltrue"), num(p["L_true"], ".1f"),
+                delta=num(p["L_true"] - p["L_gray"], "+.1f"), delta_color="off")
 
     # 4. Y is not the lightness L* ---------------------------------------------------------
     st.subheader(tr("ntsc.gap_title"))
@@ -236,8 +238,8 @@ def with_your_weights(rgb: np.ndarray) -> None:
         st.image(picture, width="stretch")
         st.markdown(gap_legend(lim), unsafe_allow_html=True)
     with g2:
-        st.metric(tr("ntsc.gap_mean"), f"{float(np.abs(gap).mean()):.1f}")
-        st.metric(tr("ntsc.gap_max"), f"{float(np.abs(gap).max()):.1f}")
+        st.metric(tr("ntsc.gap_mean"), num(float(np.abs(gap).mean()), ".1f"))
+        st.metric(tr("ntsc.gap_max"), num(float(np.abs(gap).max()), ".1f"))
         st.markdown(tr("ntsc.gap_read"))
     st.markdown(tr("ntsc.pure_text"))
     show(pure_figure(pure_colour_table(weights)), width="stretch",

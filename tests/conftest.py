@@ -80,6 +80,18 @@ def metric(at, label: str) -> str:
     return values[label]
 
 
+def number(text: str, lang: str) -> float:
+    """The first number of ``text`` as the page wrote it in ``lang`` ("1\u202f234,5 dB" in
+    French, "1,234.5 dB" in English); fails if there is none."""
+    import re
+
+    m = re.search(r"[-+\u2212]?\d[\d\u202f,.]*", text)
+    assert m, f"no number in {text!r}"
+    raw = m.group(0).replace("\u2212", "-").rstrip(",.")
+    raw = raw.replace("\u202f", "").replace(",", ".") if lang == "fr" else raw.replace(",", "")
+    return float(raw)
+
+
 def current_page(at) -> str:
     """URL path of the screen that ran last ("" for home)."""
     return at._registered_pages[at._finished_page_script_hash]["url_pathname"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import metric, open_page
+from conftest import metric, number, open_page
 
 from core.i18n import t
 
@@ -20,18 +20,19 @@ def _metric(at, key: str, lang: str) -> str:
 def test_ntsc_screen(lang):
     at = _open(lang)
     assert at.title[0].value == t("ntsc.title", lang)
-    assert any("0.299" in x.value for x in at.latex)
+    # French TeX writes the decimal comma {,}
+    assert any(("0{,}299" if lang == "fr" else "0.299") in x.value for x in at.latex)
     # Pure red (the probe's default) through NTSC: 0.299 * 255 = 76.
     assert _metric(at, "ntsc.probe_y", lang) == "76"
-    assert _metric(at, "ntsc.diff_ntsc", lang) == "0.0"
-    assert float(_metric(at, "ntsc.probe_ltrue", lang)) == pytest.approx(53.2, abs=0.1)
+    assert _metric(at, "ntsc.diff_ntsc", lang) == ("0,0" if lang == "fr" else "0.0")
+    assert number(_metric(at, "ntsc.probe_ltrue", lang), lang) == pytest.approx(53.2, abs=0.1)
 
     # The "1/3 each" button sets the three sliders; pure red then gives 85.
     at.button(key="ntsc_preset_equal").click().run()
     assert not at.exception
     assert [s.value for s in at.slider] == pytest.approx([1 / 3] * 3, abs=1e-3)
     assert _metric(at, "ntsc.probe_y", lang) == "85"
-    assert float(_metric(at, "ntsc.diff_ntsc", lang)) > 0.5
+    assert number(_metric(at, "ntsc.diff_ntsc", lang), lang) > 0.5
 
     # Green only: a pure green pixel becomes white, pure red black.
     at.button(key="ntsc_preset_green").click().run()
@@ -46,10 +47,11 @@ def test_ntsc_sum_warning_and_normalise(lang):
     at = _open(lang)
     assert not at.warning
     at.slider(key="ntsc_wR").set_value(0.9).run()
-    assert at.warning and "1.601" in at.warning[0].value
+    assert at.warning and ("1,601" if lang == "fr" else "1.601") in at.warning[0].value
     at.checkbox(key="ntsc_norm").check().run()
     assert not at.exception and not at.warning
-    assert any(r"\Sigma = 1.000" in x.value for x in at.latex)
+    assert any((r"\Sigma = 1{,}000" if lang == "fr" else r"\Sigma = 1.000") in x.value
+               for x in at.latex)
     # Normalised weights 0.9/1.601, ...: pure red gives round(255 * 0.562) = 143.
     assert _metric(at, "ntsc.probe_y", lang) == "143"
 

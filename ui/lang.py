@@ -67,6 +67,12 @@ def interval(mean: float, lo: float, hi: float, spec: str = ".2f") -> str:
     return f"{num(mean, spec)} {span(lo, hi, spec)}"
 
 
+def tex(x: float, spec: str = ".2f") -> str:
+    """A number inside an ``st.latex`` formula: French TeX writes the decimal comma ``{,}`` (a
+    bare comma would get a space after it), "0{,}299"; English "0.299"."""
+    return num(x, spec).replace(",", "{,}").replace("\u202f", r"\,")
+
+
 def separators() -> str:
     """Plotly's ``layout.separators`` for the session's language (axes, hovers, text)."""
     return plotly_separators(lang())

@@ -18,16 +18,12 @@ from core.lessons.network import square_gray
 from core.samples import COLOUR_SAMPLES, load_sample
 from ui.figures import mosaic_figure, show
 from ui.images import png
-from ui.lang import tr
+from ui.lang import num, tex, tr
 from ui.model import BY_MODEL, colorizer
 from ui.photo import photo_picker
 
 CHART = {"displayModeBar": False}
 N_LATENT = 8
-
-
-def fmt_int(n: int) -> str:
-    return f"{n:,}".replace(",", "\u202f")
 
 
 @st.cache_data(max_entries=8, show_spinner=False, hash_funcs=BY_MODEL)
@@ -59,7 +55,7 @@ def sizes_figure(comp: dict) -> go.Figure:
              (tr("autoencoder.bar_skips"), comp["skip_values"], "#2a9d8f")]
     fig = go.Figure(go.Bar(x=[v for _, v, _ in items], y=[n for n, _, _ in items],
                            orientation="h", marker={"color": [c for _, _, c in items]},
-                           text=[fmt_int(v) for _, v, _ in items], textposition="auto",
+                           text=[num(v, ",") for _, v, _ in items], textposition="auto",
                            textfont={"size": 15}))
     fig.update_layout(height=260, margin={"l": 10, "r": 10, "t": 10, "b": 10},
                       font={"size": 14}, xaxis_title=tr("autoencoder.values"),
@@ -87,16 +83,16 @@ summary = model_summary(c, side)
 comp = compression(summary, (side, side))
 lc, lh, lw = comp["latent_shape"]
 m1, m2, m3, m4 = st.columns(4)
-m1.metric(tr("autoencoder.input_size"), fmt_int(comp["input_values"]),
+m1.metric(tr("autoencoder.input_size"), num(comp["input_values"], ","),
           help=f"{side}×{side}×1")
-m2.metric(tr("autoencoder.latent_size"), fmt_int(comp["latent_values"]),
+m2.metric(tr("autoencoder.latent_size"), num(comp["latent_values"], ","),
           help=f"{lc}×{lh}×{lw}")
-m3.metric(tr("autoencoder.ratio"), f"{comp['ratio']:.0f} : 1")
-m4.metric(tr("autoencoder.skip_ratio"), f"× {comp['skip_ratio']:.0f}")
+m3.metric(tr("autoencoder.ratio"), f"{num(comp['ratio'], '.0f')} : 1")
+m4.metric(tr("autoencoder.skip_ratio"), f"× {num(comp['skip_ratio'], '.0f')}")
 show(sizes_figure(comp), width="stretch", config=CHART)
 st.markdown(tr("autoencoder.bottleneck_text", c=lc, h=lh, w=lw, side=side,
-               ratio=f"{comp['ratio']:.0f}", out_ratio=f"{comp['output_ratio']:.0f}",
-               skip=f"{comp['skip_ratio']:.0f}"))
+               ratio=num(comp["ratio"], ".0f"), out_ratio=num(comp["output_ratio"], ".0f"),
+               skip=num(comp["skip_ratio"], ".0f")))
 
 photo_key = hashlib.sha1(np.ascontiguousarray(rgb).tobytes()).hexdigest()
 fa = encoding(c, photo_key, rgb)
@@ -124,7 +120,7 @@ def interpolation(c, name: str, rgb: np.ndarray, photo_key: str, side: int) -> N
     rgb_b = load_sample(other)
     t = st.slider(tr("autoencoder.t"), 0.0, 1.0, 0.5, step=0.1, key="ae_t",
                   help=tr("autoencoder.t_help"))
-    st.latex(rf"z = (1 - t)\,z_A + t\,z_B \quad (t = {t:.1f})")
+    st.latex(rf"z = (1 - t)\,z_A + t\,z_B \quad (t = {tex(t, '.1f')})")
     with st.spinner(tr("autoencoder.decoding")):
         img_a = decoded(c, photo_key, rgb, other, 0.0, "all")  # t = 0: both modes give A
         img_t = decoded(c, photo_key, rgb, other, round(t, 1), mode)
@@ -134,7 +130,7 @@ def interpolation(c, name: str, rgb: np.ndarray, photo_key: str, side: int) -> N
     g3.image(png(square_gray(rgb_b, side)), caption=tr("autoencoder.input_b"), width=96)
     i1, i2, i3 = st.columns(3)
     i1.image(png(img_a), caption=tr("autoencoder.decoded_a"), width="stretch")
-    i2.image(png(img_t), caption=tr("autoencoder.decoded_t", t=f"{t:.1f}"), width="stretch")
+    i2.image(png(img_t), caption=tr("autoencoder.decoded_t", t=num(t, ".1f")), width="stretch")
     i3.image(png(img_b), caption=tr("autoencoder.decoded_b_" + mode), width="stretch")
     st.markdown(tr(f"autoencoder.why_{mode}"))
 

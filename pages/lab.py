@@ -22,7 +22,7 @@ from core.lessons.lab import (
 from core.lessons.pipeline import diverging_rgb
 from ui.figures import show
 from ui.images import jpeg, png
-from ui.lang import tr
+from ui.lang import num, span, tr
 from ui.photo import photo_picker
 
 #: Colour scales of the channels: L from black to white, a from green to red, b from blue
@@ -81,7 +81,8 @@ def scale_legend(name: str, zrange: tuple[float, float]) -> str:
     return (f"<div style='height:0.7rem;border-radius:4px;border:1px solid #999;"
             f"background:linear-gradient(to right,{colours})'></div>"
             f"<div style='display:flex;justify-content:space-between;opacity:0.8'>"
-            f"<span>{zrange[0]:g}</span><span>{name}</span><span>{zrange[1]:g}</span></div>")
+            f"<span>{num(zrange[0], 'g')}</span><span>{name}</span><span>{num(zrange[1], 'g')}</span>"
+            "</div>")
 
 
 def ranges_figure(measured: dict[str, tuple[float, float]], allowed: dict[str, tuple]
@@ -95,10 +96,11 @@ def ranges_figure(measured: dict[str, tuple[float, float]], allowed: dict[str, t
     fig.add_bar(y=names, x=[measured[n][1] - measured[n][0] for n in names],
                 base=[measured[n][0] for n in names], orientation="h", width=0.4,
                 name=tr("lab.measured"), marker_color="#3a6ea5",
-                text=[f"[{measured[n][0]:.2f}, {measured[n][1]:.2f}]" for n in names],
+                text=[span(*measured[n]) for n in names],
                 textposition="outside", textfont={"size": 15},
                 customdata=[measured[n][1] for n in names],
-                hovertemplate="%{y}: [%{base:.2f}, %{customdata:.2f}]<extra></extra>")
+                hovertemplate="%{y}: " + tr("common.interval", lo="%{base:.2f}",
+                                              hi="%{customdata:.2f}") + "<extra></extra>")
     lo = min(v[0] for v in allowed.values())
     hi = max(v[1] for v in allowed.values())
     fig.update_layout(barmode="overlay", height=220, font={"size": 14},
@@ -185,7 +187,7 @@ def channels(lab: np.ndarray) -> None:
             st.html(scale_legend(n, zr[n]))
             lo, hi = measured[n]
             st.metric(tr("lab.range_of", c=n + ("'" if scaled else "")),
-                      f"[{lo:.2f}, {hi:.2f}]")
+                      span(lo, hi))
     show(ranges_figure({n + ("'" if scaled else ""): v for n, v in measured.items()},
                        {n + ("'" if scaled else ""): v for n, v in allowed.items()}),
          width="stretch", config={"displayModeBar": False})
@@ -213,9 +215,9 @@ def gamut(lab_px: np.ndarray, rgb_px: np.ndarray) -> None:
     rgba, axis, inside = _gamut(float(L))
     amin, amax, bmin, bmax = gamut_extent(rgba, axis)
     with g2:
-        st.metric(tr("lab.gamut_inside"), f"{100 * inside:.0f} %")
-        st.metric(tr("lab.gamut_a"), f"[{amin:.0f}, {amax:.0f}]")
-        st.metric(tr("lab.gamut_b"), f"[{bmin:.0f}, {bmax:.0f}]")
+        st.metric(tr("lab.gamut_inside"), num(inside, ".0%"))
+        st.metric(tr("lab.gamut_a"), span(amin, amax, ".0f"))
+        st.metric(tr("lab.gamut_b"), span(bmin, bmax, ".0f"))
         st.markdown(tr("lab.gamut_read"))
 
 gamut(lab_px, rgb_px)
@@ -240,11 +242,11 @@ def channel_play(rgb: np.ndarray, lab: np.ndarray) -> None:
     m1, m2, m3 = st.columns(3)
     chroma_before = float(np.hypot(lab[..., 1], lab[..., 2]).mean())
     chroma_after = mean_chroma(played)
-    m1.metric(tr("lab.chroma_before"), f"{chroma_before:.1f}")
-    m2.metric(tr("lab.chroma_after"), f"{chroma_after:.1f}",
-              delta=f"{chroma_after - chroma_before:+.1f}", delta_color="off")
+    m1.metric(tr("lab.chroma_before"), num(chroma_before, ".1f"))
+    m2.metric(tr("lab.chroma_after"), num(chroma_after, ".1f"),
+              delta=num(chroma_after - chroma_before, "+.1f"), delta_color="off")
     m3.metric(tr("lab.grey_change"),
-              f"{255 * float(np.abs(ntsc_gray(played) - ntsc_gray(rgb)).mean()):.1f}")
+              num(255 * float(np.abs(ntsc_gray(played) - ntsc_gray(rgb)).mean()), ".1f"))
     st.markdown(tr("lab.play_read"))
 
 channel_play(rgb, lab)
@@ -260,10 +262,10 @@ for tab, (space, (names, ranges)) in zip(tabs, SPACES.items(), strict=True):
         for i, (n, (lo, hi)) in enumerate(zip(names, ranges, strict=True)):
             cmin, cmax = float(arr[..., i].min()), float(arr[..., i].max())
             cols[i].image(jpeg(normalise_for_display(arr[..., i], lo, hi)), width="stretch",
-                          caption=f"{n} : [{lo}, {hi}] — " + tr("lab.measured_short",
+                          caption=f"{n} : {span(lo, hi, 'g')} — " + tr("lab.measured_short",
                                                                  lo=cmin, hi=cmax))
         st.markdown(tr(f"lab.note_{space}"))
         if space == "ycbcr":
             err = float(np.abs(arr[..., 0] - (16 + 219 * ntsc_gray(rgb))).max())
-            st.metric(tr("lab.ycbcr_check"), f"{err:.3f}")
+            st.metric(tr("lab.ycbcr_check"), num(err, ".3f"))
 st.info(tr("lab.conclusion"))

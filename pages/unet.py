@@ -17,7 +17,7 @@ from core.lessons.unet import (
 )
 from core.unet import count_parameters
 from ui.figures import mosaic_figure, show
-from ui.lang import tr
+from ui.lang import num, tr
 from ui.model import BY_MODEL, colorizer
 from ui.photo import photo_picker
 
@@ -25,10 +25,6 @@ CHART = {"displayModeBar": False}
 ROLE_COLOURS = {"encoder": "#7fb7be", "bottleneck": "#ee964b", "decoder": "#a3c4f3",
                 "output": "#90be6d"}
 N_MAPS = 16
-
-
-def fmt_int(n: int) -> str:
-    return f"{n:,}".replace(",", "\u202f")
 
 
 def _part(name: str) -> tuple[str, str]:
@@ -50,9 +46,9 @@ def long_label(row: dict) -> str:
 
 
 def compact(n: int) -> str:
-    """1 048 576 -> 1.0M, 65 536 -> 66k (bar labels that fit)."""
+    """1 048 576 -> 1.0M (1,0M in French), 65 536 -> 66k (bar labels that fit)."""
     if n >= 1_000_000:
-        return f"{n / 1e6:.1f}M"
+        return f"{num(n / 1e6, '.1f')}M"
     return f"{n / 1e3:.0f}k" if n >= 10_000 else str(n)
 
 
@@ -91,7 +87,7 @@ def diagram(layout: list[dict], selected: str) -> go.Figure:
                       "font": {"size": 14, "color": "#111"}})
         c, h, w = r["out_shape"]
         notes.append({"x": r["cx"], "y": r["y0"], "showarrow": False, "yanchor": "top",
-                      "text": f"{c}×{h}×{w}<br>{fmt_int(r['params'])} p.",
+                      "text": f"{c}×{h}×{w}<br>{num(r['params'], ',')} p.",
                       "font": {"size": 11, "color": "#333"}})
     # Data flow: each part feeds the next (pooling down, upsampling up).
     for a, b in zip(layout[:-1], layout[1:], strict=True):
@@ -123,7 +119,7 @@ def diagram(layout: list[dict], selected: str) -> go.Figure:
         marker={"size": 28, "color": "rgba(0,0,0,0.01)"}, showlegend=False,
         customdata=[r["name"] for r in layout],
         hovertext=[f"{long_label(r)}<br>{r['out_shape'][0]}×{r['out_shape'][1]}×"
-                   f"{r['out_shape'][2]}<br>{fmt_int(r['params'])} {tr('unet.params')}"
+                   f"{r['out_shape'][2]}<br>{num(r['params'], ',')} {tr('unet.params')}"
                    for r in layout], hoverinfo="text"))
     ys = [r["y0"] for r in layout] + [r["y1"] for r in layout]
     xs = [r["x0"] for r in layout] + [r["x1"] for r in layout]
@@ -208,9 +204,9 @@ def parts_and_maps(layout: list[dict], summary: list[dict], maps_of: dict, std_o
     m1, m2, m3, m4 = st.columns(4)
     enc = sum(r["params"] for r in summary if r["role"] in ("encoder", "bottleneck"))
     dec = sum(r["params"] for r in summary if r["role"] == "decoder")
-    m1.metric(tr("unet.total_params"), fmt_int(sum(r["params"] for r in summary)))
-    m2.metric(tr("unet.encoder_params"), fmt_int(enc))
-    m3.metric(tr("unet.decoder_params"), fmt_int(dec))
+    m1.metric(tr("unet.total_params"), num(sum(r["params"] for r in summary), ","))
+    m2.metric(tr("unet.encoder_params"), num(enc, ","))
+    m3.metric(tr("unet.decoder_params"), num(dec, ","))
     m4.metric(tr("unet.depth"), str(c.model.config.depth))
 
     # -- feature maps of a block -----------------------------------------------------------------
@@ -241,12 +237,12 @@ s1.image(sk[False]["rgb"], caption=tr("unet.skips_on"), width="stretch")
 s2.image(sk[True]["rgb"], caption=tr("unet.skips_off"), width="stretch")
 s3.image(rgb, caption=tr("unet.truth"), width="stretch")
 k1, k2, k3, k4 = st.columns(4)
-k1.metric(tr("unet.detail_on"), f"{sk[False]['detail'] * 1000:.2f}")
-k2.metric(tr("unet.detail_off"), f"{sk[True]['detail'] * 1000:.2f}",
-          delta=f"{(sk[True]['detail'] / max(sk[False]['detail'], 1e-12) - 1):+.0%}")
-k3.metric(tr("unet.psnr_on"), f"{sk[False]['psnr']:.1f} dB")
-k4.metric(tr("unet.psnr_off"), f"{sk[True]['psnr']:.1f} dB",
-          delta=f"{sk[True]['psnr'] - sk[False]['psnr']:+.1f} dB")
+k1.metric(tr("unet.detail_on"), num(sk[False]["detail"] * 1000))
+k2.metric(tr("unet.detail_off"), num(sk[True]["detail"] * 1000),
+          delta=num(sk[True]["detail"] / max(sk[False]["detail"], 1e-12) - 1, "+.0%"))
+k3.metric(tr("unet.psnr_on"), f"{num(sk[False]['psnr'], '.1f')} dB")
+k4.metric(tr("unet.psnr_off"), f"{num(sk[True]['psnr'], '.1f')} dB",
+          delta=f"{num(sk[True]['psnr'] - sk[False]['psnr'], '+.1f')} dB")
 st.markdown(tr("unet.skips_why"))
 
 # -- classifier vs auto-encoder -------------------------------------------------------------------
@@ -256,4 +252,4 @@ f1, f2 = sizes_figures(summary, (h, w))
 col1, col2 = st.columns(2)
 show(f1, where=col1, width="stretch", config=CHART)
 show(f2, where=col2, width="stretch", config=CHART)
-st.caption(tr("unet.shapes_caption", total=fmt_int(total)))
+st.caption(tr("unet.shapes_caption", total=num(total, ",")))

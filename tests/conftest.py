@@ -80,16 +80,24 @@ def metric(at, label: str) -> str:
     return values[label]
 
 
-def number(text: str, lang: str) -> float:
-    """The first number of ``text`` as the page wrote it in ``lang`` ("1\u202f234,5 dB" in
-    French, "1,234.5 dB" in English); fails if there is none."""
+def numbers(text: str, lang: str) -> list[float]:
+    """The numbers of ``text`` as the page wrote them in ``lang``: "[0,12\u202f; 1\u202f234,5]"
+    in French, "[0.12, 1,234.5]" in English, both [0.12, 1234.5]."""
     import re
 
-    m = re.search(r"[-+\u2212]?\d[\d\u202f,.]*", text)
-    assert m, f"no number in {text!r}"
-    raw = m.group(0).replace("\u2212", "-").rstrip(",.")
-    raw = raw.replace("\u202f", "").replace(",", ".") if lang == "fr" else raw.replace(",", "")
-    return float(raw)
+    out = []
+    for raw in re.findall(r"[-+\u2212]?\d[\d\u202f,.]*", text):
+        raw = raw.replace("\u2212", "-").rstrip(",.\u202f")
+        raw = raw.replace("\u202f", "").replace(",", ".") if lang == "fr" else raw.replace(",", "")
+        out.append(float(raw))
+    return out
+
+
+def number(text: str, lang: str) -> float:
+    """The first number of ``text`` as the page wrote it in ``lang`` (see :func:`numbers`)."""
+    found = numbers(text, lang)
+    assert found, f"no number in {text!r}"
+    return found[0]
 
 
 def current_page(at) -> str:

@@ -3,12 +3,14 @@
 What only a browser shows: the charts really drawn by plotly (the dot-with-error-bars chart
 has one bar per variant and a line at 0), the committed photos decoded, nothing wider than a
 phone, a metric switch that redraws the chart, and a "test it yourself" button that opens
-the Train screen with its setting chosen. Screenshots: experiments_<lang>_<desktop|phone>.
+the Train screen with its setting chosen, and its tables readable on a phone without
+scrolling sideways, numbers written the page's way. Screenshots: experiments_<lang>_<desktop|phone>.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -36,6 +38,19 @@ def _overflow(pg) -> int:
                        " return m.scrollWidth - m.clientWidth; })()")
 
 
+def _page_overflow(pg) -> int:
+    """How far the page itself scrolls sideways (0: not at all)."""
+    return pg.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def _wide_tables(pg) -> list[int]:
+    """The tables that scroll sideways inside their own frame: how far, in pixels."""
+    return pg.evaluate(
+        "Array.from(document.querySelectorAll('[data-testid=stTable]')).flatMap(t =>"
+        " [t, ...t.querySelectorAll('*')]).filter(e => e.scrollWidth > e.clientWidth + 1"
+        " && getComputedStyle(e).overflowX !== 'visible').map(e => e.scrollWidth - e.clientWidth)")
+
+
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_experiments_screen_desktop_and_phone(chromium, streamlit_url, screenshot_dir, lang):
     res = load_results()
@@ -59,6 +74,11 @@ def test_experiments_screen_desktop_and_phone(chromium, streamlit_url, screensho
         for v in res["variants"]:  # sentences, never run names
             assert t(f"experiments.v_{v['name']}", lang) in text
         assert "no_bound" not in text and "results.json" not in text
+        tables = pg.locator(f"{MAIN} [data-testid=stTable]").all_inner_texts()
+        # numbers written the page's way: "24,13 [24,10 ; 24,16]" in French (a narrow
+        # no-break space before the semicolon)
+        assert re.search(r"\d,\d\d \[\d+,\d\d\u202f; \d+,\d\d\]" if lang == "fr" else
+                         r"\d\.\d\d \[\d+\.\d\d, \d+\.\d\d\]", "\n".join(tables)), tables
 
         plots = _plots(pg)
         assert len(plots) >= 5, plots  # differences, curves, gain, histogram, weights
@@ -79,6 +99,9 @@ def test_experiments_screen_desktop_and_phone(chromium, streamlit_url, screensho
         wait_idle(pg, expect_run=0)
         assert_healthy(pg, f"experiments ({lang}, phone)")
         assert _overflow(pg) <= 1, "wider than a phone"
+        assert _page_overflow(pg) <= 0, "the page scrolls sideways on a phone"
+        assert pg.locator("[data-testid=stTable]").count() >= 2  # results, per source
+        assert _wide_tables(pg) == [], "a table scrolls sideways on a phone"
         shoot(pg, screenshot_dir, f"experiments_{lang}_phone")
     finally:
         ctx.close()

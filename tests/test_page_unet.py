@@ -1,7 +1,7 @@
 """The U-Net screen runs in both languages and shows the model's real numbers."""
 
 import pytest
-from conftest import metric, open_page
+from conftest import metric, number, open_page
 
 from core.i18n import t
 from core.samples import DEFAULT_SAMPLE, load_sample
@@ -12,18 +12,12 @@ LABELS = {"fr": ("Paramètres (total)", "dont encodeur", "dont décodeur"),
           "en": ("Parameters (total)", "of which encoder", "of which decoder")}
 
 
-def number(text: str) -> int:
-    return int("".join(ch for ch in text if ch.isdigit()))
-
-
-
-
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_unet_page(lang):
     at = open_page("unet", lang)
     col = shipped_colorizer() or _untrained_colorizer()
     model = col.model
-    total, enc, dec = (number(metric(at, label)) for label in LABELS[lang])
+    total, enc, dec = (number(metric(at, label), lang) for label in LABELS[lang])
     assert total == count_parameters(model)
     assert enc + dec + model.outc.conv.weight.numel() + model.outc.conv.bias.numel() == total
     # The block selector lists every named part; choosing the bottleneck shows its maps.
@@ -44,4 +38,4 @@ def test_unet_page(lang):
     c, h, w = model.summary(h0, w0)[depth]["out_shape"]
     assert f"{c}" in caption and f"{h}×{w}" in caption
     detail = {"fr": "Détail (intactes)", "en": "Detail (intact)"}[lang]
-    assert float(metric(at, detail)) >= 0
+    assert number(metric(at, detail), lang) >= 0

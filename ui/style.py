@@ -1,4 +1,5 @@
-"""The app's stylesheets: Streamlit's own English words translated, and the projector layout.
+"""The app's stylesheets: Streamlit's own English words translated, tables on phones, and the
+projector layout.
 
 Injected by :func:`ui.classroom.apply_projector_layout` on every run (``st.html`` with a
 ``<style>`` only takes no room on the page).
@@ -16,6 +17,16 @@ UPLOADER_CSS = """
   content: "{upload}"; }
 [data-testid="stFileUploaderDropzoneInstructions"] > div::after {
   content: "{limit}"; opacity: 0.7; }
+"""
+
+#: Phones: tables in smaller type with tighter cells, so that a table of numbers and
+#: sentences fits 390 px without scrolling sideways (the experiments screen's tables).
+PHONE_CSS = """
+@media (max-width: 640px) {
+[data-testid="stTable"] table { font-size: 0.82rem; }
+[data-testid="stTable"] th, [data-testid="stTable"] td {
+  padding: 0.3rem 0.3rem; overflow-wrap: break-word; }
+}
 """
 
 #: Plotly writes each text's size in its own style attribute ("14px", "15.75px"): these rules
@@ -62,4 +73,4 @@ def app_css(upload: str, limit: str, projector: bool) -> str:
     """
     css = UPLOADER_CSS.replace("{upload}", _css_string(upload)).replace(
         "{limit}", _css_string(limit))
-    return f"<style>{css}{PROJECTOR_CSS if projector else ''}</style>"
+    return f"<style>{css}{PHONE_CSS}{PROJECTOR_CSS if projector else ''}</style>"

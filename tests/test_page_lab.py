@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import metric, open_page
+from conftest import metric, number, numbers, open_page
 
 from core.i18n import t
 
@@ -12,9 +12,15 @@ def _metric(at, key: str, lang: str, **fmt) -> str:
     return metric(at, t(key, lang, **fmt))
 
 
-def _range(text: str) -> tuple[float, float]:
-    lo, hi = text.strip("[]").split(",")
-    return float(lo), float(hi)
+def _range(text: str, lang: str) -> tuple[float, float]:
+    # "[0,00 ; 100,00]" in French, "[0.00, 100.00]" in English
+    assert text.startswith("[") and ("\u202f; " if lang == "fr" else ", ") in text, text
+    lo, hi = numbers(text, lang)
+    return lo, hi
+
+
+def _number(at, key: str, lang: str) -> float:
+    return number(_metric(at, key, lang), lang)
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
@@ -23,37 +29,37 @@ def test_lab_screen(lang):
     assert at.title[0].value == t("lab.title", lang)
 
     # Raw Lab ranges of the astronaut, then the same scaled to [-1, 1].
-    assert _range(_metric(at, "lab.range_of", lang, c="L")) == pytest.approx((0, 100), abs=0.01)
-    a_lo, a_hi = _range(_metric(at, "lab.range_of", lang, c="a"))
+    assert _range(_metric(at, "lab.range_of", lang, c="L"), lang) == pytest.approx((0, 100), abs=0.01)
+    a_lo, a_hi = _range(_metric(at, "lab.range_of", lang, c="a"), lang)
     at.toggle(key="lab_scaled").set_value(True).run()
-    assert _range(_metric(at, "lab.range_of", lang, c="L'")) == pytest.approx((-1, 1), abs=0.01)
-    sa_lo, sa_hi = _range(_metric(at, "lab.range_of", lang, c="a'"))
+    assert _range(_metric(at, "lab.range_of", lang, c="L'"), lang) == pytest.approx((-1, 1), abs=0.01)
+    sa_lo, sa_hi = _range(_metric(at, "lab.range_of", lang, c="a'"), lang)
     assert (sa_lo, sa_hi) == pytest.approx((a_lo / 110, a_hi / 110), abs=0.006)
 
     # The gamut slice shrinks towards black.
-    mid = float(_metric(at, "lab.gamut_inside", lang).rstrip(" %"))
+    mid = _number(at, "lab.gamut_inside", lang)
     at.slider(key="lab_gamut_L").set_value(10).run()
-    dark = float(_metric(at, "lab.gamut_inside", lang).rstrip(" %"))
+    dark = _number(at, "lab.gamut_inside", lang)
     assert 0 < dark < mid
 
     # Channel play: a = b = 0 leaves a grey image (no saturation at all).
-    before = float(_metric(at, "lab.chroma_before", lang))
-    assert float(_metric(at, "lab.chroma_after", lang)) == pytest.approx(before, abs=0.2)
+    before = _number(at, "lab.chroma_before", lang)
+    assert _number(at, "lab.chroma_after", lang) == pytest.approx(before, abs=0.2)
     at.checkbox(key="lab_zero_ab").check().run()
     assert not at.exception
-    assert _metric(at, "lab.chroma_after", lang) == "0.0"
+    assert _metric(at, "lab.chroma_after", lang) == ("0,0" if lang == "fr" else "0.0")
     at.checkbox(key="lab_zero_ab").uncheck().run()
     at.slider(key="lab_sat").set_value(2.0).run()
-    assert float(_metric(at, "lab.chroma_after", lang)) > 1.5 * before
+    assert _number(at, "lab.chroma_after", lang) > 1.5 * before
 
     # YCbCr's Y is the NTSC grey.
-    assert float(_metric(at, "lab.ycbcr_check", lang)) < 0.01
+    assert _number(at, "lab.ycbcr_check", lang) < 0.01
 
 
 def test_lab_swap_keeps_saturation():
     at = open_page("lab")
-    before = float(_metric(at, "lab.chroma_before", "fr"))
+    before = _number(at, "lab.chroma_before", "fr")
     at.checkbox(key="lab_swap_ab").check().run()
     assert not at.exception
     # sqrt(a^2 + b^2) is symmetric in a and b (up to gamut clipping).
-    assert float(_metric(at, "lab.chroma_after", "fr")) == pytest.approx(before, rel=0.15)
+    assert _number(at, "lab.chroma_after", "fr") == pytest.approx(before, rel=0.15)

@@ -18,7 +18,7 @@ from core.lessons.pipeline import (
 )
 from ui.figures import show
 from ui.images import png
-from ui.lang import tr
+from ui.lang import num, tr
 from ui.model import BY_MODEL, colorizer
 from ui.photo import photo_picker
 
@@ -48,11 +48,12 @@ def _shape(shape: tuple[int, ...]) -> str:
 
 def _num(v: float) -> str:
     """Three significant figures at most: a metric like [-215.60, 447.12] is cut on a phone."""
-    return f"{v:.2f}" if abs(v) < 10 else f"{v:.1f}" if abs(v) < 100 else f"{v:.0f}"
+    return num(v, ".2f" if abs(v) < 10 else ".1f" if abs(v) < 100 else ".0f")
 
 
-def _interval(lo: float, hi: float) -> str:
-    return f"[{_num(lo)}, {_num(hi)}]"
+def _interval(lo: float, hi: float, fmt=_num) -> str:
+    """"[lo, hi]" ("[lo ; hi]" in French, where the comma is the decimal mark)."""
+    return tr("common.interval", lo=fmt(lo), hi=fmt(hi))
 
 
 def _strip(arr: np.ndarray, ranges: list[tuple[float, float]]) -> np.ndarray:
@@ -85,13 +86,13 @@ def _arrow(col, op: str, stage) -> None:
         "<div class='cz-arrow'>➜</div>"
         f"<div style='font-weight:600'>{op}</div>"
         f"<code>{_shape(stage.shape)}</code><br>"
-        f"<span style='font-size:0.9rem'>[{stage.vmin:.2f}, {stage.vmax:.2f}]</span></div>",
+        f"<span style='font-size:0.9rem'>{_interval(stage.vmin, stage.vmax, num)}</span></div>",
         unsafe_allow_html=True)
 
 
 def _ranges(stage) -> str:
     names = {3: "L a b", 2: "a b", 1: "Y"}.get(len(stage.channels), "")
-    per = ", ".join(f"{n} [{lo:.2f}, {hi:.2f}]"
+    per = ", ".join(f"{n} {_interval(lo, hi, num)}"
                     for n, (lo, hi) in zip(names.split(), stage.channels, strict=False))
     return per
 
@@ -170,8 +171,8 @@ k[3].image(png(post["as_lab"]), caption=tr("pipeline.skip_c"), width="stretch")
 m = st.columns(4)
 m[0].metric(tr("pipeline.raw_range_ok"), _interval(s["raw"].vmin, s["raw"].vmax))
 m[1].metric(tr("pipeline.raw_range_a"), _interval(*skipped["raw_range"]))
-m[2].metric(tr("pipeline.saturated_a"), f"{100 * skipped['saturated']:.0f} %")
-m[3].metric(tr("pipeline.mean_b"), f"{float(post['as_lab'].mean()):.0f}")
+m[2].metric(tr("pipeline.saturated_a"), num(skipped["saturated"], ".0%"))
+m[3].metric(tr("pipeline.mean_b"), num(float(post["as_lab"].mean()), ".0f"))
 st.markdown(tr("pipeline.skip_read"))
 
 # 3. Training data for free ---------------------------------------------------------------
@@ -229,7 +230,7 @@ def input_scaling(gray: np.ndarray) -> None:
     show(hist_figure([(tr(f"pipeline.scaling_{choice}"), x, "#3a6ea5")],
                      tr("pipeline.hist_input")), where=h1, width="stretch")
     h2.metric(tr("pipeline.min_max"), _interval(float(x.min()), float(x.max())))
-    h2.metric(tr("pipeline.mean_std"), f"{float(x.mean()):.2f} ± {float(x.std()):.2f}")
+    h2.metric(tr("pipeline.mean_std"), f"{num(float(x.mean()))} ± {num(float(x.std()))}")
     st.markdown(tr(f"pipeline.scaling_note_{choice}"))
 
 

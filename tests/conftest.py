@@ -100,6 +100,14 @@ def number(text: str, lang: str) -> float:
     return found[0]
 
 
+def bounds(text: str, lang: str) -> tuple[float, float]:
+    """The two ends of a range as the page wrote it: "[0,12\u202f; 0,45]" in French (the comma
+    is the decimal mark), "[0.12, 0.45]" in English."""
+    assert text.startswith("[") and ("\u202f; " if lang == "fr" else ", ") in text, text
+    lo, hi = numbers(text, lang)
+    return lo, hi
+
+
 def current_page(at) -> str:
     """URL path of the screen that ran last ("" for home)."""
     return at._registered_pages[at._finished_page_script_hash]["url_pathname"]

@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from conftest import metric, number, numbers, open_page
+from conftest import bounds, metric, number, open_page
 
 from core.i18n import t
 
 
 def _metric(at, key: str, lang: str, **fmt) -> str:
     return metric(at, t(key, lang, **fmt))
-
-
-def _range(text: str, lang: str) -> tuple[float, float]:
-    # "[0,00 ; 100,00]" in French, "[0.00, 100.00]" in English
-    assert text.startswith("[") and ("\u202f; " if lang == "fr" else ", ") in text, text
-    lo, hi = numbers(text, lang)
-    return lo, hi
 
 
 def _number(at, key: str, lang: str) -> float:
@@ -29,11 +22,11 @@ def test_lab_screen(lang):
     assert at.title[0].value == t("lab.title", lang)
 
     # Raw Lab ranges of the astronaut, then the same scaled to [-1, 1].
-    assert _range(_metric(at, "lab.range_of", lang, c="L"), lang) == pytest.approx((0, 100), abs=0.01)
-    a_lo, a_hi = _range(_metric(at, "lab.range_of", lang, c="a"), lang)
+    assert bounds(_metric(at, "lab.range_of", lang, c="L"), lang) == pytest.approx((0, 100), abs=0.01)
+    a_lo, a_hi = bounds(_metric(at, "lab.range_of", lang, c="a"), lang)
     at.toggle(key="lab_scaled").set_value(True).run()
-    assert _range(_metric(at, "lab.range_of", lang, c="L'"), lang) == pytest.approx((-1, 1), abs=0.01)
-    sa_lo, sa_hi = _range(_metric(at, "lab.range_of", lang, c="a'"), lang)
+    assert bounds(_metric(at, "lab.range_of", lang, c="L'"), lang) == pytest.approx((-1, 1), abs=0.01)
+    sa_lo, sa_hi = bounds(_metric(at, "lab.range_of", lang, c="a'"), lang)
     assert (sa_lo, sa_hi) == pytest.approx((a_lo / 110, a_hi / 110), abs=0.006)
 
     # The gamut slice shrinks towards black.

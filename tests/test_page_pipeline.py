@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import metric, open_page
+from conftest import bounds, metric, number, open_page
 
 import ui.model
 from core.colorizer import Colorizer
@@ -24,11 +24,6 @@ def _metric(at, key: str, lang: str) -> str:
     return metric(at, t(key, lang))
 
 
-def _range(text: str) -> tuple[float, float]:
-    lo, hi = text.strip("[]").split(",")
-    return float(lo), float(hi)
-
-
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_pipeline_screen(lang):
     at = open_page("pipeline", lang)
@@ -40,11 +35,11 @@ def test_pipeline_screen(lang):
     assert f"{ws}×{ws}×1" in md and f"{ws}×{ws}×3" in md
 
     # (a) a grey in [0, 255] spreads the raw output far wider than the correct input.
-    ok_lo, ok_hi = _range(_metric(at, "pipeline.raw_range_ok", lang))
-    a_lo, a_hi = _range(_metric(at, "pipeline.raw_range_a", lang))
+    ok_lo, ok_hi = bounds(_metric(at, "pipeline.raw_range_ok", lang), lang)
+    a_lo, a_hi = bounds(_metric(at, "pipeline.raw_range_a", lang), lang)
     assert a_hi - a_lo > 3 * (ok_hi - ok_lo)
     # (c) Lab read without unscaling: almost black.
-    assert float(_metric(at, "pipeline.mean_b", lang)) < 20
+    assert number(_metric(at, "pipeline.mean_b", lang), lang) < 20
 
     # Training pairs: the button draws a new (seeded) crop.
     assert _metric(at, "pipeline.seed", lang) == "0"
@@ -54,10 +49,10 @@ def test_pipeline_screen(lang):
     assert any("128×128×1" in c.value for c in at.caption)
 
     # Trick 1: the scalings of the input, measured.
-    assert _range(_metric(at, "pipeline.min_max", lang)) == pytest.approx((0, 1), abs=0.01)
+    assert bounds(_metric(at, "pipeline.min_max", lang), lang) == pytest.approx((0, 1), abs=0.01)
     at.radio(key="pipeline_scaling").set_value("raw").run()
-    assert _range(_metric(at, "pipeline.min_max", lang))[1] == pytest.approx(255, abs=0.5)
+    assert bounds(_metric(at, "pipeline.min_max", lang), lang)[1] == pytest.approx(255, abs=0.5)
     at.radio(key="pipeline_scaling").set_value("standard").run()
-    assert _metric(at, "pipeline.mean_std", lang) == "0.00 ± 1.00"
+    assert _metric(at, "pipeline.mean_std", lang) == ("0,00 ± 1,00" if lang == "fr" else "0.00 ± 1.00")
     at.radio(key="pipeline_scaling").set_value("centred").run()
-    assert _range(_metric(at, "pipeline.min_max", lang)) == pytest.approx((-1, 1), abs=0.01)
+    assert bounds(_metric(at, "pipeline.min_max", lang), lang) == pytest.approx((-1, 1), abs=0.01)

@@ -20,7 +20,7 @@ from core.lessons.sigmoid import (
 )
 from ui.figures import show
 from ui.images import png
-from ui.lang import tr
+from ui.lang import num, tr
 from ui.model import BY_MODEL, colorizer
 from ui.photo import photo_picker
 
@@ -72,7 +72,7 @@ def curves_figure(x: float) -> go.Figure:
     fig.add_trace(go.Scatter(
         x=[x, x, x], y=[p["f"], p["sigma"], p["df"]], mode="markers+text",
         marker={"size": 13, "color": [BLUE, ORANGE, BLUE], "line": {"width": 2, "color": "#fff"}},
-        text=[f"f={p['f']:.3f}", f"σ={p['sigma']:.3f}", f"f'={p['df']:.3f}"],
+        text=[f"f={num(p['f'], '.3f')}", f"σ={num(p['sigma'], '.3f')}", f"f'={num(p['df'], '.3f')}"],
         # sigma and f' meet at x = 0 (both 0.5): labels on opposite sides.
         textposition=["middle right", "top left", "bottom right"],
         textfont={"size": 15, "color": [BLUE, ORANGE, BLUE]}, showlegend=False,
@@ -200,19 +200,19 @@ def the_function() -> None:
                   on_change=_x_changed, help=tr("sigmoid.slider_help"))
     p = sigmoid_point(x)
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("f(x)", f"{p['f']:.4f}")
-    c2.metric("f'(x)", f"{p['df']:.4f}")
-    c3.metric("σ(x)", f"{p['sigma']:.4f}")
-    c4.metric("σ'(x)", f"{p['dsigma']:.4f}")
+    c1.metric("f(x)", num(p["f"], ".4f"))
+    c2.metric("f'(x)", num(p["df"], ".4f"))
+    c3.metric("σ(x)", num(p["sigma"], ".4f"))
+    c4.metric("σ'(x)", num(p["dsigma"], ".4f"))
     show(curves_figure(x), width="stretch", config=CHART)
     st.caption(tr("sigmoid.curves_caption"))
 
     st.subheader(tr("sigmoid.identity_title"))
     st.latex(r"2\sigma(x) - 1 = \tanh\left(\frac{x}{2}\right)")
     i1, i2, i3 = st.columns(3)
-    i1.metric("2σ(x) − 1", f"{p['two_sigma_minus_one']:.10f}")
-    i2.metric("tanh(x/2)", f"{p['tanh_half']:.10f}")
-    i3.metric(tr("sigmoid.identity_gap"), f"{p['identity_gap']:.1e}")
+    i1.metric("2σ(x) − 1", num(p["two_sigma_minus_one"], ".10f"))
+    i2.metric("tanh(x/2)", num(p["tanh_half"], ".10f"))
+    i3.metric(tr("sigmoid.identity_gap"), num(p["identity_gap"], ".1e"))
     st.caption(tr("sigmoid.identity_caption"))
 
 
@@ -239,9 +239,9 @@ def raw_values(pre: np.ndarray, channels: list[str]) -> None:
     show(histogram_figure(values), width="stretch", config=CHART)
     outside = float((np.abs(values) > 1).mean())
     m1, m2, m3 = st.columns(3)
-    m1.metric(tr("sigmoid.min_max"), f"{values.min():.2f} … {values.max():.2f}")
-    m2.metric(tr("sigmoid.outside"), f"{outside:.1%}")
-    m3.metric(tr("sigmoid.n_values"), f"{values.size:,}".replace(",", " "))
+    m1.metric(tr("sigmoid.min_max"), f"{num(values.min())} … {num(values.max())}")
+    m2.metric(tr("sigmoid.outside"), num(outside, ".1%"))
+    m3.metric(tr("sigmoid.n_values"), num(values.size, ","))
     st.caption(tr("sigmoid.hist_caption", h=pre.shape[1], w=pre.shape[2]))
 
 
@@ -259,9 +259,9 @@ st.header(tr("sigmoid.sat_title"))
 share = saturation_share(pre)
 grad = scaled_sigmoid_derivative(pre)
 s1, s2, s3 = st.columns(3)
-s1.metric(tr("sigmoid.sat_share", t=SATURATION_THRESHOLD), f"{share:.1%}")
-s2.metric(tr("sigmoid.sat_mean"), f"{grad.mean():.3f}")
-s3.metric(tr("sigmoid.sat_x", t=SATURATION_THRESHOLD), f"{saturation_x():.2f}")
+s1.metric(tr("sigmoid.sat_share", t=SATURATION_THRESHOLD), num(share, ".1%"))
+s2.metric(tr("sigmoid.sat_mean"), num(grad.mean(), ".3f"))
+s3.metric(tr("sigmoid.sat_x", t=SATURATION_THRESHOLD), num(saturation_x()))
 st.markdown(tr("sigmoid.sat_text"))
 
 st.subheader(tr("sigmoid.div_title"))
@@ -283,7 +283,7 @@ def tiny_trainings() -> None:
         label = tr("sigmoid.run_bound") if b == "scaled_sigmoid" else tr("sigmoid.run_nobound")
         last = run["loss"][-1]
         col.metric(label, tr("sigmoid.diverged_at", step=div + 1) if div is not None
-                   else f"{last:.4f}",
+                   else num(last, ".4f"),
                    help=tr("sigmoid.maxabs", m=np.nanmax(run["max_abs"])))
     st.caption(tr("sigmoid.div_caption"))
 

@@ -1,7 +1,7 @@
 """The scaled sigmoid screen runs in both languages and shows the right numbers."""
 
 import pytest
-from conftest import metric
+from conftest import metric, number
 from conftest import open_page as _open_page
 
 
@@ -13,17 +13,18 @@ def open_page(lang: str, x: str | None = None):
 def test_values_at_zero(lang):
     at = open_page(lang)
     assert at.slider(key="sigmoid_x").value == 0.0
-    assert metric(at, "f(x)") == "0.0000"
-    assert metric(at, "f'(x)") == "0.5000"
-    assert metric(at, "σ(x)") == "0.5000"
-    assert metric(at, "σ'(x)") == "0.2500"
-    assert float(metric(at, "tanh(x/2)")) == 0.0
+    mark = "," if lang == "fr" else "."  # the decimal mark of the page's language
+    assert metric(at, "f(x)") == f"0{mark}0000"
+    assert metric(at, "f'(x)") == f"0{mark}5000"
+    assert metric(at, "σ(x)") == f"0{mark}5000"
+    assert metric(at, "σ'(x)") == f"0{mark}2500"
+    assert number(metric(at, "tanh(x/2)"), lang) == 0.0
     title = {"fr": "La sigmoïde ajustée", "en": "The scaled sigmoid"}[lang]
     assert title in at.title[0].value
     # The tiny trainings: bounded converges, unbounded diverges at the default lr 3.
     labels = {"fr": ("Avec la sigmoïde ajustée", "Sans borne"),
               "en": ("With the scaled sigmoid", "No bound")}[lang]
-    assert float(metric(at, labels[0])) < 0.1
+    assert number(metric(at, labels[0]), lang) < 0.1
     assert any(w in metric(at, labels[1]) for w in ("diverge", "diverges"))
 
 

@@ -16,7 +16,7 @@ from core.lessons.upsampling import (
 )
 from ui.figures import show
 from ui.images import png
-from ui.lang import tr
+from ui.lang import num, tr
 from ui.model import BY_MODEL, colorizer
 from ui.photo import photo_picker
 
@@ -132,7 +132,7 @@ def three_ways(rgb: np.ndarray) -> None:
     show(profile_figure({k: v[mid] for k, v in ups.items()}), where=o2, width="stretch",
          config=CHART)
     if source == "constant":
-        st.metric(tr("upsampling.constant_spread"), f"{spread:.3f}")
+        st.metric(tr("upsampling.constant_spread"), num(spread, ".3f"))
     st.markdown(tr("upsampling.checker_text", k=kernel))
 
 
@@ -152,7 +152,7 @@ def render_small(rgb: np.ndarray) -> None:
         sr = enlarged(rgb, factor)
     h, w = sr["truth"].shape[:2]
     st.caption(tr("upsampling.rendered", sh=sr["small"].shape[0], sw=sr["small"].shape[1],
-                  h=h, w=w, share=f"{1 / factor**2:.0%}"))
+                  h=h, w=w, share=num(1 / factor**2, ".0%")))
     names = ("nearest", "bicubic", "learned")
     cols = st.columns(4)
     for col, k in zip(cols, names, strict=False):
@@ -160,9 +160,9 @@ def render_small(rgb: np.ndarray) -> None:
     cols[3].image(png(zoom(sr["truth"])), caption=tr("upsampling.sr_truth"), width="stretch")
     for col, k in zip(cols, names, strict=False):
         gain = sr["psnr"][k] - sr["psnr"]["bicubic"]
-        col.metric(f"PSNR · {tr(f'upsampling.sr_{k}')}", f"{sr['psnr'][k]:.2f} dB",
-                   delta=None if k == "bicubic" else f"{gain:+.2f} dB")
-    cols[3].metric(tr("upsampling.pixels_rendered"), f"{100 / factor**2:g} %")
+        col.metric(f"PSNR · {tr(f'upsampling.sr_{k}')}", f"{num(sr['psnr'][k])} dB",
+                   delta=None if k == "bicubic" else f"{num(gain, '+.2f')} dB")
+    cols[3].metric(tr("upsampling.pixels_rendered"), f"{num(100 / factor**2, 'g')} %")
     st.markdown(tr("upsampling.dlss_text"))
 
 

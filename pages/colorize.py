@@ -30,7 +30,7 @@ from core.live import LiveRun
 from core.samples import COLOUR_SAMPLES, GREY_SAMPLES, load_sample
 from ui import state
 from ui.figures import show
-from ui.lang import labels, lang, tr
+from ui.lang import labels, lang, num, tr
 from ui.model import colorizer
 from ui.photo import photo, share_photo
 from ui.sticky import sticky
@@ -261,9 +261,9 @@ with b1:
     st.badge(res.device, icon=":material/memory:", color="green" if gpu else "blue")
     h, w = rgb.shape[:2]
     st.caption(tr("colorize.size_note", w=w, h=h, working=working))
-b2.metric(tr("colorize.model_time"), f"{pred.model_seconds * 1000:.0f} ms",
+b2.metric(tr("colorize.model_time"), f"{num(pred.model_seconds * 1000, '.0f')} ms",
           help=tr("colorize.model_time_help"))
-b3.metric(tr("colorize.total_time"), f"{res.total_seconds * 1000:.0f} ms",
+b3.metric(tr("colorize.total_time"), f"{num(res.total_seconds * 1000, '.0f')} ms",
           help=tr("colorize.total_time_help"))
 
 st.subheader(tr("colorize.before_after"))
@@ -301,19 +301,20 @@ if has_truth:
     st.markdown(tr("colorize.vs_truth_intro"))
     m, g = view.metrics, view.photo.grey_metrics
     k1, k2, k3 = st.columns(3)
-    k1.metric(tr("colorize.psnr"), f"{m['psnr']:.1f} dB", delta=f"{m['psnr'] - g['psnr']:+.1f} dB",
+    k1.metric(tr("colorize.psnr"), f"{num(m['psnr'], '.1f')} dB",
+              delta=f"{num(m['psnr'] - g['psnr'], '+.1f')} dB",
               help=tr("colorize.psnr_help", grey=g["psnr"]))
-    k2.metric(tr("colorize.ssim"), f"{m['ssim']:.3f}", delta=f"{m['ssim'] - g['ssim']:+.3f}",
+    k2.metric(tr("colorize.ssim"), num(m["ssim"], ".3f"), delta=num(m["ssim"] - g["ssim"], "+.3f"),
               help=tr("colorize.ssim_help", grey=g["ssim"]))
-    k3.metric(tr("colorize.colourfulness"), f"{m['colourfulness']:.1f}",
-              delta=f"{m['colourfulness'] - m['colourfulness_truth']:+.1f}",
+    k3.metric(tr("colorize.colourfulness"), num(m["colourfulness"], ".1f"),
+              delta=num(m["colourfulness"] - m["colourfulness_truth"], "+.1f"),
               delta_color="off", help=tr("colorize.colourfulness_help"))
     e1, e2 = st.columns(2)
     values = (g["colourfulness"], m["colourfulness"], m["colourfulness_truth"])
     bars = go.Figure(go.Bar(
         x=[tr("colorize.bar_grey"), tr("colorize.bar_model"), tr("colorize.bar_truth")],
         y=values, marker_color=["#999999", "#3182bd", "#e6550d"],
-        text=[f"{v:.1f}" for v in values], textposition="outside"))
+        text=[num(v, ".1f") for v in values], textposition="outside"))
     bars.update_layout(height=340, margin={"l": 10, "r": 10, "t": 40, "b": 10},
                        title=tr("colorize.bars_title"), yaxis_title=tr("colorize.colourfulness"),
                        font={"size": 15})

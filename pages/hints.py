@@ -34,7 +34,7 @@ from core.images import resize_max_side, to_jpeg_bytes
 from core.suggest import load_table
 from ui import state
 from ui.figures import show
-from ui.lang import labels, tr
+from ui.lang import labels, num, tr
 from ui.model import colorizer as shipped_colorizer
 from ui.photo import photo_full, photo_picker
 
@@ -241,10 +241,10 @@ def truth_section(view, model: Colorizer, image: np.ndarray) -> None:
     ss[state.HINTS_AUTO_VIEW] = auto  # the next hint reuses it: same photo, same settings
     m, a, g = view.metrics, auto.metrics, view.photo.grey_metrics
     c1, c2, c3 = st.columns(3)
-    c1.metric(tr("hints.psnr_hints", n=len(view.settings.hints)), f"{m['psnr']:.2f} dB",
-              f"{m['psnr'] - a['psnr']:+.2f} dB", help=tr("hints.psnr_help"))
-    c2.metric(tr("hints.psnr_auto"), f"{a['psnr']:.2f} dB")
-    c3.metric(tr("hints.psnr_grey"), f"{g['psnr']:.2f} dB")
+    c1.metric(tr("hints.psnr_hints", n=len(view.settings.hints)), f"{num(m['psnr'])} dB",
+              f"{num(m['psnr'] - a['psnr'], '+.2f')} dB", help=tr("hints.psnr_help"))
+    c2.metric(tr("hints.psnr_auto"), f"{num(a['psnr'])} dB")
+    c3.metric(tr("hints.psnr_grey"), f"{num(g['psnr'])} dB")
     if st.toggle(tr("hints.table_toggle"), key="hints_table"):
         rows = hints_against_truth(model, view.photo, replace(view.settings, hints=()))
         st.dataframe([{tr("hints.col_n"): r["hints"],
@@ -285,7 +285,7 @@ def hint_section(image: np.ndarray, digest: str, model: Colorizer) -> None:
         if ss.pop("hints_message", None):
             st.warning(tr("hints.too_many", n=MAX_HINTS))
         st.caption(tr("hints.status", n=len(settings.hints),
-                      ms=f"{1000 * view.result.total_seconds:.0f}"))
+                      ms=num(1000 * view.result.total_seconds, ".0f")))
         st.download_button(tr("hints.download"), key="hints_download",
                            data=lambda: full_resolution_png(view.photo, model, settings),
                            file_name="colorisation-hints.png", mime="image/png",

@@ -271,7 +271,9 @@ st.markdown(tr("sigmoid.div_intro"))
 @st.fragment
 def tiny_trainings() -> None:
     """The learning rate reruns (or reads from cache) only the two tiny trainings."""
+    # labels written now: AppTest calls format functions outside the script run
     lr = st.select_slider(tr("sigmoid.lr"), LRS, value=3.0, key="sigmoid_lr",
+                          format_func={v: num(v, "g") for v in LRS}.get,
                           help=tr("sigmoid.lr_help"))
     with st.spinner(tr("sigmoid.training")):
         runs = tiny_runs(lr)

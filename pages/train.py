@@ -20,7 +20,7 @@ from core.samples import COLOUR_SAMPLES, load_sample
 from core.weights import WeightsError, model_from_files, model_zip
 from ui import state
 from ui.figures import show
-from ui.lang import labels, tr
+from ui.lang import labels, num, tr
 from ui.sticky import set_sticky, sticky
 from ui.upload import uploaded_photos
 
@@ -189,7 +189,7 @@ def format_value(name: str, value) -> str:
         return tr(f"train.{name}_{value}")
     if name == "size":
         return f"{value}²"
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    return num(value, "g") if isinstance(value, float) else str(value)
 
 
 def compare_figure(kept: list[dict]) -> tuple[go.Figure, list[str]]:
@@ -243,7 +243,7 @@ with st.expander(tr("train.settings"), icon=":material/tune:",
              format_func=labels("train.bound_"), help=tr("train.bound_help"))
     c4.radio(tr("train.loss"), live.LOSSES, key="tr_loss",
              format_func=labels("train.loss_"), help=tr("train.loss_help"), horizontal=True)
-    c4.select_slider(tr("train.lr"), LRS, key="tr_lr", format_func=lambda v: f"{v:g}",
+    c4.select_slider(tr("train.lr"), LRS, key="tr_lr", format_func={v: num(v, "g") for v in LRS}.get,
                      help=tr("train.lr_help"))
     c4.select_slider(tr("train.batch"), live.BATCHES, key="tr_batch",
                      help=tr("train.batch_help"))
@@ -308,11 +308,11 @@ def live_panel() -> None:
     c = run.curves
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(tr("train.m_steps"), f"{run.steps}", help=tr("train.m_steps_help"))
-    m2.metric(tr("train.m_time"), f"{run.seconds:.1f} s")
-    m3.metric(tr("train.m_val"), f"{c.val_loss[-1]:.4f}",
-              delta=f"{c.val_loss[-1] - c.grey_loss:+.4f}", delta_color="inverse",
+    m2.metric(tr("train.m_time"), f"{num(run.seconds, '.1f')} s")
+    m3.metric(tr("train.m_val"), num(c.val_loss[-1], ".4f"),
+              delta=num(c.val_loss[-1] - c.grey_loss, "+.4f"), delta_color="inverse",
               help=tr("train.m_val_help", grey=c.grey_loss))
-    m4.metric(tr("train.m_ratio"), f"{run.ratio:.0%}", help=tr("train.m_ratio_help"))
+    m4.metric(tr("train.m_ratio"), num(run.ratio, ".0%"), help=tr("train.m_ratio_help"))
     if run.first_colour is not None:
         st.success(tr("train.first_colour", step=run.first_colour[0],
                       seconds=run.first_colour[1]))

@@ -248,9 +248,10 @@ def truth_section(view, model: Colorizer, image: np.ndarray) -> None:
     if st.toggle(tr("hints.table_toggle"), key="hints_table"):
         rows = hints_against_truth(model, view.photo, replace(view.settings, hints=()))
         st.dataframe([{tr("hints.col_n"): r["hints"],
-                       tr("hints.col_model"): round(r["model_psnr"], 2),
-                       tr("hints.col_nearest"): round(r["nearest_psnr"], 2),
-                       tr("hints.col_auto"): round(a["psnr"], 2)} for r in rows],
+                       # text, not floats: the grid would write them with a point
+                       tr("hints.col_model"): num(r["model_psnr"]),
+                       tr("hints.col_nearest"): num(r["nearest_psnr"]),
+                       tr("hints.col_auto"): num(a["psnr"])} for r in rows],
                      hide_index=True, use_container_width=True)
 
 

@@ -162,7 +162,7 @@ def ab_figure(z: np.ndarray, centres: list[float], title: str, bar: str, log: bo
         ticks = {"tickvals": list(range(lo, 1)), "ticktext": [f"1e{k}" for k in range(lo, 1)]}
     fig = go.Figure(go.Heatmap(
         z=z, x=centres, y=centres, colorscale="Viridis" if log else "Magma",
-        colorbar={"title": bar, **ticks}, hovertemplate="a %{x}, b %{y}<extra></extra>"))
+        colorbar={"title": bar, **ticks}, hovertemplate="a %{x}<br>b %{y}<extra></extra>"))
     fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 40, "b": 10},
                       title={"text": title, "font": {"size": 14}}, font={"size": 13},
                       xaxis={"title": tr("experiments.hist_a"), "constrain": "domain"},

@@ -138,7 +138,7 @@ def gamut_figure(L: float, lab_px: np.ndarray, rgb_px: np.ndarray) -> go.Figure:
                         name=tr("lab.photo_pixels"),
                         marker={"size": 7, "color": _css(rgb_px[near]),
                                 "line": {"color": "black", "width": 1}},
-                        hovertemplate="a=%{x:.1f}, b=%{y:.1f}<extra></extra>")
+                        hovertemplate="a=%{x:.1f}<br>b=%{y:.1f}<extra></extra>")
     fig.update_xaxes(title="a  (← " + tr("lab.green") + " · " + tr("lab.red") + " →)",
                      range=[-AB_SCALE, AB_SCALE], zeroline=True)
     fig.update_yaxes(title="b  (← " + tr("lab.blue") + " · " + tr("lab.yellow") + " →)",

@@ -168,7 +168,7 @@ for c, n in zip(cols, "RGB", strict=True):
 cols = st.columns(4)
 for c, n, w in zip(cols, "RGB", NTSC_WEIGHTS, strict=False):
     c.image(terms["w" + n], width="stretch",
-            caption=f"{w} · {n}  (" + tr("ntsc.mean", v=terms[f"w{n}_mean"]) + ")")
+            caption=f"{num(w, 'g')} · {n}  (" + tr("ntsc.mean", v=terms[f"w{n}_mean"]) + ")")
 cols[3].image(terms["Y"], width="stretch",
               caption="= Y  (" + tr("ntsc.mean", v=terms["Y_mean"]) + ")")
 st.markdown(tr("ntsc.shares_text"))

@@ -56,7 +56,7 @@ def test_projector_from_url_and_toggle():
     assert not at.exception
     assert at.session_state["projector"] is True
     assert at.toggle(key="_projector_toggle").value is True
-    assert any("font-size" in h.value for h in at.get("html"))
+    assert any("min-width: 900px" in h.value for h in at.get("html"))
     at.toggle(key="_projector_toggle").set_value(False).run()
     assert not at.exception
     assert at.session_state["projector"] is False
@@ -66,7 +66,8 @@ def test_projector_from_url_and_toggle():
 def test_projector_toggle_on_mirrors_the_url():
     at = _app()
     assert at.session_state["projector"] is False
-    assert not any("font-size" in h.value for h in at.get("html"))
+    # the projector layout's rules (wide screens only; the phone rules are always there)
+    assert not any("min-width: 900px" in h.value for h in at.get("html"))
     at.toggle(key="_projector_toggle").set_value(True).run()
     assert not at.exception
     assert at.session_state["projector"] is True

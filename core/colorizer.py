@@ -184,7 +184,8 @@ class Colorizer:
     """Wraps a model and a device; turns any photo into a full-resolution colorization."""
 
     def __init__(self, model: UNet, device: str | torch.device | None = None,
-                 working_size: int = WORKING_SIZE, chroma_gain: float = 1.0):
+                 working_size: int = WORKING_SIZE, chroma_gain: float = 1.0,
+                 hint_fill: str = "nearest"):
         self.device = torch.device(device) if device is not None else pick_device()
         self.model = model.to(self.device).eval()
         if self.device.type == "cpu":
@@ -195,6 +196,9 @@ class Colorizer:
         # A model's calibrated chroma gain (weights metadata "chroma_gain", chosen on training
         # photos): saturation=1 means "as calibrated"; the raw output is chroma_gain=1.
         self.chroma_gain = chroma_gain
+        # A hint model's fill planes: "nearest" (Voronoi) or "edges" (core.hints), as in the
+        # weights metadata "hint_fill".
+        self.hint_fill = hint_fill
 
     @classmethod
     def from_weights(cls, name: str | Path = DEFAULT_WEIGHTS, **kwargs) -> Colorizer:
@@ -204,6 +208,7 @@ class Colorizer:
         model, meta = load_model(name)
         kwargs.setdefault("chroma_gain", float(meta.get("chroma_gain", 1.0)))
         kwargs.setdefault("working_size", int(meta.get("working_size", WORKING_SIZE)))
+        kwargs.setdefault("hint_fill", str(meta.get("hint_fill", "nearest")))
         return cls(model, **kwargs)
 
     @property
@@ -250,7 +255,8 @@ class Colorizer:
         if self.in_channels > 1:
             from core.hints import hint_input  # the hints module is only needed here
 
-            planes = hint_input(hints, full_shape=(H, W), work_shape=(h, w))
+            planes = hint_input(hints, full_shape=(H, W), work_shape=(h, w),
+                                gray=small if self.hint_fill == "edges" else None)
             x = torch.cat([x, planes.to(self.device, torch.float32)], dim=1)
         if self.device.type == "cpu":
             x = x.contiguous(memory_format=torch.channels_last)

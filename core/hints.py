@@ -10,7 +10,9 @@ channel     content
 ==========  =====================================================================
 hint a, b   the hint's chroma a / 110, b / 110 where a hint was given, 0 elsewhere
 mask        1 where a hint was given, 0 elsewhere
-fill a, b   every pixel takes the chroma of its nearest hint (a Voronoi fill)
+fill a, b   every pixel takes the chroma of a hint: its nearest (a Voronoi fill) or, for
+            a model trained or shipped with ``hint_fill: "edges"``, the hint whose region
+            it falls in when the grey image is cut along its edges (a watershed)
 distance    the distance to the nearest hint, in short sides (clipped to 1)
 ==========  =====================================================================
 
@@ -19,6 +21,11 @@ spreading the colour, so it only has to learn *where the colour must stop* (at e
 which the skip connections carry). Without any hint the planes are all zero except the
 distance (1 everywhere), and a model whose hint weights are zero is exactly the automatic
 colorizer it was initialised from.
+
+The edge-aware fill is a compact watershed (scikit-image) of the grey image's gradient,
+seeded at the hints: each region grows from one hint until it meets another at the
+strongest edge between them, so the fill already stops at edges and the network only has
+to refine it. The compactness keeps regions from leaking far along weak edges.
 
 Training simulates hints as ideepcolor does: the number of hints is drawn from a geometric
 law (p = 1/8), a share of samples gets none, locations are uniform, each hint is the mean
@@ -34,6 +41,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from skimage.color import rgb2lab
+from skimage.filters import sobel
+from skimage.segmentation import watershed
 
 from core.color import AB_SCALE
 
@@ -47,6 +56,13 @@ NO_HINT_SHARE = 0.2
 MAX_SIMULATED = 64
 #: Simulated hint patches: square of side 1 to 9 px.
 MAX_PATCH = 9
+#: How the fill planes spread the hints: "nearest" (Voronoi) or "edges" (watershed).
+FILLS = ("nearest", "edges")
+#: Compactness of the edge-aware fill's watershed at a working short side of 96 px, chosen
+#: on training photos (0.002 to 0.005 gave the same PSNR; 0 lets colour leak, 0.01 is
+#: almost Voronoi). Scaled by 96 / short side: an edge's gradient does not change with the
+#: working size, the distances in pixels grow with it.
+EDGE_COMPACTNESS = 0.003
 
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
 
@@ -82,9 +98,31 @@ class Hint:
         return float(lab[1] / AB_SCALE), float(lab[2] / AB_SCALE)
 
 
+def edge_regions(gray: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """For every pixel, the index of the hint whose region it falls in, the regions cut
+    along the grey image's edges (a compact watershed of its Sobel gradient).
+
+    Parameters
+    ----------
+    gray : (h, w) grey image in [0, 1] at the working size.
+    rows, cols : (K,) integer pixel positions of the hints, K >= 1.
+
+    Returns
+    -------
+    (h, w) int array of hint indices in [0, K).
+    """
+    h, w = gray.shape
+    markers = np.zeros((h, w), np.int32)
+    # reversed: where two hints share a pixel the first wins, as in the Voronoi fill
+    markers[rows[::-1], cols[::-1]] = np.arange(len(rows), 0, -1, dtype=np.int32)
+    compactness = EDGE_COMPACTNESS * 96.0 / max(1, min(h, w))
+    labels = watershed(sobel(np.asarray(gray, np.float64)), markers, compactness=compactness)
+    return labels.astype(np.int64) - 1
+
+
 def hint_planes(points: Sequence[torch.Tensor], colours: Sequence[torch.Tensor],
-                shape: tuple[int, int], patches: Sequence[torch.Tensor] | None = None
-                ) -> torch.Tensor:
+                shape: tuple[int, int], patches: Sequence[torch.Tensor] | None = None,
+                grays: torch.Tensor | None = None) -> torch.Tensor:
     """The six hint planes of a batch, from each sample's hint points.
 
     Parameters
@@ -95,6 +133,8 @@ def hint_planes(points: Sequence[torch.Tensor], colours: Sequence[torch.Tensor],
     shape : (h, w), the working size.
     patches : one (K,) int tensor per sample: side of the square each hint covers in the
         sparse planes (default 1: one pixel).
+    grays : (N, 1, h, w) or (N, h, w) grey images in [0, 1]: the fill follows their edges
+        (:func:`edge_regions`); None gives the nearest-hint (Voronoi) fill.
 
     Returns
     -------
@@ -122,23 +162,28 @@ def hint_planes(points: Sequence[torch.Tensor], colours: Sequence[torch.Tensor],
             out[n, 2, r0:r1, c0:c1] = 1.0
         d = torch.cdist(grid, torch.stack([r, c], dim=1).float())  # (h*w, K)
         dist, nearest = d.min(dim=1)
+        if grays is not None:
+            nearest = torch.from_numpy(edge_regions(grays[n].reshape(h, w).cpu().numpy(),
+                                                    r.numpy(), c.numpy())).reshape(-1)
         out[n, 3:5] = ab[nearest].T.reshape(2, h, w)
         out[n, 5] = (dist / min(h, w)).clamp(max=1.0).reshape(h, w)
     return out
 
 
 def hint_input(hints: Sequence[Hint], full_shape: tuple[int, int],
-               work_shape: tuple[int, int]) -> torch.Tensor:
+               work_shape: tuple[int, int], gray: np.ndarray | None = None) -> torch.Tensor:
     """The hint planes of one photo, (1, 6, h, w): the user's hints at the working size.
 
     ``full_shape`` is the (H, W) of the photo the hints' pixel coordinates refer to; each
-    hint lands on the nearest working pixel.
+    hint lands on the nearest working pixel. ``gray``: the (h, w) grey image at the working
+    size for the edge-aware fill; None for the nearest-hint fill.
     """
     (H, W), (h, w) = full_shape, work_shape
     pts = torch.tensor([[(hn.y + 0.5) * h / H - 0.5, (hn.x + 0.5) * w / W - 0.5]
                         for hn in hints], dtype=torch.float32).reshape(-1, 2)
     ab = torch.tensor([hn.unit_ab() for hn in hints], dtype=torch.float32).reshape(-1, 2)
-    return hint_planes([pts], [ab], (h, w))
+    grays = None if gray is None else torch.as_tensor(np.asarray(gray, np.float32))[None]
+    return hint_planes([pts], [ab], (h, w), grays=grays)
 
 
 def nearest_fill(planes: torch.Tensor) -> torch.Tensor:
@@ -146,10 +191,12 @@ def nearest_fill(planes: torch.Tensor) -> torch.Tensor:
     return planes[:, 3:5]
 
 
-def simulate_hints(lab: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+def simulate_hints(lab: torch.Tensor, generator: torch.Generator,
+                   grays: torch.Tensor | None = None) -> torch.Tensor:
     """Hint planes drawn from the true photos of a batch, as in ideepcolor's training.
 
     lab : (N, 3, h, w) the true photos in the course's Lab units [-1, 1].
+    grays : (N, 1, h, w) the grey inputs, for the edge-aware fill (None: nearest hint).
     Returns (N, 6, h, w). The number of hints per sample is 0 with probability
     NO_HINT_SHARE, else geometric (p = 1/8, capped); each hint is the mean chroma of a
     random square patch of 1 to 9 px, at a uniform random location.
@@ -173,7 +220,7 @@ def simulate_hints(lab: torch.Tensor, generator: torch.Generator) -> torch.Tenso
         points.append(rc.floor())
         colours.append(ab)
         patches.append(sizes)
-    return hint_planes(points, colours, (h, w), patches)
+    return hint_planes(points, colours, (h, w), patches, grays=grays)
 
 
 def true_hints(rgb: np.ndarray, n: int, seed: int, patch: int = 5) -> list[Hint]:

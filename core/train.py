@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
-from core.hints import extend_input_weights, simulate_hints
+from core.hints import FILLS, extend_input_weights, simulate_hints
 from core.losses import (
     ab_bin_index,
     ab_prior,
@@ -53,6 +53,7 @@ class Trainer:
         self.optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
         self.steps_done = 0
         self.hint_seed = 0
+        self.hint_fill = "nearest"  # the hints' fill planes (core.hints.FILLS)
 
     def model_input(self, gray: torch.Tensor, lab: torch.Tensor, seed: int) -> torch.Tensor:
         """The network's input: the grey batch, plus simulated colour hints for a hint model.
@@ -62,7 +63,8 @@ class Trainer:
         if self.net.config.in_channels == 1:
             return gray
         g = torch.Generator().manual_seed(seed)
-        planes = simulate_hints(lab.float().cpu(), g).to(gray.device)
+        grays = gray.float().cpu() if self.hint_fill == "edges" else None
+        planes = simulate_hints(lab.float().cpu(), g, grays).to(gray.device)
         return torch.cat([gray, planes], dim=1)
 
     def set_lr(self, lr: float) -> None:
@@ -188,6 +190,7 @@ class TrainConfig:
     half: bool = False
     hints: bool = False  # a colour-hint model: grey + 6 hint planes in, hints simulated
     init: str | None = None  # start from these weights (weights/NAME); hint inputs at zero
+    hint_fill: str = "nearest"  # the hints' fill planes: "nearest" or "edges"
     chroma_threshold: float = 4.0
     save_every_rank: bool = False  # tests: every DDP replica writes NAME-rankK too
 
@@ -215,6 +218,7 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--hints", action="store_true",
                    help="train a colour-hint model (grey + simulated hints in)")
     p.add_argument("--init", help="weights/NAME to start from (e.g. the automatic colorizer)")
+    p.add_argument("--hint-fill", choices=FILLS, default=d.hint_fill, help="with --hints")
     p.add_argument("--save-every-rank", action="store_true", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.minutes is None and a.steps is None:
@@ -286,7 +290,7 @@ def train(cfg: TrainConfig) -> dict:
         net = torch.nn.parallel.DistributedDataParallel(
             model, device_ids=[device.index] if device.type == "cuda" else None)
     trainer = Trainer(net, lr=cfg.lr, loss=cfg.loss, color_weights=color_weights, device=device)
-    trainer.hint_seed = cfg.seed * 101 + rank
+    trainer.hint_seed, trainer.hint_fill = cfg.seed * 101 + rank, cfg.hint_fill
 
     start_step, elapsed0 = 0, 0.0
     if cfg.resume and ckpt_st.is_file():
@@ -374,6 +378,7 @@ def train(cfg: TrainConfig) -> dict:
         save_ckpt(step, elapsed)
         meta = {"train": {k: v for k, v in asdict(cfg).items() if k != "resume"},
                 "steps": step, "minutes": round(elapsed / 60, 2), **info, **metrics,
+                **({"hint_fill": cfg.hint_fill} if cfg.hints else {}),
                 "torch": torch.__version__, "machine": platform.platform(),
                 "command": "python -m core.train " + " ".join(sys.argv[1:])}
         save_model(model, out, metadata=meta, half=cfg.half)

@@ -7,6 +7,7 @@ import torch
 from core.hints import (
     HINT_CHANNELS,
     Hint,
+    edge_regions,
     extend_input_weights,
     hint_input,
     hint_planes,
@@ -28,6 +29,58 @@ def test_planes_mark_hints_and_fill_by_nearest():
     # Voronoi: left half takes the first hint's colour, right half the second's
     assert torch.allclose(p[3:5, 9, 0], ab[0]) and torch.allclose(p[3:5, 0, 19], ab[1])
     assert p[5, 2, 2] == 0 and p[5, 9, 9] > 0 and p[5].max() <= 1
+
+
+def two_regions(h: int = 48, w: int = 96, edge: int = 64) -> np.ndarray:
+    """A dark left part and a light right part, the edge at column ``edge`` (not halfway)."""
+    gray = np.full((h, w), 0.1, np.float32)
+    gray[:, edge:] = 0.9
+    return gray
+
+
+def test_edge_fill_stops_at_the_edge_where_voronoi_crosses_it():
+    """Hints at columns 16 and 80: the Voronoi boundary is at column 48, the image's edge at
+    64. The edge-aware fill gives columns 48-63 the left hint's colour, Voronoi the right's."""
+    gray = two_regions()
+    pts = torch.tensor([[24.0, 16.0], [24.0, 80.0]])
+    ab = torch.tensor([[0.5, -0.2], [-0.3, 0.4]])
+    voronoi = hint_planes([pts], [ab], gray.shape)[0]
+    edges = hint_planes([pts], [ab], gray.shape, grays=torch.from_numpy(gray)[None])[0]
+    assert torch.allclose(voronoi[3:5, 24, 56], ab[1])  # Voronoi crosses the edge
+    for col in range(0, 63):  # column 63 is on the edge itself: either side will do
+        assert torch.allclose(edges[3:5, :, col], ab[0].view(2, 1)), col
+    for col in range(65, 96):
+        assert torch.allclose(edges[3:5, :, col], ab[1].view(2, 1)), col
+    # the other planes do not depend on the fill
+    assert torch.equal(voronoi[[0, 1, 2, 5]], edges[[0, 1, 2, 5]])
+
+
+def test_edge_regions_one_hint_per_region_and_shared_pixels():
+    gray = two_regions()
+    labels = edge_regions(gray, np.array([3, 40]), np.array([2, 90]))
+    assert set(np.unique(labels[:, :63])) == {0} and set(np.unique(labels[:, 65:])) == {1}
+    # two hints on one pixel: the first one wins, as in the nearest-hint fill
+    labels = edge_regions(gray, np.array([3, 3]), np.array([2, 2]))
+    assert np.all(labels == 0)
+
+
+def test_hint_input_and_simulated_hints_follow_the_grey_edges():
+    gray = two_regions()
+    hints = [Hint(16, 24, (200, 30, 30)), Hint(80, 24, (30, 30, 200))]
+    p = hint_input(hints, full_shape=gray.shape, work_shape=gray.shape, gray=gray)[0]
+    assert torch.allclose(p[3:5, 24, 56], p[0:2, 24, 16])  # left of the edge: the red hint
+    # Simulated hints on 16 such photos (a = 0.5 left of the edge, -0.5 right of it): the
+    # edge-aware fill is right more often than the Voronoi fill, with the same hints.
+    lab = torch.zeros(16, 3, *gray.shape)
+    lab[:, 1, :, :64], lab[:, 1, :, 64:] = 0.5, -0.5
+    grays = torch.from_numpy(gray).expand(16, 1, *gray.shape)
+    edges = simulate_hints(lab, torch.Generator().manual_seed(0), grays)
+    voronoi = simulate_hints(lab, torch.Generator().manual_seed(0))
+    assert torch.equal(edges[:, :3], voronoi[:, :3])  # the same hints
+    err_edges = (edges[:, 3] - lab[:, 1]).abs().mean()
+    err_voronoi = (voronoi[:, 3] - lab[:, 1]).abs().mean()
+    # (both are wrong where all of a photo's hints fell on one side, or where there is none)
+    assert err_edges < 0.95 * err_voronoi, (err_edges, err_voronoi)
 
 
 def test_no_hint_planes_are_empty_with_far_distance():

@@ -9,7 +9,11 @@ against the truth with the common metrics (PSNR, SSIM, colourfulness on 256 x 25
 
 * the hint model (the U-Net with the hint planes as extra inputs);
 * *one global colour*: the hints' mean chroma everywhere, the grey photo's L*;
-* *nearest hint* (a Voronoi fill): each pixel takes the chroma of its nearest hint.
+* *nearest hint* (a Voronoi fill): each pixel takes the chroma of its nearest hint;
+* *edge-aware fill*: each pixel takes the chroma of the hint whose region it falls in, the
+  regions cut along the grey image's edges at the working size (a watershed,
+  :func:`core.hints.edge_regions`). It is what a hint model with ``hint_fill: "edges"``
+  receives as input: the U-Net against it is what learning adds.
 
 The fills are the floor: a learned model must beat them, by stopping colour at edges and
 knowing that sky and grass differ.
@@ -23,16 +27,20 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import torch.nn.functional as F
 from PIL import Image, ImageDraw
 
 from core.color import AB_SCALE, gray_lightness, grey_rgb, lab_to_rgb_clipped, ntsc_gray
+from core.colorizer import downscale_gray, working_shape
 from core.hints import Hint, hint_input, true_hints
 from core.metrics import colourfulness, psnr, ssim
 
 #: The numbers of hints of the evaluation table.
 HINT_COUNTS = (0, 1, 3, 10, 30)
 #: The colorizations compared at each number of hints.
-METHODS = ("model", "nearest", "global")
+METHODS = ("model", "nearest", "global", "edges")
+#: Short side at which the edge-aware fill cuts the photo (the hint model's working size).
+EDGE_FILL_SIZE = 96
 
 
 def photo_seed(name: str) -> int:
@@ -40,12 +48,15 @@ def photo_seed(name: str) -> int:
     return int(hashlib.sha1(Path(name).name.encode()).hexdigest()[:8], 16)
 
 
-def fill_rgb(gray: np.ndarray, hints: Sequence[Hint], kind: str) -> np.ndarray:
+def fill_rgb(gray: np.ndarray, hints: Sequence[Hint], kind: str,
+             work_shape: tuple[int, int] | None = None) -> np.ndarray:
     """A non-learned colorization from hints, at the photo's resolution (uint8 RGB).
 
-    ``kind`` is ``"nearest"`` (each pixel takes the chroma of its nearest hint) or
-    ``"global"`` (the hints' mean chroma everywhere). L* comes from the grey photo; with no
-    hint both give the grey photo.
+    ``kind`` is ``"nearest"`` (each pixel takes the chroma of its nearest hint),
+    ``"global"`` (the hints' mean chroma everywhere) or ``"edges"`` (the chroma of the hint
+    whose region the pixel is in, regions cut along edges at short side
+    :data:`EDGE_FILL_SIZE` or ``work_shape``, then enlarged bilinearly like the model's
+    output). L* comes from the grey photo; with no hint every fill gives the grey photo.
     """
     H, W = gray.shape
     lab = np.zeros((H, W, 3), np.float32)
@@ -54,6 +65,11 @@ def fill_rgb(gray: np.ndarray, hints: Sequence[Hint], kind: str) -> np.ndarray:
         if kind == "nearest":
             ab = hint_input(hints, (H, W), (H, W))[0, 3:5].numpy().transpose(1, 2, 0)
             lab[..., 1:] = ab * AB_SCALE
+        elif kind == "edges":
+            h, w = work_shape or working_shape(H, W, EDGE_FILL_SIZE)
+            small = hint_input(hints, (H, W), (h, w), gray=downscale_gray(gray, (h, w)))
+            ab = F.interpolate(small[:, 3:5], size=(H, W), mode="bilinear", align_corners=False)
+            lab[..., 1:] = ab[0].numpy().transpose(1, 2, 0) * AB_SCALE
         elif kind == "global":
             lab[..., 1:] = np.mean([h.unit_ab() for h in hints], axis=0) * AB_SCALE
         else:
@@ -81,8 +97,7 @@ def score_photo_hints(colorizer, truth: np.ndarray, name: str,
     for n in counts:
         hints = all_hints[:n]
         results = {"model": colorize_with_hints(colorizer, truth, hints),
-                   "nearest": fill_rgb(gray, hints, "nearest"),
-                   "global": fill_rgb(gray, hints, "global")}
+                   **{kind: fill_rgb(gray, hints, kind) for kind in METHODS[1:]}}
         for method, rgb in results.items():
             rows.append({"name": name, "hints": n, "method": method, "psnr": psnr(rgb, truth),
                          "ssim": ssim(rgb, truth), "colourfulness": colourfulness(rgb)})
@@ -103,7 +118,8 @@ def mean_ci(values: Sequence[float], level: float = 0.95, resamples: int = 2000,
 
 def summarise_hints(rows: Sequence[dict], grey: dict[str, dict]) -> dict:
     """The table: for each N and method, each metric's mean and 95 % interval, and the
-    paired PSNR gain over the grey photo and over the nearest-hint fill (same photos)."""
+    paired PSNR gain over the grey photo and over the nearest-hint and edge-aware fills
+    (same photos, same hints)."""
     table: dict = {}
     by = {(r["hints"], r["method"], r["name"]): r for r in rows}
     names = sorted({r["name"] for r in rows})
@@ -113,8 +129,10 @@ def summarise_hints(rows: Sequence[dict], grey: dict[str, dict]) -> dict:
             rs = [by[(n, m, x)] for x in names if (n, m, x) in by]
             entry = {k: mean_ci([r[k] for r in rs]) for k in ("psnr", "ssim", "colourfulness")}
             entry["gain_over_grey"] = mean_ci([r["psnr"] - grey[r["name"]]["psnr"] for r in rs])
-            entry["gain_over_nearest"] = mean_ci(
-                [r["psnr"] - by[(n, "nearest", r["name"])]["psnr"] for r in rs])
+            for fill in ("nearest", "edges"):
+                if any((n, fill, r["name"]) in by for r in rs):
+                    entry[f"gain_over_{fill}"] = mean_ci(
+                        [r["psnr"] - by[(n, fill, r["name"])]["psnr"] for r in rs])
             table[str(n)][m] = entry
     return table
 
@@ -143,7 +161,9 @@ def psnr_vs_hints_chart(table: dict, grey_psnr: float, labels: dict[str, str],
     d.text(((W - right + left) / 2 - 60, H - 22), "hints per photo", fill="#333")
     d.text((4, top), "PSNR (dB)", fill="#333")
     d.line([left, y(grey_psnr), W - right, y(grey_psnr)], fill="#999", width=1)
-    colours = {"model": "#1f77b4", "nearest": "#ff7f0e", "global": "#2ca02c"}
+    colours = {"model": "#1f77b4", "nearest": "#ff7f0e", "global": "#2ca02c",
+               "edges": "#9467bd"}
+    colours = {m: c for m, c in colours.items() if m in table[str(counts[-1])]}
     if "automatic" in table[str(counts[0])]:
         v = table[str(counts[0])]["automatic"]["psnr"][0]
         d.rectangle([xs[counts[0]] - 5, y(v) - 5, xs[counts[0]] + 5, y(v) + 5], fill="#d62728")
@@ -158,8 +178,9 @@ def psnr_vs_hints_chart(table: dict, grey_psnr: float, labels: dict[str, str],
         d.line([W - right + 12, top + 12 + 20 * i, W - right + 32, top + 12 + 20 * i],
                fill=colours[m], width=3)
         d.text((W - right + 38, top + 6 + 20 * i), labels.get(m, m), fill="#333")
-    d.text((W - right + 38, top + 66), labels.get("grey", "grey photo"), fill="#666")
-    d.line([W - right + 12, top + 72, W - right + 32, top + 72], fill="#999")
+    gy = top + 6 + 20 * len(colours)
+    d.text((W - right + 38, gy), labels.get("grey", "grey photo"), fill="#666")
+    d.line([W - right + 12, gy + 6, W - right + 32, gy + 6], fill="#999")
     return img
 
 
@@ -191,7 +212,8 @@ def evaluate_hints(colorizer, items: Sequence[tuple[Path, str]], counts: Sequenc
         out.with_suffix(".json").write_text(json.dumps(result, indent=1))
         psnr_vs_hints_chart(table, result["grey"]["psnr"][0],
                             {"model": "hint U-Net", "nearest": "nearest hint",
-                             "global": "one global colour", "grey": "grey photo",
+                             "global": "one global colour", "edges": "edge-aware fill",
+                             "grey": "grey photo",
                              "automatic": "automatic model"}
                             ).save(out.with_suffix(".png"))
     return result
@@ -199,15 +221,22 @@ def evaluate_hints(colorizer, items: Sequence[tuple[Path, str]], counts: Sequenc
 
 def hints_markdown(result: dict) -> str:
     """The evaluation table in Markdown (model card)."""
-    lines = ["| hints | hint U-Net PSNR | nearest-hint fill | one global colour | U-Net - nearest "
-             "(95 % CI) | SSIM U-Net / nearest | colourfulness U-Net / nearest |",
-             "|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| hints | hint U-Net PSNR | nearest-hint fill | edge-aware fill | one global "
+             "colour | U-Net - nearest (95 % CI) | U-Net - edge-aware (95 % CI) | SSIM U-Net / "
+             "nearest | colourfulness U-Net / nearest |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+
+    def diff(g: list[float]) -> str:
+        return f"{g[0]:+.2f} [{g[1]:+.2f}, {g[2]:+.2f}]"
+
     for n in result["counts"]:
         t = result["table"][str(n)]
-        g = t["model"]["gain_over_nearest"]
+        edges = f"{t['edges']['psnr'][0]:.2f}" if "edges" in t else "-"
+        g_edges = diff(t["model"]["gain_over_edges"]) if "edges" in t else "-"
         lines.append(
-            f"| {n} | {t['model']['psnr'][0]:.2f} | {t['nearest']['psnr'][0]:.2f} | "
-            f"{t['global']['psnr'][0]:.2f} | {g[0]:+.2f} [{g[1]:+.2f}, {g[2]:+.2f}] | "
+            f"| {n} | {t['model']['psnr'][0]:.2f} | {t['nearest']['psnr'][0]:.2f} | {edges} | "
+            f"{t['global']['psnr'][0]:.2f} | {diff(t['model']['gain_over_nearest'])} | "
+            f"{g_edges} | "
             f"{t['model']['ssim'][0]:.3f} / {t['nearest']['ssim'][0]:.3f} | "
             f"{t['model']['colourfulness'][0]:.1f} / {t['nearest']['colourfulness'][0]:.1f} |")
     if "automatic" in result["table"].get("0", {}):

@@ -84,6 +84,12 @@ def nearest_fill_rgb(prediction: Prediction, hints: Sequence[Hint]) -> np.ndarra
     return fill_rgb(prediction.gray, hints, "nearest")
 
 
+def edge_fill_rgb(prediction: Prediction, hints: Sequence[Hint]) -> np.ndarray:
+    """The edge-aware fill at the prediction's working size, enlarged: the colour planes a
+    hint model with ``hint_fill: "edges"`` receives, so what its network starts from."""
+    return fill_rgb(prediction.gray, hints, "edges", work_shape=prediction.gray_small.shape)
+
+
 def colourings(colorizer: Colorizer, image: np.ndarray, settings: Settings, table: dict,
                prediction: Prediction, count: int = 3) -> list[np.ndarray]:
     """Several plausible colourings: the same points, each with its k-th suggested colour.

@@ -22,6 +22,7 @@ from core.hint_view import (
     MAX_HINTS,
     colourings,
     draw_hints,
+    edge_fill_rgb,
     hex_to_rgb,
     hints_against_truth,
     influence_image,
@@ -205,13 +206,15 @@ def extra_view(kind: str, view, model: Colorizer, image: np.ndarray) -> None:
                  caption=tr("hints.influence_caption", n=sel + 1), use_container_width=True)
         st.caption(tr("hints.influence_help"))
     elif kind == "nearest":
-        c1, c2 = st.columns(2)
-        fill = nearest_fill_rgb(pred, settings.hints)
-        c1.image(to_jpeg_bytes(draw_hints(fill, settings.hints)),
-                 caption=tr("hints.nearest_caption"), use_container_width=True)
-        c2.image(to_jpeg_bytes(draw_hints(view.result.rgb, settings.hints)),
-                 caption=tr("hints.network_caption"), use_container_width=True)
-        st.caption(tr("hints.nearest_help"))
+        edges = model.hint_fill == "edges"  # then show the fill the network receives too
+        shown = [(nearest_fill_rgb(pred, settings.hints), tr("hints.nearest_caption"))]
+        if edges:
+            shown.append((edge_fill_rgb(pred, settings.hints), tr("hints.edges_caption")))
+        shown.append((view.result.rgb, tr("hints.network_caption")))
+        for col, (rgb, caption) in zip(st.columns(len(shown)), shown, strict=True):
+            col.image(to_jpeg_bytes(draw_hints(rgb, settings.hints)), caption=caption,
+                      use_container_width=True)
+        st.caption(tr("hints.edges_help" if edges else "hints.nearest_help"))
     elif kind == "several":
         if not settings.hints:
             st.info(tr("hints.several_none"))
@@ -298,14 +301,17 @@ def hint_section(image: np.ndarray, digest: str, model: Colorizer) -> None:
 
 
 def evaluation_section() -> None:
-    """PSNR against the number of hints: the hint U-Net against the two fills (committed)."""
+    """PSNR against the number of hints: the hint U-Net against the fills (committed)."""
     ev = evaluation()
     if ev is None:
         return
     st.subheader(tr("hints.eval_title"))
     fig = go.Figure()
     counts = ev["counts"]
-    for method, dash in (("model", "solid"), ("nearest", "dash"), ("global", "dot")):
+    for method, dash in (("model", "solid"), ("edges", "dashdot"), ("nearest", "dash"),
+                         ("global", "dot")):
+        if method not in ev["table"][str(counts[-1])]:
+            continue  # an evaluation made before the edge-aware fill existed
         ys = [ev["table"][str(n)][method]["psnr"] for n in counts]
         fig.add_trace(go.Scatter(
             x=counts, y=[y[0] for y in ys], mode="lines+markers", line={"dash": dash},

@@ -21,7 +21,7 @@ def two_colour_photo() -> np.ndarray:
     return rgb
 
 
-def test_fills_nearest_and_global():
+def test_fills_nearest_global_and_edges():
     rgb = two_colour_photo()
     gray = rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32) / 255
     hints = [Hint(5, 20, (200, 40, 40)), Hint(55, 20, (40, 60, 200))]
@@ -31,6 +31,21 @@ def test_fills_nearest_and_global():
     assert np.abs(glob[:, :, 0].astype(int) - glob[:, :, 2].astype(int)).std() < 30
     none = fill_rgb(gray, [], "nearest")
     assert np.ptp(none.astype(int), axis=2).max() <= 1  # no hint: the grey photo
+
+
+def test_edge_aware_fill_stops_where_the_grey_photo_has_an_edge():
+    """A yellow hint at x = 5 and a blue one at x = 40, the edge at x = 30 (yellow is light,
+    blue dark: the grey photo shows it). Nearest spills blue over the yellow region past
+    halfway (x = 23-29); the edge-aware fill keeps it yellow."""
+    rgb = np.zeros((40, 60, 3), np.uint8)
+    rgb[:, :30], rgb[:, 30:] = (230, 200, 40), (40, 60, 200)
+    gray = rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32) / 255
+    hints = [Hint(5, 20, (230, 200, 40)), Hint(40, 20, (40, 60, 200))]
+    near, edges = fill_rgb(gray, hints, "nearest"), fill_rgb(gray, hints, "edges")
+    assert edges.shape == rgb.shape
+    band = (slice(None), slice(24, 29))
+    assert (near[band][..., 2] > near[band][..., 0]).mean() > 0.9  # blue
+    assert (edges[band][..., 0] > edges[band][..., 2]).mean() > 0.9  # yellow
 
 
 def test_mean_ci_brackets_the_mean():
@@ -58,8 +73,9 @@ def test_evaluate_hints_table_and_cli(tmp_path):
                          baseline=Colorizer(tiny(1), device="cpu", working_size=32))
     assert res["photos"] == 3
     t = res["table"]
-    assert set(t["3"]) == {"model", "nearest", "global"} and "automatic" in t["0"]
+    assert set(t["3"]) == {"model", "nearest", "global", "edges"} and "automatic" in t["0"]
     assert t["3"]["nearest"]["gain_over_nearest"][0] == 0
+    assert t["3"]["edges"]["gain_over_edges"][0] == 0
     # three true hints of a two-colour photo: the fill is better than grey
     assert t["3"]["nearest"]["psnr"][0] > res["grey"]["psnr"][0] + 0.5
     assert (tmp_path / "ev.png").is_file() and (tmp_path / "ev.json").is_file()

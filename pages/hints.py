@@ -154,7 +154,9 @@ def swatch_css(suggestions: list[dict]) -> str:
     for i, s in enumerate(suggestions):
         r, g, b = hex_to_rgb(s["hex"])
         ink = "#000" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#fff"
-        rules.append(f".st-key-hints_use_{i} button{{background:{s['hex']};color:{ink};"
+        # hover and focus too: Streamlit's own hover colours would hide the swatch
+        rules.append(f".st-key-hints_use_{i} button,.st-key-hints_use_{i} button:hover,"
+                     f".st-key-hints_use_{i} button:focus{{background:{s['hex']};color:{ink};"
                      f"border:2px solid #444}}")
     return "<style>" + "".join(rules) + "</style>"
 
@@ -169,25 +171,34 @@ def controls(view, model: Colorizer) -> None:
         st.html(swatch_css(sugg))
         cols = st.columns(2)
         for i, s in enumerate(sugg):
-            cols[i % 2].button(tr(f"hints.source_{s['source']}"), key=f"hints_use_{i}",
-                               on_click=recolour, args=(s["hex"],), use_container_width=True,
+            label = tr(f"hints.source_{s['source']}", share=num(100 * (s["share"] or 0), ".0f"))
+            cols[i % 2].button(label, key=f"hints_use_{i}",
+                               on_click=recolour, args=(s["hex"],), width="stretch",
                                help=tr("hints.use_help", colour=s["hex"]))
         st.caption(tr("hints.suggest_how"))
     else:
         st.info(tr("hints.how_to"))
     b1, b2, b3 = st.columns(3)
     b1.button(tr("hints.delete"), on_click=delete_selected, disabled=sel is None,
-              use_container_width=True)
+              width="stretch")
     b2.button(tr("hints.undo"), on_click=undo, disabled=not ss.get(state.HINTS_HISTORY),
-              use_container_width=True)
+              width="stretch")
     b3.button(tr("hints.clear"), on_click=clear, disabled=not current,
-              use_container_width=True)
+              width="stretch")
     if current:
-        names = list(range(len(current)))
-        st.radio(tr("hints.list"), names, index=sel if sel is not None else None,
-                 key="hints_pick", horizontal=True,
-                 format_func=lambda i: f"{i + 1} {current[i].hex}",
-                 on_change=lambda: ss.__setitem__(state.HINTS_SELECTED, ss["hints_pick"]))
+        # The widget shows the selection made elsewhere (a click on the photo); its labels are
+        # the hints' numbers only: a label that changed with the colour would come back from
+        # the browser as a stale string instead of the hint's index.
+        if ss.get("hints_pick") != sel:
+            ss["hints_pick"] = sel
+        st.radio(tr("hints.list"), list(range(len(current))), key="hints_pick", horizontal=True,
+                 format_func=lambda i: str(i + 1), on_change=pick_hint)
+
+
+def pick_hint() -> None:
+    picked = ss.get("hints_pick")
+    if isinstance(picked, int) and 0 <= picked < len(hints()):
+        ss[state.HINTS_SELECTED] = picked
 
 
 def extra_view(kind: str, view, model: Colorizer, image: np.ndarray) -> None:
@@ -201,9 +212,9 @@ def extra_view(kind: str, view, model: Colorizer, image: np.ndarray) -> None:
         delta = influence_map(model, image, settings, sel, pred)
         c1, c2 = st.columns(2)
         c1.image(to_jpeg_bytes(draw_hints(view.result.rgb, settings.hints, sel)),
-                 caption=tr("hints.result"), use_container_width=True)
+                 caption=tr("hints.result"), width="stretch")
         c2.image(to_jpeg_bytes(draw_hints(influence_image(delta), settings.hints[sel:sel + 1])),
-                 caption=tr("hints.influence_caption", n=sel + 1), use_container_width=True)
+                 caption=tr("hints.influence_caption", n=sel + 1), width="stretch")
         st.caption(tr("hints.influence_help"))
     elif kind == "nearest":
         edges = model.hint_fill == "edges"  # then show the fill the network receives too
@@ -213,7 +224,7 @@ def extra_view(kind: str, view, model: Colorizer, image: np.ndarray) -> None:
         shown.append((view.result.rgb, tr("hints.network_caption")))
         for col, (rgb, caption) in zip(st.columns(len(shown)), shown, strict=True):
             col.image(to_jpeg_bytes(draw_hints(rgb, settings.hints)), caption=caption,
-                      use_container_width=True)
+                      width="stretch")
         st.caption(tr("hints.edges_help" if edges else "hints.nearest_help"))
     elif kind == "several":
         if not settings.hints:
@@ -223,7 +234,7 @@ def extra_view(kind: str, view, model: Colorizer, image: np.ndarray) -> None:
         cols = st.columns(len(results))
         for k, (col, rgb) in enumerate(zip(cols, results, strict=True)):
             col.image(to_jpeg_bytes(rgb), caption=tr("hints.several_caption", k=k + 1),
-                      use_container_width=True)
+                      width="stretch")
         st.caption(tr("hints.several_help"))
     else:
         truth_section(view, model, image)
@@ -237,7 +248,7 @@ def truth_section(view, model: Colorizer, image: np.ndarray) -> None:
     cols = st.columns(4)
     for col, n in zip(cols, (1, 3, 10, 30), strict=True):
         col.button(tr("hints.give_true", n=n), key=f"hints_true_{n}", on_click=give_true_hints,
-                   args=(view.photo.shown, n), use_container_width=True)
+                   args=(view.photo.shown, n), width="stretch")
     auto = compare_view(image, shipped_colorizer(),
                         Settings("shipped", shipped_colorizer().working_size),
                         previous=ss.get(state.HINTS_AUTO_VIEW), digest=view.photo.digest)
@@ -255,7 +266,7 @@ def truth_section(view, model: Colorizer, image: np.ndarray) -> None:
                        tr("hints.col_model"): num(r["model_psnr"]),
                        tr("hints.col_nearest"): num(r["nearest_psnr"]),
                        tr("hints.col_auto"): num(a["psnr"])} for r in rows],
-                     hide_index=True, use_container_width=True)
+                     hide_index=True, width="stretch")
 
 
 @st.fragment
@@ -329,7 +340,7 @@ def evaluation_section() -> None:
                       xaxis_title=tr("hints.axis_hints"), yaxis_title="PSNR (dB)",
                       legend={"orientation": "h", "y": -0.25})
     fig.update_xaxes(type="category")  # 0, 1, 3, 10, 30 evenly spaced
-    show(fig, use_container_width=True, config={"displayModeBar": False})
+    show(fig, width="stretch", config={"displayModeBar": False})
     st.caption(tr("hints.eval_caption", photos=ev["photos"]))
 
 

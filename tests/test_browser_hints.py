@@ -54,5 +54,19 @@ def test_a_click_places_a_dot_and_changes_the_result(streamlit_url, chromium, sc
         changed = np.abs(a.astype(int) - b.astype(int)).max(axis=2) > 12
         assert changed.sum() > 20 * 20, changed.sum()
         pg.screenshot(path=str(screenshot_dir / f"hints-{device}-en.png"), full_page=True)
+        if device == "desktop":
+            # A suggested colour recolours the hint; then every explanation still opens (a
+            # hint list labelled with the colours once came back stale and crashed here).
+            pg.locator(f'{MAIN} .st-key-hints_use_1 button').first.click()
+            wait_idle(pg)
+            assert_healthy(pg, "hints after a suggested colour")
+            tabs = pg.locator(f'{MAIN} .st-key-hints_explain button')
+            names = list(dict.fromkeys(t.inner_text() for t in tabs.all()))
+            assert len(names) == 4, names
+            for name in names:
+                tabs.filter(has_text=name).first.click()
+                wait_idle(pg)
+                assert_healthy(pg, f"hints view {name}")
+            assert "1 hint(s)" in pg.locator(MAIN).inner_text()
     finally:
         ctx.close()

@@ -1,6 +1,7 @@
 """Colorisation: an interactive course on image colorization (entry point)."""
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ui.classroom import apply_projector_layout, open_preset_page, projector_mode, projector_switch
 from ui.lang import language_switch, tr
@@ -36,7 +37,20 @@ PAGES = {
     ],
 }
 
+
+def unknown_path_opens_home(names: set[str]) -> None:
+    """``/home`` (the home page lives at ``/``) and a mistyped path (``/sigmoide``) open the
+    home page quietly: Streamlit would also open it, but under an English "Page not found"
+    dialog. An unknown name is dropped from the run's intent before ``st.navigation``."""
+    pm = getattr(get_script_run_ctx(), "pages_manager", None)
+    if getattr(pm, "intended_page_script_hash", None):
+        return  # a click in the menu names its page by hash: Streamlit resolves it
+    if getattr(pm, "intended_page_name", None) and pm.intended_page_name not in names:
+        pm.set_script_intent("", "")
+
+
 server_setup()
+unknown_path_opens_home({name for pages in PAGES.values() for name, _, _ in pages} - {"home"})
 language_switch()
 projector_switch()
 apply_projector_layout()

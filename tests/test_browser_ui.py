@@ -131,9 +131,28 @@ def test_sigmoid_charts_have_one_x_axis(page, streamlit_url):
     assert axes and not any(axes), f"second x-axis on the sigmoid screen: {axes}"
 
 
+#: The sigmoid curves chart's text sizes as plotly wrote them, and its legend entries' boxes.
+CURVES_TEXT = """(() => {
+  const g = document.querySelector('.js-plotly-plot');
+  const sizes = Array.from(g.querySelectorAll('.legendtext, .xtitle, .ytick text'))
+    .map(e => parseFloat(e.style.fontSize));
+  const boxes = Array.from(g.querySelectorAll('.legend .traces')).map(e => {
+    const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; });
+  return [sizes, boxes];
+})()"""
+
+
+def _overlapping(boxes: list) -> list:
+    """Pairs of boxes (left, top, right, bottom) that overlap by more than a pixel."""
+    return [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+            if min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 1]
+
+
 def test_projector_enlarges_charts_on_wide_screens_only(chromium, streamlit_url):
     """Projector mode: page type, the home diagram and plotly's text grow on a wide screen;
-    the same link on a phone keeps the phone's type."""
+    the same link on a phone keeps the phone's type. Chart text is enlarged in the figure
+    itself, so plotly lays the legend out at that size: its entries never overlap (enlarged
+    by CSS after the layout, they ran into each other)."""
     with browser_page(chromium, DESKTOP) as pg:
         _open(pg, streamlit_url, "home", lang="fr")
         box_normal = pg.evaluate("parseFloat(getComputedStyle(document.querySelector('.cz-box'))"
@@ -144,14 +163,15 @@ def test_projector_enlarges_charts_on_wide_screens_only(chromium, streamlit_url)
         box = pg.evaluate("parseFloat(getComputedStyle(document.querySelector('.cz-box')).fontSize)")
         assert box >= 1.25 * box_normal, (box, box_normal)
 
-        _open(pg, streamlit_url, "sigmoid", lang="fr", projector="1")
-        pg.wait_for_function("document.querySelectorAll('.js-plotly-plot text').length > 0",
-                             timeout=60_000)
-        sizes = pg.evaluate("""Array.from(document.querySelectorAll('.js-plotly-plot text'))
-            .filter(e => e.style.fontSize)
-            .map(e => [parseFloat(e.style.fontSize), parseFloat(getComputedStyle(e).fontSize)])""")
-        assert sizes, "no chart text on the sigmoid screen"
-        assert all(shown >= 1.25 * written for written, shown in sizes), sizes[:5]
+        sizes = {}
+        for projector in ("0", "1"):
+            _open(pg, streamlit_url, "sigmoid", lang="fr", projector=projector)
+            pg.wait_for_function("document.querySelectorAll('.js-plotly-plot .legend .traces')"
+                                 ".length >= 4", timeout=60_000)
+            sizes[projector], boxes = pg.evaluate(CURVES_TEXT)
+            assert len(sizes[projector]) >= 6, sizes
+            assert not _overlapping(boxes), f"legend entries overlap (projector={projector})"
+        assert all(big >= 1.25 * small for small, big in zip(sizes["0"], sizes["1"])), sizes
 
         pg.set_viewport_size(PHONE)
         pg.wait_for_timeout(500)

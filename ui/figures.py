@@ -9,6 +9,50 @@ import streamlit as st
 
 from core.lessons.unet import mosaic
 from ui.lang import separators
+from ui.state import PROJECTOR
+
+#: Projector mode: every chart text this much larger, set on the figure itself so that plotly
+#: lays out legends, margins and axis titles at that size (CSS scaling after the layout made
+#: legend entries overlap and titles collide with them).
+PROJECTOR_FONT_SCALE = 1.3
+#: Plotly's own default text size (what a figure that sets none is drawn at).
+PLOTLY_FONT_SIZE = 12
+
+
+def _grow(font, scale: float, default: float | None = None) -> None:
+    """Multiply a plotly font's size by ``scale`` (``default`` when it has none; left alone
+    when it has none and no default: it inherits the enlarged layout font)."""
+    size = font.size if font.size is not None else default
+    if size is None:
+        return
+    font.size = [round(v * scale, 1) for v in size] if isinstance(size, (list, tuple)) \
+        else round(size * scale, 1)
+
+
+def projector_figure(fig: go.Figure, scale: float = PROJECTOR_FONT_SCALE) -> go.Figure:
+    """A copy of ``fig`` with all its text ``scale`` times larger (the projector layout).
+
+    The layout font sets the size of everything that has none of its own; legend, axis,
+    annotation and trace text sizes set on the figure are scaled too. A copy: figures may
+    come from a cache and must not grow at every run.
+    """
+    fig = go.Figure(fig)
+    layout = fig.layout
+    _grow(layout.font, scale, PLOTLY_FONT_SIZE)
+    _grow(layout.legend.font, scale)
+    _grow(layout.title.font, scale)
+    for axis in (*fig.select_xaxes(), *fig.select_yaxes()):
+        _grow(axis.title.font, scale)
+        _grow(axis.tickfont, scale)
+    for note in layout.annotations:
+        _grow(note.font, scale)
+    for trace in fig.data:
+        for part in ("textfont", "insidetextfont", "outsidetextfont"):
+            if part in trace:
+                _grow(trace[part], scale)
+    if layout.height:  # the same plot area, and room for the larger text
+        layout.height = round(layout.height * (1 + (scale - 1) / 2))
+    return fig
 
 
 def show(fig: go.Figure, where=None, **kwargs):
@@ -17,12 +61,15 @@ def show(fig: go.Figure, where=None, **kwargs):
     Parameters
     ----------
     fig
-        The figure (its ``separators`` are set here, so no figure builder has to).
+        The figure (its ``separators`` are set here, so no figure builder has to; in
+        projector mode its text is enlarged here, see :func:`projector_figure`).
     where
         The container to draw in (a column...); the page itself if None.
     **kwargs
         Passed to ``plotly_chart`` (``width``, ``config``, ``key``...).
     """
+    if st.session_state.get(PROJECTOR):
+        fig = projector_figure(fig)
     fig.update_layout(separators=separators())
     return (st if where is None else where).plotly_chart(fig, **kwargs)
 

@@ -29,16 +29,6 @@ PHONE_CSS = """
 }
 """
 
-#: Plotly writes each text's size in its own style attribute ("14px", "15.75px"): these rules
-#: scale every size it uses (8 to 32 px, by whole pixels) by PLOT_TEXT_SCALE, so chart text
-#: grows with the page's.
-PLOT_TEXT_SCALE = 1.4
-PLOT_TEXT_CSS = "\n".join(
-    f'.js-plotly-plot .main-svg text[style*="font-size: {whole}{tail}"] '
-    f"{{ font-size: {round(size * PLOT_TEXT_SCALE)}px !important; }}"
-    for whole in range(8, 33)
-    for tail, size in (("px", whole), (".", whole + 0.5)))  # "15px", and "15.75px" as 15.5
-
 #: Larger type, wider content, Streamlit's own chrome hidden: readable from the back row.
 #: Wide screens only: the same link opened on a phone keeps the phone's layout.
 PROJECTOR_CSS = """
@@ -53,7 +43,8 @@ html { font-size: 21px; }
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] p { font-size: 2.4rem; }
 [data-testid="stMainMenu"], [data-testid="stToolbarActions"], [data-testid="stAppDeployButton"],
 [data-testid="stDecoration"], footer { display: none; }
-""" + PLOT_TEXT_CSS + "\n}\n"
+}
+"""
 
 
 def _css_string(text: str) -> str:

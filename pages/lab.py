@@ -24,6 +24,7 @@ from ui.figures import show
 from ui.images import jpeg, png
 from ui.lang import num, span, tr
 from ui.photo import photo_picker
+from ui.samples import photo_name
 
 #: Colour scales of the channels: L from black to white, a from green to red, b from blue
 #: to yellow.
@@ -152,7 +153,7 @@ def gamut_figure(L: float, lab_px: np.ndarray, rgb_px: np.ndarray) -> go.Figure:
 st.title(tr("lab.title"))
 st.markdown(tr("lab.intro"))
 name, rgb = photo_picker("lab")
-st.caption(tr("common.current_photo", name=name))
+st.caption(tr("common.current_photo", name=photo_name(name)))
 lab = _lab(rgb)
 
 # 1. Channels, raw or scaled --------------------------------------------------------------

@@ -23,6 +23,7 @@ from ui.figures import show
 from ui.images import jpeg
 from ui.lang import num, tex, tr
 from ui.photo import photo_picker
+from ui.samples import photo_name
 
 KEYS = ("ntsc_wR", "ntsc_wG", "ntsc_wB")
 #: Longest side of the hover charts (values per pixel are sent to the browser: a smaller
@@ -155,7 +156,7 @@ for k, v in zip(KEYS, NTSC_WEIGHTS, strict=True):
 st.title(tr("ntsc.title"))
 st.markdown(tr("ntsc.intro"))
 name, rgb = photo_picker("ntsc")
-st.caption(tr("common.current_photo", name=name))
+st.caption(tr("common.current_photo", name=photo_name(name)))
 
 # 1. The formula, term by term (the course's weights: drawn once per photo) ----------------
 st.latex(r"Y = {}\,R + {}\,G + {}\,B".format(*(tex(w, ".3f") for w in NTSC_WEIGHTS)))

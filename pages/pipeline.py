@@ -21,6 +21,7 @@ from ui.images import png
 from ui.lang import num, tr
 from ui.model import BY_MODEL, colorizer
 from ui.photo import photo_picker
+from ui.samples import photo_name
 
 GREEN_RED = ((0, 160, 96), (224, 32, 106))
 BLUE_YELLOW = ((32, 96, 224), (240, 200, 0))
@@ -113,7 +114,7 @@ def hist_figure(series: list[tuple[str, np.ndarray, str]], title: str) -> go.Fig
 st.title(tr("pipeline.title"))
 st.markdown(tr("pipeline.intro"))
 name, rgb = photo_picker("pipeline")
-st.caption(tr("common.current_photo", name=name))
+st.caption(tr("common.current_photo", name=photo_name(name)))
 col = colorizer()
 model = col.model
 with st.spinner(tr("pipeline.running")):

@@ -1,6 +1,7 @@
 """Scaled sigmoid: the course's bound f(x) = 2/(1+e^-x) - 1, on the model's real outputs."""
 
 import math
+import textwrap
 
 import numpy as np
 import plotly.graph_objects as go
@@ -72,11 +73,17 @@ def curves_figure(x: float) -> go.Figure:
     fig.add_trace(go.Scatter(
         x=[x, x, x], y=[p["f"], p["sigma"], p["df"]], mode="markers+text",
         marker={"size": 13, "color": [BLUE, ORANGE, BLUE], "line": {"width": 2, "color": "#fff"}},
-        text=[f"f={num(p['f'], '.3f')}", f"σ={num(p['sigma'], '.3f')}", f"f'={num(p['df'], '.3f')}"],
-        # sigma and f' meet at x = 0 (both 0.5): labels on opposite sides.
-        textposition=["middle right", "top left", "bottom right"],
+        text=[f"f={num(p['f'], '.3f')}", f"σ={num(p['sigma'], '.3f')}", ""],
+        textposition=["middle right", "top left", "middle right"],
         textfont={"size": 15, "color": [BLUE, ORANGE, BLUE]}, showlegend=False,
         hoverinfo="skip"))
+    # f' on its dashed curve had its label written over the curve itself (and sigma's point
+    # is the same at x = 0): the label goes up and aside, with an arrow, towards the side
+    # where the curves leave room (and back inside the chart near its edges).
+    side = 1 if (0 <= x <= 5 or x < -5) else -1
+    fig.add_annotation(x=x, y=p["df"], text=f"f'={num(p['df'], '.3f')}", showarrow=True,
+                       arrowhead=0, arrowcolor=BLUE, ax=80 * side, ay=-70,
+                       font={"size": 15, "color": BLUE}, bgcolor="rgba(255,255,255,0.8)")
     fig.add_vline(x=x, line={"color": GREY, "width": 1, "dash": "dot"})
     for y in (-1, 1):
         fig.add_hline(y=y, line={"color": GREY, "width": 1, "dash": "dash"})
@@ -128,7 +135,9 @@ def loss_figure(runs: dict) -> go.Figure:
                                xanchor="left", yanchor="top")
     fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 30, "b": 10},
                       font={"size": 14}, xaxis_title=tr("sigmoid.step"),
-                      yaxis={"type": "log", "title": tr("sigmoid.loss")},
+                      # 1, 10k, 100M, 1T, 10¹⁶ mixed three notations: powers of ten only
+                      yaxis={"type": "log", "title": tr("sigmoid.loss"),
+                             "exponentformat": "power"},
                       legend={"orientation": "h", "y": -0.25, "x": 0})
     return fig
 
@@ -152,11 +161,14 @@ def long_runs_figure(extra: dict) -> go.Figure:
             hoverinfo="skip", showlegend=False))
         fig.add_trace(go.Scatter(
             x=steps, y=[p["mean"] for p in c], mode="lines",
-            name=tr(f"experiments.sig_{key}", seeds=extra["seeds"]),
+            # on lines of ~30 characters: a phone cut the one-line name short
+            name="<br>".join(textwrap.wrap(tr(f"experiments.sig_{key}", seeds=extra["seeds"]),
+                                           30)),
             line={"width": 2, "dash": "dash", "color": colour}))
     fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10},
                       font={"size": 14}, xaxis_title=tr("experiments.sig_step"),
-                      yaxis={"type": "log", "title": tr("experiments.sig_loss")},
+                      yaxis={"type": "log", "title": tr("experiments.sig_loss"),
+                             "exponentformat": "power"},
                       legend={"orientation": "h", "y": -0.3, "x": 0})
     return fig
 

@@ -18,7 +18,7 @@ from core.lessons.unet import (
 from core.unet import count_parameters
 from ui.figures import mosaic_figure, show
 from ui.lang import num, tr
-from ui.model import BY_MODEL, colorizer
+from ui.model import BY_MODEL, colorizer, shipped_colorizer
 from ui.photo import photo_picker
 
 CHART = {"displayModeBar": False}
@@ -158,7 +158,9 @@ def sizes_figures(summary: list[dict], shape: tuple[int, int]) -> tuple[go.Figur
         textangle=0, textfont={"size": 11}))
     unet.update_layout(height=360, margin={"l": 10, "r": 10, "t": 40, "b": 10},
                        title=tr("unet.unet_sizes_title"), font={"size": 13},
-                       yaxis={"type": "log", "title": tr("unet.values")})
+                       # one tick per power of ten: log minor ticks piled up on each other
+                       yaxis={"type": "log", "title": tr("unet.values"), "dtick": 1,
+                              "exponentformat": "power"})
     return mnist, unet
 
 
@@ -194,9 +196,13 @@ def parts_and_maps(layout: list[dict], summary: list[dict], maps_of: dict, std_o
     else:
         st.session_state["unet_last_click"] = None
     selected = st.session_state["unet_block"]
-    # On a phone the drawing keeps a readable width and scrolls sideways.
+    # On a phone the drawing keeps a readable width and scrolls sideways; a caption says so
+    # (narrow screens only: on a wide one the whole drawing shows).
     st.html("<style>.st-key-unet_diagram_box{overflow-x:auto}"
-            ".st-key-unet_diagram_box>div{min-width:720px}</style>")
+            ".st-key-unet_diagram_box>div{min-width:720px}"
+            "@media (min-width:800px){.st-key-unet_scroll_hint{display:none}}</style>")
+    with st.container(key="unet_scroll_hint"):
+        st.caption(tr("unet.scroll_hint"))
     with st.container(key="unet_diagram_box"):
         show(diagram(layout, selected), width="stretch", config=CHART,
              key="unet_diagram", on_select="rerun", selection_mode="points")
@@ -244,6 +250,8 @@ k3.metric(tr("unet.psnr_on"), f"{num(sk[False]['psnr'], '.1f')} dB")
 k4.metric(tr("unet.psnr_off"), f"{num(sk[True]['psnr'], '.1f')} dB",
           delta=f"{num(sk[True]['psnr'] - sk[False]['psnr'], '+.1f')} dB")
 st.markdown(tr("unet.skips_why"))
+if shipped_colorizer() is None:  # a random model's cut or intact skips mean nothing yet
+    st.markdown(tr("unet.skips_untrained"))
 
 # -- classifier vs auto-encoder -------------------------------------------------------------------
 st.header(tr("unet.shapes_title"))

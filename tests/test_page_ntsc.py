@@ -20,6 +20,9 @@ def _metric(at, key: str, lang: str) -> str:
 def test_ntsc_screen(lang):
     at = _open(lang)
     assert at.title[0].value == t("ntsc.title", lang)
+    # The sample is named as the picker names it, not by its key ("astronaut").
+    assert t("common.current_photo", lang, name=t("common.sample_astronaut", lang)) in [
+        c.value for c in at.caption]
     # French TeX writes the decimal comma {,}
     assert any(("0{,}299" if lang == "fr" else "0.299") in x.value for x in at.latex)
     # Pure red (the probe's default) through NTSC: 0.299 * 255 = 76.

@@ -39,3 +39,8 @@ def test_unet_page(lang):
     assert f"{c}" in caption and f"{h}×{w}" in caption
     detail = {"fr": "Détail (intactes)", "en": "Detail (intact)"}[lang]
     assert number(metric(at, detail), lang) >= 0
+    # The "untrained model" warning only for an untrained model (the shipped one is trained).
+    texts = " ".join(m.value for m in at.markdown)
+    assert (t("unet.skips_untrained", lang) in texts) == (shipped_colorizer() is None)
+    # The model concatenates the encoder's maps: "skip connections", never "residual".
+    assert not any(word in texts.lower() for word in ("résiduel", "residual"))

@@ -1,4 +1,4 @@
-"""What the "Which parametrisation?" screen reads: committed data files, shaped for figures.
+"""What the "Which parametrization?" screen reads: committed data files, shaped for figures.
 
 Nothing here trains or colorizes: the data come from ``python -m core.experiments`` (the
 variants, ``docs/experiments/``), ``python -m core.model_study`` (the shipped model's

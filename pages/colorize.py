@@ -14,7 +14,6 @@ import base64
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
-from plotly.colors import get_colorscale, hex_to_rgb
 
 from core import runs
 from core.colorizer import Colorizer
@@ -33,18 +32,16 @@ from ui.figures import show
 from ui.lang import labels, lang, num, tr
 from ui.model import colorizer
 from ui.photo import photo, share_photo
+from ui.scales import rgb_scale
 from ui.sticky import sticky
 from ui.upload import camera_photo, uploaded_photos
 
 SOURCES = ("samples", "old", "upload", "webcam")
 WORKING = (64, 96, 128, 192, 256, 384, 512)
 MAX_UPLOADS = 8
-#: The colour-error map's scale, dark at 0 ("dark = right colour") to light at 60 Δab:
-#: Inferno written as rgb() stops. By name (or as plotly's hex list) its first colour is
-#: "#000004", one of the placeholders Streamlit's front end swaps for its theme's colours
-#: (it became purple "#ab63fa", so correct areas looked light).
-ERROR_SCALE = [[pos, "rgb({},{},{})".format(*hex_to_rgb(c))]
-               for pos, c in get_colorscale("Inferno")]
+#: The colour-error map's scale, dark at 0 ("dark = right colour") to light at 60 Δab
+#: (as rgb() stops: by name its black would be drawn purple, see ui.scales).
+ERROR_SCALE = rgb_scale("Inferno")
 ERROR_MAX = 60
 ss = st.session_state
 

@@ -1,4 +1,4 @@
-"""Which parametrisation? The course's open question answered with error bars; vivid or safe;
+"""Which parametrization? The course's open question answered with error bars; vivid or safe;
 where the shipped model fails; what to test on the Train screen.
 
 Every figure reads committed data files (core.experiment_view); nothing is trained or
@@ -17,6 +17,7 @@ from core import experiment_view as ev
 from core.live import LiveSettings
 from ui.figures import show
 from ui.lang import interval, num, tr
+from ui.scales import rgb_scale
 
 CHART = {"displayModeBar": False}
 METRICS = ("psnr", "ssim", "colourfulness")
@@ -58,6 +59,13 @@ def verdict(v: dict, metric: str = "psnr") -> str:
     if not d["real"]:
         return tr("experiments.verdict_noise")
     return tr("experiments.verdict_better" if d["mean"] > 0 else "experiments.verdict_worse")
+
+
+def class_name(subject: str) -> str:
+    """An ImageNet class in the page's language (its English name when not translated)."""
+    key = f"experiments.class_{subject}"
+    text = tr(key)
+    return subject if text == key else text
 
 
 def joined(items: list[str]) -> str:
@@ -113,10 +121,13 @@ def curves_figure(res: dict) -> go.Figure:
             line={"color": col, "width": 4 if v["name"] == res["reference"] else 2},
             hovertemplate="%{x}: %{y:.3f}<extra></extra>"))
     fig.add_hline(y=1.0, line={"color": "#555", "dash": "dash"})
-    fig.update_layout(height=420, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+    # The legend at the foot of the figure (container coordinates, not a share of a plot
+    # that shrinks on a phone as the legend grows rows) and the axis title above it.
+    fig.update_layout(height=460, margin={"l": 10, "r": 10, "t": 10, "b": 10},
                       font={"size": 14}, xaxis_title=tr("experiments.curves_x"),
                       yaxis={"type": "log", "title": tr("experiments.curves_y")},
-                      legend={"orientation": "h", "y": -0.2, "x": 0})
+                      legend={"orientation": "h", "yref": "container", "y": 0,
+                              "yanchor": "bottom", "x": 0})
     return fig
 
 
@@ -144,8 +155,10 @@ def gain_figure(cal: dict, shipped: float) -> go.Figure:
     fig.update_layout(
         height=380, margin={"l": 10, "r": 10, "t": 10, "b": 10}, font={"size": 14},
         xaxis_title=tr("experiments.gain_x"), yaxis_title=tr("experiments.gain_psnr"),
+        # its own round ticks (0, 0.2, 0.4...), not ones lined up on the PSNR grid
         yaxis2={"overlaying": "y", "side": "right", "title": tr("experiments.gain_colour"),
-                "showgrid": False, "rangemode": "tozero"},
+                "showgrid": False, "rangemode": "tozero", "tickmode": "linear", "tick0": 0,
+                "dtick": 0.2},
         legend={"orientation": "h", "y": -0.3, "x": 0})
     return fig
 
@@ -159,9 +172,13 @@ def ab_figure(z: np.ndarray, centres: list[float], title: str, bar: str, log: bo
     ticks = {}
     if log:
         lo = math.floor(np.nanmin(z))
-        ticks = {"tickvals": list(range(lo, 1)), "ticktext": [f"1e{k}" for k in range(lo, 1)]}
+        # powers of ten as a teacher writes them: 10⁻³ (plotly's "power" format, by hand:
+        # z already holds the exponents)
+        ticks = {"tickvals": list(range(lo, 1)),
+                 "ticktext": [f"10<sup>{k}</sup>".replace("-", "−") if k else "1"
+                              for k in range(lo, 1)]}
     fig = go.Figure(go.Heatmap(
-        z=z, x=centres, y=centres, colorscale="Viridis" if log else "Magma",
+        z=z, x=centres, y=centres, colorscale="Viridis" if log else rgb_scale("Magma"),
         colorbar={"title": bar, **ticks}, hovertemplate="a %{x}<br>b %{y}<extra></extra>"))
     fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 40, "b": 10},
                       title={"text": title, "font": {"size": 14}}, font={"size": 13},
@@ -193,9 +210,10 @@ def results_section(res: dict, meta: dict | None) -> None:
     others = [v for v in res["variants"] if "difference" in v]
     real = [short(v) for v in others if v["difference"]["psnr"]["real"]]
     noise = [short(v) for v in others if not v["difference"]["psnr"]["real"]]
-    st.info(tr("experiments.summary", real_n=len(real), n=len(others), real_list=joined(real),
-               noise_list=joined(noise)) if real else
-            tr("experiments.summary_none", n=len(others)), icon=":material/science:")
+    summary = ("experiments.summary_none" if not real else
+               "experiments.summary_one" if len(real) == 1 else "experiments.summary")
+    st.info(tr(summary, real_n=len(real), n=len(others), real_list=joined(real),
+               noise_list=joined(noise)), icon=":material/science:")
     difference_chart(res)
     st.subheader(tr("experiments.h_curves"))
     show(curves_figure(res), width="stretch", config=CHART)
@@ -224,7 +242,17 @@ def photos_section(res: dict, count: int) -> None:
     st.caption(tr("experiments.photos_caption"))
 
 
-def vivid_section(study: dict | None, cal: dict | None) -> None:
+def l2_note(res: dict | None) -> str:
+    """What the experiment says of L2's colours against L1's (the reference), in one sentence."""
+    v = ev.variant(res, "l2") if res else None
+    d = (v or {}).get("difference", {}).get("colourfulness")
+    if d is None:
+        return ""
+    key = "same" if not d["real"] else "more" if d["mean"] > 0 else "less"
+    return tr(f"experiments.brown_l2_{key}", d=d["mean"])
+
+
+def vivid_section(study: dict | None, cal: dict | None, res: dict | None) -> None:
     st.header(tr("experiments.h_vivid"))
     if cal:
         shipped = float(cal["chosen"]["chroma_gain"])
@@ -239,14 +267,15 @@ def vivid_section(study: dict | None, cal: dict | None) -> None:
     st.image(images + [str(ev.STUDY / three["truth_file"])], width=240,
              caption=caps + [tr("experiments.gain_truth", colour=three["colourfulness_truth"])])
     st.caption(tr("experiments.gain_caption",
-                  subject=", " + tr("experiments.case_class", subject=three["subject"])
+                  subject=", " + tr("experiments.case_class",
+                                    subject=class_name(three["subject"]))
                   if three["subject"] else ""))
     p = study["prior"]
     swatch = ("<span style='display:inline-block;width:1.4em;height:1em;vertical-align:middle;"
               "border:1px solid #999;background:rgb({},{},{})'></span> {}")
     st.markdown(tr("experiments.brown", photos=p["photos"], mean_a=p["mean_ab"][0],
                    mean_b=p["mean_ab"][1], med_a=p["median_ab"][0], med_b=p["median_ab"][1],
-                   lam=p["lambda"],
+                   lam=p["lambda"], l2_note=l2_note(res),
                    swatch=swatch.format(*p["mean_rgb"], tr("experiments.swatch"))),
                 unsafe_allow_html=True)
     c1, c2 = st.columns(2)
@@ -267,7 +296,7 @@ def source_name(source: str) -> str:
 
 
 def case_row(case: dict) -> None:
-    what = (tr("experiments.case_class", subject=case["subject"]) if case["subject"] else
+    what = (tr("experiments.case_class", subject=class_name(case["subject"])) if case["subject"] else
             tr("experiments.case_photo", source=source_name(case["source"])))
     st.markdown(tr("experiments.case_line", what=what, gain=case["gain_db"], psnr=case["psnr"],
                    grey=case["grey_psnr"]))
@@ -339,10 +368,15 @@ else:
     results_section(res, d["meta"])
     if d["previews"]:
         photos_section(res, d["previews"])
-vivid_section(d["study"], d["calibration"])
+vivid_section(d["study"], d["calibration"], res)
 fails_section(d["study"], d["sources"])
 try_section()
 if d["meta"]:
     st.caption(tr("experiments.footer", date=d["meta"].get("date", "?"),
-                  machine_note=tr("experiments.machine_note"),
-                  command=d["meta"].get("command", "python -m core.experiments")))
+                  machine_note=tr("experiments.machine_note")))
+    with st.expander(tr("experiments.redo"), icon=":material/terminal:"):  # for teachers
+        st.markdown(tr("experiments.redo_text"))
+        st.code(d["meta"].get("command", "python -m core.experiments"), language="bash")
+        st.markdown(tr("experiments.redo_study"))
+        st.code((d["study"] or {}).get("command", "python -m core.model_study --data "
+                                       "../shared/data"), language="bash")

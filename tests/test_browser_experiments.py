@@ -1,4 +1,4 @@
-"""The "Which parametrisation?" screen in a real Chromium, desktop and phone, both languages.
+"""The "Which parametrization?" screen in a real Chromium, desktop and phone, both languages.
 
 What only a browser shows: the charts really drawn by plotly (the dot-with-error-bars chart
 has one bar per variant and a line at 0), the committed photos decoded, nothing wider than a

@@ -1,12 +1,16 @@
-"""The "Which parametrisation?" screen (AppTest): the course's order, sentences for labels,
-the verdicts of the committed results, and the Train screen's preset."""
+"""The "Which parametrization?" screen (AppTest): the course's order, sentences for labels,
+the verdicts of the committed results, texts that agree with the data, the charts' colour
+scales, and the Train screen's preset."""
 
 from __future__ import annotations
+
+import json
+import re
 
 import pytest
 from conftest import current_page, open_page
 
-from core.experiment_view import load_results
+from core.experiment_view import load_results, load_study, variant
 from core.i18n import t
 
 
@@ -31,21 +35,66 @@ def test_experiments_page(lang):
         expected = ("verdict_ref" if d is None else "verdict_noise" if not d["real"] else
                     "verdict_better" if d["mean"] > 0 else "verdict_worse")
         assert shown == t(f"experiments.{expected}", lang), v["name"]
-    # no run names or file paths in the screen's text (the footer's command aside)
-    texts = " ".join([*(m.value for m in at.markdown), *(c.value for c in at.caption[:-1]),
+    # no run names or file paths in the screen's text: the commands that made the data are
+    # for teachers, in an expander titled as a sentence
+    texts = " ".join([*(m.value for m in at.markdown), *(c.value for c in at.caption),
                       *(i.value for i in at.info)])
-    for internal in ("no_bound", "no_skips", "seed0", ".json", "docs/experiments"):
+    for internal in ("no_bound", "no_skips", "seed0", ".json", "docs/experiments",
+                     "python -m", "--data"):
         assert internal not in texts, internal
+    redo = next(e for e in at.expander if e.label == t("experiments.redo", lang))
+    commands = [c.value for c in redo.code]
+    assert any(c.startswith("python -m core.experiments") for c in commands), commands
+    assert any(c.startswith("python -m core.model_study") for c in commands), commands
 
+    # the summary in the singular for one change ("1 changement sur 7 fait")
     real = sum(v["difference"]["psnr"]["real"] for v in res["variants"] if "difference" in v)
-    summary = at.info[0].value
-    assert summary.startswith("**") and (str(real) in summary or real == 0)
+    key = "summary_none" if not real else "summary_one" if real == 1 else "summary"
+    lead = t(f"experiments.{key}", lang, real_n=real, n=len(res["variants"]) - 1,
+             real_list="\0", noise_list="\0").split("\0")[0]
+    assert at.info[0].value.startswith(lead), at.info[0].value
+
+    # the scores use the photo's own L: the introduction says so (no contradiction with the
+    # U-Net screen, where cutting the skips blurs the model's L)
+    intro = next(m.value for m in at.markdown if m.value.startswith(
+        t("experiments.intro", lang, steps=0, batch=0, size=0, seeds=0, seed_list="",
+          photos=0)[:20]))
+    assert re.search(r"(luminance|lightness) L", intro) and "U-Net" in intro, intro
+
+    # "Why so brownish?" says of L2 what the experiment measured
+    d = variant(res, "l2")["difference"]["colourfulness"]
+    note = "same" if not d["real"] else "more" if d["mean"] > 0 else "less"
+    brown = next(m.value for m in at.markdown if "λ" in m.value and "**" in m.value[:3])
+    assert t(f"experiments.brown_l2_{note}", lang, d=d["mean"]) in brown, brown
 
     # the metric and photo switches rerun their section only, without error
     at.segmented_control(key="ex_metric").set_value("colourfulness").run()
     assert not at.exception
     at.segmented_control(key="ex_photo").set_value(1).run()
     assert not at.exception
+
+
+def test_charts_scales_and_class_names():
+    """The rebalancing weights' Magma starts black, written as rgb() (by name Streamlit
+    draws its "#000004" in a theme colour); the colour frequencies read in powers of ten;
+    the chroma-gain chart's right axis has round ticks; ImageNet classes in French."""
+    at = open_page("experiments", "fr")
+    figs = [json.loads(e.proto.spec) for e in at.get("plotly_chart")]
+    heat = [f["data"][0] for f in figs if f["data"][0]["type"] == "heatmap"]
+    assert len(heat) == 2
+    freq, weights = heat
+    assert all(c.startswith("rgb(") for _, c in weights["colorscale"])
+    assert tuple(map(int, re.findall(r"\d+", weights["colorscale"][0][1]))) == (0, 0, 4)
+    assert all(re.fullmatch(r"1|10<sup>−\d</sup>", x) for x in freq["colorbar"]["ticktext"])
+    gain = next(f for f in figs if "yaxis2" in f["layout"])
+    assert gain["layout"]["yaxis2"]["dtick"] == 0.2
+    text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    study = load_study()
+    shown = [c["subject"] for k in ("best", "worst") for c in study[k] if c["subject"]]
+    for subject in shown + [study["three_gains"]["subject"]]:
+        if subject:
+            assert f"« {subject} »" not in text or t(f"experiments.class_{subject}", "fr") == \
+                subject, subject
 
 
 def test_try_button_presets_the_train_screen():

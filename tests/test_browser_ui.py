@@ -73,7 +73,8 @@ def test_no_internal_names_on_teaching_screens(page, streamlit_url):
 
 
 def test_file_uploader_speaks_french(page, streamlit_url):
-    """Streamlit's own "Upload" and "50MB per file" are replaced by the page's language."""
+    """Streamlit's own "Upload" and "50MB per file", and its webcam's "This app would like to
+    use your camera" and "Take Photo", are replaced by the page's language."""
     _open(page, streamlit_url, "ntsc", lang="fr")
     page.locator(f'{MAIN} [data-testid="stExpander"] summary').first.click()
     zone = page.locator(f'{MAIN} [data-testid="stFileUploaderDropzone"]').first
@@ -88,6 +89,22 @@ def test_file_uploader_speaks_french(page, streamlit_url):
     assert "Upload" not in visible and "MB per file" not in visible, visible
     assert button.strip('"') == t("common.uploader_button", "fr")
     assert limit.strip('"') == t("common.uploader_limit", "fr", mb=50)
+
+    # The webcam too: its request for access (no camera allowed here) and its button.
+    page.locator(f"{MAIN} [data-testid=stExpander] [data-testid=stCheckbox]").first.click()
+    cam = page.locator(f"{MAIN} [data-testid=stCameraInputWebcamComponent]").first
+    cam.wait_for()
+    page.wait_for_function("document.querySelector('[data-testid=stCameraInputWebcamComponent]"
+                           " > div:not([data-testid]) > p')")
+    visible, ask, take, take_size = cam.evaluate("""c => {
+      const box = c.querySelector(':scope > div:not([data-testid])');
+      const btn = c.querySelector('[data-testid=stCameraInputButton]');
+      return [c.innerText, getComputedStyle(box, '::after').content,
+              getComputedStyle(btn, '::after').content, getComputedStyle(btn).fontSize];
+    }""")
+    assert "would like to use your camera" not in visible and "allow access" not in visible
+    assert ask.strip('"') == t("common.camera_ask", "fr").replace('"', '\\"')
+    assert take.strip('"') == t("common.camera_take", "fr") and take_size == "0px"
 
 
 def test_phone_layouts_cut_nothing(chromium, streamlit_url):

@@ -7,6 +7,8 @@ Injected by :func:`ui.classroom.apply_projector_layout` on every run (``st.html`
 
 from __future__ import annotations
 
+from ui.lang import tr
+
 #: Streamlit writes its file uploader's button ("Upload") and size limit ("50MB per file") in
 #: English whatever the page's language: hidden, and the translation drawn in their place.
 #: ``{upload}`` and ``{limit}`` are filled from core/locales/<lang>/common.json.
@@ -17,6 +19,23 @@ UPLOADER_CSS = """
   content: "{upload}"; }
 [data-testid="stFileUploaderDropzoneInstructions"] > div::after {
   content: "{limit}"; opacity: 0.7; }
+"""
+
+#: Streamlit's webcam (``st.camera_input``) is in English too: its request for access ("This
+#: app would like to use your camera. Learn how to allow access.", a link to Streamlit's
+#: English docs) is hidden and a translated one drawn in its place; its buttons' words
+#: ("Take Photo", then "Clear photo" once a shot is taken) are shrunk to nothing and the
+#: translation drawn after them. Filled from core/locales/<lang>/common.json.
+CAMERA_CSS = """
+[data-testid="stCameraInputWebcamComponent"] > div:not([data-testid]) > p { display: none; }
+[data-testid="stCameraInputWebcamComponent"] > div:not([data-testid])::after {
+  content: "{ask}"; text-align: center; padding: 0 1rem; }
+[data-testid="stCameraInputWebcamComponent"] > [data-testid="stCameraInputButton"],
+[data-testid="stCameraInput"] > [data-testid="stCameraInputButton"] > span { font-size: 0; }
+[data-testid="stCameraInputWebcamComponent"] > [data-testid="stCameraInputButton"]::after {
+  content: "{take}"; font-size: 1rem; }
+[data-testid="stCameraInput"] > [data-testid="stCameraInputButton"] > span::after {
+  content: "{clear}"; font-size: 1rem; }
 """
 
 #: Phones: tables in smaller type with tighter cells, so that a table of numbers and
@@ -52,6 +71,13 @@ def _css_string(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
+def _filled(css: str, **texts: str) -> str:
+    """``css`` with each ``{name}`` replaced by ``texts[name]`` as a CSS string's content."""
+    for name, text in texts.items():
+        css = css.replace("{" + name + "}", _css_string(text))
+    return css
+
+
 def app_css(upload: str, limit: str, projector: bool) -> str:
     """The ``<style>`` element for this run.
 
@@ -62,6 +88,7 @@ def app_css(upload: str, limit: str, projector: bool) -> str:
     projector
         Add the projector layout (wide screens only).
     """
-    css = UPLOADER_CSS.replace("{upload}", _css_string(upload)).replace(
-        "{limit}", _css_string(limit))
+    css = _filled(UPLOADER_CSS, upload=upload, limit=limit) + _filled(
+        CAMERA_CSS, ask=tr("common.camera_ask"), take=tr("common.camera_take"),
+        clear=tr("common.camera_clear"))
     return f"<style>{css}{PHONE_CSS}{PROJECTOR_CSS if projector else ''}</style>"

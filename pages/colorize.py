@@ -10,6 +10,7 @@ screen (st.session_state, this session only).
 from __future__ import annotations
 
 import base64
+import re
 
 import numpy as np
 import plotly.graph_objects as go
@@ -119,6 +120,16 @@ def slider_html(before: bytes, after: bytes, left: str, right: str, max_h: int) 
  window.addEventListener('pointermove', move);
  window.addEventListener('pointerup', ()=>drag=false);
 </script>"""
+
+
+def device_text(label: str) -> str:
+    """core.colorizer.device_label's "CPU (2 threads)" / "GPU (name)" in the page's language."""
+    cpu = re.fullmatch(r"CPU \((\d+) threads?\)", label)
+    if cpu:
+        n = int(cpu[1])
+        return tr("colorize.device_cpu_one") if n == 1 else tr("colorize.device_cpu", n=n)
+    gpu = re.fullmatch(r"GPU \((.+)\)", label)
+    return tr("colorize.device_gpu", name=gpu[1]) if gpu else label
 
 
 # -- the view, computed once per setting ---------------------------------------------------
@@ -255,7 +266,7 @@ res, pred = view.result, view.result.prediction
 b1, b2, b3 = st.columns([2, 1, 1])
 with b1:
     gpu = res.device.startswith("GPU")
-    st.badge(res.device, icon=":material/memory:", color="green" if gpu else "blue")
+    st.badge(device_text(res.device), icon=":material/memory:", color="green" if gpu else "blue")
     h, w = rgb.shape[:2]
     st.caption(tr("colorize.size_note", w=w, h=h, working=working))
 b2.metric(tr("colorize.model_time"), f"{num(pred.model_seconds * 1000, '.0f')} ms",
@@ -265,8 +276,11 @@ b3.metric(tr("colorize.total_time"), f"{num(res.total_seconds * 1000, '.0f')} ms
 
 st.subheader(tr("colorize.before_after"))
 # Our own HTML (translated labels, re-encoded images): nothing from the student is injected.
-st.iframe(slider_html(view.photo.gray_jpeg, view.rgb_jpeg, tr("colorize.tag_grey"),
-                      tr("colorize.tag_colour"), max_h=560), height="content")
+# A frame of its own for each photo: the frame measures its content, but never below its
+# current height, so a landscape photo after a portrait one kept the portrait's height.
+with st.container(key=f"cz_slider_{view.photo.digest}"):
+    st.iframe(slider_html(view.photo.gray_jpeg, view.rgb_jpeg, tr("colorize.tag_grey"),
+                          tr("colorize.tag_colour"), max_h=560), height="content")
 st.download_button(tr("colorize.download"),
                    lambda: full_resolution_png(view.photo, model, settings),
                    file_name=f"{name.rsplit('.', 1)[0]}_colorise.png", mime="image/png",

@@ -2,7 +2,9 @@
 
 - on a portrait photo the before/after slider's knob sits under the split line (the range
   input used to span the whole column, wider than the picture);
-- the colour-error map, drawn by plotly in the page, starts dark at 0 as its caption says.
+- the colour-error map, drawn by plotly in the page, starts dark at 0 as its caption says;
+- the slider's frame fits each photo: a landscape photo after a square one leaves no blank
+  band under the slider (the frame measures its content but never shrinks by itself).
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
-from test_browser import assert_healthy, open_screen, page_url, upload
+from test_browser import assert_healthy, open_screen, page_url, upload, wait_idle
 
+from core.i18n import t
 from core.samples import load_sample
 
 pytestmark = pytest.mark.browser
@@ -86,4 +89,25 @@ def test_portrait_slider_knob_follows_the_line_and_error_map_is_dark_at_zero(
     assert sum(rgb) < 60, f"the error map's colour at 0 is {first}, not dark"
     pg.locator("text=Δab").first.scroll_into_view_if_needed()
     pg.screenshot(path=str(screenshot_dir / "colorize_error_map.png"))
+    pg.close()
+
+
+def _blank_under_slider(pg) -> float:
+    """How much of the slider's frame lies below its content, in CSS pixels."""
+    frame = _slider_frame(pg)
+    bottom = frame.evaluate("document.getElementById('w').getBoundingClientRect().bottom")
+    return frame.frame_element().bounding_box()["height"] - bottom
+
+
+def test_slider_frame_fits_a_landscape_photo_after_a_square_one(chromium, streamlit_url):
+    pg = chromium.new_page(viewport={"width": 1440, "height": 900})
+    open_screen(pg, page_url(streamlit_url, "colorize", lang="fr"), expect_run=3)
+    assert abs(_blank_under_slider(pg)) <= 8  # the first photo (square)
+    pg.locator('[data-testid="stSelectbox"]').first.click()
+    pg.get_by_role("option", name=t("common.sample_coffee", "fr")).click()
+    pg.wait_for_function("document.body.innerText.includes('600×400')")
+    wait_idle(pg)
+    pg.wait_for_timeout(1000)  # the new frame reports its size
+    assert_healthy(pg, "colorize, landscape after square")
+    assert abs(_blank_under_slider(pg)) <= 8, "blank band under the slider"
     pg.close()

@@ -54,6 +54,9 @@ def test_model_lightness_option_and_french():
     assert not at.exception
     assert not np.array_equal(a.lab[..., 0], b.lab[..., 0])  # L now comes from the model
     assert any("Comparaison avec la vérité" in s.value for s in at.subheader)
+    # the device in words of the page's language, not core's "CPU (1 thread)"
+    badge = next(m.value for m in at.markdown if "badge[" in m.value)
+    assert "processeur (" in badge and "thread" not in badge, badge
 
 
 def test_saturation_change_reuses_the_prediction_and_download_is_full_resolution():

@@ -97,16 +97,17 @@ def ranges_figure(measured: dict[str, tuple[float, float]], allowed: dict[str, t
     fig.add_bar(y=names, x=[measured[n][1] - measured[n][0] for n in names],
                 base=[measured[n][0] for n in names], orientation="h", width=0.4,
                 name=tr("lab.measured"), marker_color="#3a6ea5",
-                text=[span(*measured[n]) for n in names],
-                textposition="outside", textfont={"size": 15},
                 customdata=[measured[n][1] for n in names],
                 hovertemplate="%{y}: " + tr("common.interval", lo="%{base:.2f}",
                                               hi="%{customdata:.2f}") + "<extra></extra>")
     lo = min(v[0] for v in allowed.values())
     hi = max(v[1] for v in allowed.values())
+    # The measured interval is written beside the channel's name: written after the bar, it
+    # needed an x axis running far past the data (to 200 for a ±110 scale).
     fig.update_layout(barmode="overlay", height=220, font={"size": 14},
-                      yaxis={"autorange": "reversed"},
-                      xaxis={"range": [lo - 0.05 * (hi - lo), hi + 0.45 * (hi - lo)]},
+                      yaxis={"autorange": "reversed", "tickvals": names,
+                             "ticktext": [f"{n}  {span(*measured[n])} " for n in names]},
+                      xaxis={"range": [lo - 0.03 * (hi - lo), hi + 0.03 * (hi - lo)]},
                       legend={"orientation": "h", "y": 1.2, "x": 0},
                       margin={"l": 10, "r": 10, "t": 30, "b": 10})
     return fig

@@ -88,14 +88,18 @@ def shares_figure(shares: tuple[float, float, float], weights: tuple[float, floa
     return fig
 
 
-def hover_figure(rgb: np.ndarray, gray: np.ndarray) -> go.Figure:
+def hover_figure(rgb: np.ndarray, gray: np.ndarray, stacked: bool = False) -> go.Figure:
     """The photo and its grey, zoom-linked; hover gives R, G, B and Y of the pixel.
 
-    Their titles are a caption under the chart (inside, they overlap on a phone)."""
+    Side by side, or ``stacked`` one above the other for phones (side by side, on 390 px,
+    each was a stamp between wide empty bands). Their titles are a caption under the chart
+    (inside, they overlapped on a phone)."""
     k = _step(rgb)
     small = rgb[::k, ::k]
     y255 = np.round(gray[::k, ::k] * 255).astype(np.uint8)
-    fig = make_subplots(1, 2, shared_xaxes=True, shared_yaxes=True, horizontal_spacing=0.03)
+    rows, cols = (2, 1) if stacked else (1, 2)
+    fig = make_subplots(rows, cols, shared_xaxes=True, shared_yaxes=True,
+                        horizontal_spacing=0.03, vertical_spacing=0.03)
     # The colour panel's own z gives R, G, B; Y rides along as its customdata.
     fig.add_trace(go.Image(z=small, x0=0, dx=k, y0=0, dy=k, customdata=y255,
                            hovertemplate="x=%{x}, y=%{y}<br>R=%{z[0]}  G=%{z[1]}  B=%{z[2]}"
@@ -103,12 +107,14 @@ def hover_figure(rgb: np.ndarray, gray: np.ndarray) -> go.Figure:
     # The grey as an image too: both panels then keep the photo's proportions.
     fig.add_trace(go.Image(z=np.dstack([y255] * 3), x0=0, dx=k, y0=0, dy=k,
                            hovertemplate="x=%{x}, y=%{y}<br><b>Y=%{z[0]}</b><extra></extra>"),
-                  1, 2)
+                  rows, cols)
     fig.update_yaxes(autorange="reversed", showticklabels=False, showgrid=False, zeroline=False)
     fig.update_yaxes(scaleanchor="x", row=1, col=1)
-    fig.update_yaxes(scaleanchor="x2", row=1, col=2)
+    fig.update_yaxes(scaleanchor="x2", row=rows, col=cols)
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
-    fig.update_layout(height=340, margin={"l": 0, "r": 0, "t": 34, "b": 0},
+    # stacked: two photos of a phone's width (~360 px) each, at the photo's proportions
+    height = round(2 * 360 * small.shape[0] / small.shape[1]) + 30 if stacked else 340
+    fig.update_layout(height=height, margin={"l": 0, "r": 0, "t": 10 if stacked else 34, "b": 0},
                       plot_bgcolor="rgba(0,0,0,0)")
     return fig
 
@@ -132,19 +138,22 @@ def pure_figure(rows: list[dict]) -> go.Figure:
     names = [tr(f"ntsc.colour_{r['name']}") for r in rows]
     swatches = [f"rgb{r['rgb']}" for r in rows]
     fig = go.Figure()
-    fig.add_bar(x=names, y=[r["L_true"] for r in rows], name=tr("ntsc.l_true"),
+    # Horizontal bars: values written after each bar never run into the next one (upright
+    # bars on a phone were too narrow for their numbers: "100100", "5454").
+    fig.add_bar(y=names, x=[r["L_true"] for r in rows], name=tr("ntsc.l_true"), orientation="h",
                 marker={"color": swatches, "line": {"color": "#333", "width": 1}},
                 text=[num(r["L_true"], ".0f") for r in rows], textposition="outside",
-                hovertemplate="%{x}: L* = %{y:.1f}<extra></extra>")
+                hovertemplate="%{y}: L* = %{x:.1f}<extra></extra>")
     greys = [f"rgb({int(r['Y255'])},{int(r['Y255'])},{int(r['Y255'])})" for r in rows]
-    fig.add_bar(x=names, y=[r["L_gray"] for r in rows], name=tr("ntsc.l_gray"),
+    fig.add_bar(y=names, x=[r["L_gray"] for r in rows], name=tr("ntsc.l_gray"), orientation="h",
                 marker={"color": greys, "line": {"color": "#333", "width": 1},
                         "pattern": {"shape": "/", "fgcolor": "#888"}},
                 text=[num(r["L_gray"], ".0f") for r in rows], textposition="outside",
                 customdata=[r["Y255"] for r in rows],
-                hovertemplate="%{x}: Y = %{customdata}/255 → L* = %{y:.1f}<extra></extra>")
-    fig.update_layout(barmode="group", height=360, yaxis={"title": "L*", "range": [0, 112]},
-                      legend={"orientation": "h", "y": 1.12, "x": 0},
+                hovertemplate="%{y}: Y = %{customdata}/255 → L* = %{x:.1f}<extra></extra>")
+    fig.update_layout(barmode="group", height=120 + 46 * len(rows),
+                      xaxis={"title": "L*", "range": [0, 116]}, yaxis={"autorange": "reversed"},
+                      legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
                       margin={"l": 10, "r": 10, "t": 40, "b": 10}, font={"size": 16})
     return fig
 
@@ -212,9 +221,15 @@ def with_your_weights(rgb: np.ndarray) -> None:
     # 3. Pixel probe -----------------------------------------------------------------------
     st.subheader(tr("ntsc.probe_title"))
     st.markdown(tr("ntsc.probe_text"))
-    show(hover_figure(rgb, gray), width="stretch")
-    st.caption(tr("ntsc.hover_caption", left=tr("ntsc.hover_colour"),
-                  right=tr("ntsc.hover_grey")))
+    # Side by side on a wide screen, stacked on a phone: both drawn, one folded away by CSS
+    # (the page cannot know the screen's width; folded, not hidden, so plotly still lays it out).
+    fold = "{max-height:0!important;overflow:hidden!important;margin:0!important}"
+    st.html(f"<style>@media (max-width:640px){{.st-key-ntsc_probe_wide{fold}}}"
+            f"@media (min-width:641px){{.st-key-ntsc_probe_stacked{fold}}}</style>")
+    for stacked, words in ((False, "ntsc.hover_caption"), (True, "ntsc.hover_caption_stacked")):
+        with st.container(key="ntsc_probe_stacked" if stacked else "ntsc_probe_wide"):
+            show(hover_figure(rgb, gray, stacked), width="stretch")
+            st.caption(tr(words, left=tr("ntsc.hover_colour"), right=tr("ntsc.hover_grey")))
     pc = st.columns([1, 1, 1, 1])
     px = tuple(int(pc[i].number_input(n, 0, 255, value=v, step=1, key=f"ntsc_probe_{n}"))
                for i, (n, v) in enumerate(zip("RGB", (255, 0, 0), strict=True)))

@@ -38,6 +38,12 @@ CAMERA_CSS = """
   content: "{clear}"; font-size: 1rem; }
 """
 
+#: Captions are never hyphenated: a projected photo caption read "Suréchantillonna-ge".
+CAPTION_CSS = """
+[data-testid="stImageCaption"], [data-testid="stCaptionContainer"],
+[data-testid="stCaptionContainer"] p { hyphens: manual; -webkit-hyphens: manual; }
+"""
+
 #: Phones: tables in smaller type with tighter cells, so that a table of numbers and
 #: sentences fits 390 px without scrolling sideways (the experiments screen's tables).
 PHONE_CSS = """
@@ -91,4 +97,4 @@ def app_css(upload: str, limit: str, projector: bool) -> str:
     css = _filled(UPLOADER_CSS, upload=upload, limit=limit) + _filled(
         CAMERA_CSS, ask=tr("common.camera_ask"), take=tr("common.camera_take"),
         clear=tr("common.camera_clear"))
-    return f"<style>{css}{PHONE_CSS}{PROJECTOR_CSS if projector else ''}</style>"
+    return f"<style>{css}{CAPTION_CSS}{PHONE_CSS}{PROJECTOR_CSS if projector else ''}</style>"

@@ -12,6 +12,10 @@ from ui.photo import photo_picker
 
 STEPS = ("step_rgb", "step_gray", "step_unet", "step_sigmoid", "step_lab", "step_out")
 COLOURS = ("#f4d35e", "#cccccc", "#7fb7be", "#ee964b", "#a3c4f3", "#90be6d")
+#: The suggested tour, named by the screens' own titles (core/locales/*/nav.json): the course
+#: in order, the study of parametrizations, then practice (hints after plain colorizing).
+TOUR = ("ntsc", "lab", "pipeline", "sigmoid", "unet", "autoencoder", "upsampling", "experiments",
+        "colorize", "hints", "train")
 
 #: The diagram is HTML, not a chart: its boxes wrap onto several rows on a phone (arrows turn
 #: down at the end of a row), its type follows the page's (projector mode enlarges it), and
@@ -22,6 +26,8 @@ DIAGRAM_CSS = """<style>
 .cz-box { flex: 1; min-height: 6.2rem; padding: 0.5rem; border: 1px solid #333;
   border-radius: 6px; color: #111; text-align: center; line-height: 1.35;
   display: flex; align-items: center; justify-content: center; }
+.cz-line { white-space: nowrap; }
+.cz-wide { flex-grow: 1.5; }
 .cz-step:not(:last-child)::after { content: "➜"; display: inline-block; transform: scale(1.5); padding: 0 0.5rem; }
 @media (max-width: 640px) {
   .cz-flow { flex-direction: column; align-items: center; }
@@ -34,10 +40,14 @@ DIAGRAM_CSS = """<style>
 
 def pipeline_html() -> str:
     """Six boxes joined by arrows: RGB -> grey -> U-Net -> scaled sigmoid -> Lab -> RGB."""
+    # Each line whole (the formula's "− 1" once wrapped onto a line of its own), and the
+    # formula's box wider than the others.
     boxes = "".join(
-        f"<div class='cz-step'><div class='cz-box' style='background:{colour}'>"
-        + "<br>".join(html.escape(line) for line in tr(f"home.{key}").split("\n"))
-        + "</div></div>"
+        f"<div class='cz-step{' cz-wide' if key == 'step_sigmoid' else ''}'>"
+        f"<div class='cz-box' style='background:{colour}'><div>"
+        + "<br>".join(f"<span class='cz-line'>{html.escape(line)}</span>"
+                      for line in tr(f"home.{key}").split("\n"))
+        + "</div></div></div>"
         for key, colour in zip(STEPS, COLOURS, strict=True))
     return f"{DIAGRAM_CSS}<div class='cz-flow' data-testid='czPipeline'>{boxes}</div>"
 
@@ -57,4 +67,4 @@ c1, c2, c3 = st.columns(3)
 c1.image(jpeg(ntsc_gray(rgb)), caption=tr("home.gray_caption"), width="stretch")
 c2.image(jpeg(result.rgb), caption=tr("home.model_caption"), width="stretch")
 c3.image(jpeg(rgb), caption=tr("home.truth_caption"), width="stretch")
-st.caption(tr("home.tour"))
+st.caption(tr("home.tour", screens=" → ".join(tr(f"nav.{name}") for name in TOUR)))

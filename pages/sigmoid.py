@@ -142,6 +142,19 @@ def loss_figure(runs: dict) -> go.Figure:
     return fig
 
 
+def _one_two_five(values: list[float]) -> list[float] | None:
+    """Ticks 1, 2, 5 times a power of ten between the smallest and largest positive value
+    (None, plotly's own, when fewer than two fall in)."""
+    pos = [v for v in values if v is not None and v > 0]
+    if not pos:
+        return None
+    lo, hi = min(pos), max(pos)
+    ticks = [m * 10.0 ** e
+             for e in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
+             for m in (1, 2, 5) if lo <= m * 10.0 ** e <= hi]
+    return ticks if len(ticks) >= 2 else None
+
+
 def long_runs_figure(extra: dict) -> go.Figure:
     """The experiments' long trainings: mean over seeds, band from min to max.
 
@@ -165,10 +178,11 @@ def long_runs_figure(extra: dict) -> go.Figure:
             name="<br>".join(textwrap.wrap(tr(f"experiments.sig_{key}", seeds=extra["seeds"]),
                                            30)),
             line={"width": 2, "dash": "dash", "color": colour}))
-    fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+    fig.update_layout(height=380, margin={"l": 10, "r": 10, "t": 30, "b": 10},
                       font={"size": 14}, xaxis_title=tr("experiments.sig_step"),
+                      # within a decade or so: ticks at 1, 2, 5 (all nine piled up)
                       yaxis={"type": "log", "title": tr("experiments.sig_loss"),
-                             "exponentformat": "power"},
+                             "tickvals": _one_two_five([y for t in fig.data for y in t.y])},
                       legend={"orientation": "h", "y": -0.3, "x": 0})
     return fig
 

@@ -296,7 +296,8 @@ def source_name(source: str) -> str:
 
 
 def case_row(case: dict) -> None:
-    what = (tr("experiments.case_class", subject=class_name(case["subject"])) if case["subject"] else
+    what = (tr("experiments.case_class", subject=class_name(case["subject"]))
+            if case["subject"] else
             tr("experiments.case_photo", source=source_name(case["source"])))
     st.markdown(tr("experiments.case_line", what=what, gain=case["gain_db"], psnr=case["psnr"],
                    grey=case["grey_psnr"]))

@@ -17,10 +17,10 @@ import streamlit as st
 from core import admission, live, runs
 from core.images import is_grey
 from core.samples import COLOUR_SAMPLES, load_sample
-from core.weights import WeightsError, model_from_files, model_zip
 from ui import state
 from ui.figures import show
 from ui.lang import labels, num, tr
+from ui.model_files import save_load_section
 from ui.sticky import set_sticky, sticky
 from ui.upload import uploaded_photos
 
@@ -276,15 +276,17 @@ if ws.run is None and run_photos(ws, settings_from_widgets()):
 run = ss[state.LIVE_RUN] = ws.run  # the colorize screen offers this session's model
 
 b1, b2, b3, b4 = st.columns(4)
+# No photo to train on ("My photos" and none valid): neither button trains the previous run.
+no_photos = not run_photos(ws, settings_from_widgets())
 if ws.running:
     b1.button(tr("train.pause"), icon=":material/pause:", on_click=ws.pause, type="primary",
               width="stretch")
 else:
     b1.button(tr("train.start") if run is None or run.steps == 0 else tr("train.resume"),
               icon=":material/play_arrow:", on_click=start, args=(ws,), type="primary",
-              width="stretch", disabled=not run_photos(ws, settings_from_widgets()))
+              width="stretch", disabled=no_photos)
 step_now = b2.button(tr("train.step"), icon=":material/skip_next:", width="stretch",
-                     disabled=ws.running or run is None, help=tr("train.step_help"))
+                     disabled=ws.running or run is None or no_photos, help=tr("train.step_help"))
 b3.button(tr("train.reset"), icon=":material/restart_alt:", on_click=new_run, args=(ws,),
           width="stretch")
 if run is not None and run.settings != settings_from_widgets():
@@ -345,44 +347,5 @@ if len(ws.runs) > 1:
 
 
 # -- save / load -------------------------------------------------------------------------------
-def read_model(files) -> None:
-    """A .zip, or a .safetensors + .json pair -> the session's loaded model."""
-    try:
-        model, meta = model_from_files((f.name, f.getvalue()) for f in files)
-    except WeightsError as e:
-        if e.reason == "mismatch":
-            st.error(tr("errors.weights", detail=tr("train.load_mismatch")))
-            st.caption(str(e)[:300])
-        else:
-            st.error(tr(f"train.load_{e.reason}"))
-        return
-    ss[state.LIVE_LOADED] = (model, meta)
-    st.success(tr("train.loaded", params=sum(p.numel() for p in model.parameters())))
-
-
 st.subheader(tr("train.save_load"))
-s1, s2 = st.columns(2)
-with s1:
-    if run is not None and run.steps > 0:
-        archive, tensors, config = model_zip(run.model, run.metadata())
-        st.download_button(tr("train.download_zip"), archive, icon=":material/download:",
-                           file_name=f"colorizer_run{run.run_id}.zip", mime="application/zip",
-                           width="stretch")
-        d1, d2 = st.columns(2)
-        d1.download_button(".safetensors", tensors, file_name="colorizer.safetensors",
-                           mime="application/octet-stream", width="stretch")
-        d2.download_button(".json", config, file_name="colorizer.json",
-                           mime="application/json", width="stretch")
-        st.caption(tr("train.use_on_colorize"))
-    else:
-        st.caption(tr("train.save_first"))
-with s2:
-    files = st.file_uploader(tr("train.load"), type=["zip", "safetensors", "json"],
-                             accept_multiple_files=True, key="tr_load")
-    if files and ss.get("tr_load_ids") != [f.file_id for f in files]:
-        ss["tr_load_ids"] = [f.file_id for f in files]
-        read_model(files)
-    if ss.get(state.LIVE_LOADED) is not None:
-        meta = ss[state.LIVE_LOADED][1]
-        st.caption(tr("train.loaded_meta", steps=meta.get("steps", "?"),
-                      seconds=meta.get("seconds", "?")))
+save_load_section(run)

@@ -178,3 +178,27 @@ def test_after_a_refresh_the_colorize_screen_offers_the_run_first_thing():
     stranger.run()
     stranger.switch_page("pages/colorize.py").run()
     assert stranger.radio(key="cz_choice").options == ["Shipped model"]
+
+
+def test_my_photos_without_a_photo_disables_both_training_buttons():
+    """With "My photos" chosen and no photo, neither Start nor "A few steps" may train the
+    previous run (it was trained on other photos)."""
+    at = open_train()
+    at.session_state["live_run"].tick()  # directly: the training slots may be held by others
+    steps = at.session_state["live_run"].steps
+    at.radio(key="tr_data").set_value("own").run()
+    assert not at.exception
+    buttons = {b.label: b for b in at.button}
+    assert buttons["A few steps"].disabled and buttons["Resume"].disabled
+    assert at.session_state["live_run"].steps == steps
+    at.radio(key="tr_data").set_value("samples").run()
+    assert not {b.label: b for b in at.button}["A few steps"].disabled
+
+
+def test_save_buttons_are_sentences():
+    at = open_train(lang="fr")
+    at.session_state["live_run"].tick()  # directly: the training slots may be held by others
+    at.run()
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Les poids (.safetensors)" in labels and "La configuration (.json)" in labels
+    assert not any(label.startswith(".") for label in labels), labels

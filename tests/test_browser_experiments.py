@@ -4,7 +4,8 @@ What only a browser shows: the charts really drawn by plotly (the dot-with-error
 has one bar per variant and a line at 0), the committed photos decoded, nothing wider than a
 phone, a metric switch that redraws the chart, and a "test it yourself" button that opens
 the Train screen with its setting chosen, and its tables readable on a phone without
-scrolling sideways, numbers written the page's way. Screenshots: experiments_<lang>_<desktop|phone>.
+scrolling sideways, numbers written the page's way, chart titles that fit and legends that
+leave the axis titles readable. Screenshots: experiments_<lang>_<desktop|phone>.
 """
 
 from __future__ import annotations
@@ -31,6 +32,22 @@ def _plots(pg) -> list[dict]:
         "   name: d.name || ''})),"
         " xtitle: ((gd.layout.xaxis || {}).title || {}).text || '',"
         " shapes: (gd.layout.shapes || []).length}))")
+
+
+def _chart_clashes(pg) -> list[str]:
+    """Chart titles that run past their chart, legends that cover an axis title."""
+    return pg.evaluate(
+        "(() => { const out = []; const r = e => e && e.getBoundingClientRect();"
+        " const meet = (a, b) => a && b && a.width && b.width && a.left < b.right"
+        "  && b.left < a.right && a.top < b.bottom && b.top < a.bottom;"
+        " document.querySelectorAll('.js-plotly-plot').forEach((gd, i) => {"
+        "  const box = r(gd), title = r(gd.querySelector('.gtitle'));"
+        "  if (title && title.width && (title.left < box.left - 1 || title.right > box.right + 1))"
+        "   out.push('title of chart ' + i + ' cut');"
+        "  const legend = r(gd.querySelector('.legend'));"
+        "  gd.querySelectorAll('.xtitle, .ytitle, .y2title').forEach(t => {"
+        "   if (meet(legend, r(t))) out.push('legend of chart ' + i + ' covers ' + t.textContent);"
+        "  }); }); return out; })()")
 
 
 def _overflow(pg) -> int:
@@ -86,6 +103,7 @@ def test_experiments_screen_desktop_and_phone(chromium, streamlit_url, screensho
         assert sum(tr["n"] for tr in diff["traces"] if tr["err"]) == len(others)
         assert diff["shapes"] >= 1  # the line at 0
         assert diff["xtitle"] == t("experiments.diff_x_db", lang)
+        assert _chart_clashes(pg) == []
         shoot(pg, screenshot_dir, f"experiments_{lang}_desktop")
 
         # another metric: the chart is redrawn with its own axis title
@@ -102,6 +120,7 @@ def test_experiments_screen_desktop_and_phone(chromium, streamlit_url, screensho
         assert _page_overflow(pg) <= 0, "the page scrolls sideways on a phone"
         assert pg.locator("[data-testid=stTable]").count() >= 2  # results, per source
         assert _wide_tables(pg) == [], "a table scrolls sideways on a phone"
+        assert _chart_clashes(pg) == []
         shoot(pg, screenshot_dir, f"experiments_{lang}_phone")
     finally:
         ctx.close()

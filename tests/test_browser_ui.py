@@ -91,9 +91,10 @@ def test_file_uploader_speaks_french(page, streamlit_url):
     assert limit.strip('"') == t("common.uploader_limit", "fr", mb=50)
 
     # The webcam too: its request for access (no camera allowed here) and its button.
-    page.locator(f"{MAIN} [data-testid=stExpander] [data-testid=stCheckbox]").first.click()
+    page.locator(f"{MAIN} [data-testid=stExpander]").get_by_text(
+        t("common.webcam", "fr"), exact=True).click()
     cam = page.locator(f"{MAIN} [data-testid=stCameraInputWebcamComponent]").first
-    cam.wait_for()
+    cam.wait_for(state="attached")
     page.wait_for_function("document.querySelector('[data-testid=stCameraInputWebcamComponent]"
                            " > div:not([data-testid]) > p')")
     visible, ask, take, take_size = cam.evaluate("""c => {

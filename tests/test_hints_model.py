@@ -42,3 +42,23 @@ def test_the_hint_colour_reaches_its_point():
     d_before = np.hypot(*(before[64, 150, 1:] - target))
     d_after = np.hypot(*(after[64, 150, 1:] - target))
     assert d_after < 0.6 * d_before, (d_after, d_before)
+
+
+def test_between_two_hints_the_colour_changes_at_the_edge_not_halfway():
+    """Blue at x = 10 (left region), red at x = 120 (right region): halfway between them is
+    x = 65, inside the left region. Colour must follow the edge at x = 96: the band
+    x = 70-90 stays with the blue hint (the weakness of the first hint model, whose fill was
+    the nearest hint's colour)."""
+    model = Colorizer.from_weights(HINTS, device="cpu")
+    assert model.hint_fill == "edges"
+    img = two_regions()
+    out = lab(model, img, [Hint(10, 64, BLUE), Hint(120, 64, RED)])
+    blue = lab(model, img, [Hint(10, 64, BLUE), Hint(120, 64, BLUE)])
+    red = lab(model, img, [Hint(10, 64, RED), Hint(120, 64, RED)])
+    def dist(x, y, cols):  # mean ab distance over columns ``cols``
+        return np.hypot(x[:, cols, 1] - y[:, cols, 1], x[:, cols, 2] - y[:, cols, 2]).mean()
+
+    band, right = slice(70, 91), slice(104, None)
+    assert dist(out, blue, band) < 0.5 * dist(out, red, band), (dist(out, blue, band),
+                                                               dist(out, red, band))
+    assert dist(out, red, right) < 0.5 * dist(out, blue, right)

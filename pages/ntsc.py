@@ -88,18 +88,14 @@ def shares_figure(shares: tuple[float, float, float], weights: tuple[float, floa
     return fig
 
 
-def hover_figure(rgb: np.ndarray, gray: np.ndarray, stacked: bool = False) -> go.Figure:
+def hover_figure(rgb: np.ndarray, gray: np.ndarray) -> go.Figure:
     """The photo and its grey, zoom-linked; hover gives R, G, B and Y of the pixel.
 
-    Side by side, or ``stacked`` one above the other for phones (side by side, on 390 px,
-    each was a stamp between wide empty bands). Their titles are a caption under the chart
-    (inside, they overlapped on a phone)."""
+    Their titles are a caption under the chart (inside, they overlapped on a phone)."""
     k = _step(rgb)
     small = rgb[::k, ::k]
     y255 = np.round(gray[::k, ::k] * 255).astype(np.uint8)
-    rows, cols = (2, 1) if stacked else (1, 2)
-    fig = make_subplots(rows, cols, shared_xaxes=True, shared_yaxes=True,
-                        horizontal_spacing=0.03, vertical_spacing=0.03)
+    fig = make_subplots(1, 2, shared_xaxes=True, shared_yaxes=True, horizontal_spacing=0.03)
     # The colour panel's own z gives R, G, B; Y rides along as its customdata.
     fig.add_trace(go.Image(z=small, x0=0, dx=k, y0=0, dy=k, customdata=y255,
                            hovertemplate="x=%{x}, y=%{y}<br>R=%{z[0]}  G=%{z[1]}  B=%{z[2]}"
@@ -107,14 +103,12 @@ def hover_figure(rgb: np.ndarray, gray: np.ndarray, stacked: bool = False) -> go
     # The grey as an image too: both panels then keep the photo's proportions.
     fig.add_trace(go.Image(z=np.dstack([y255] * 3), x0=0, dx=k, y0=0, dy=k,
                            hovertemplate="x=%{x}, y=%{y}<br><b>Y=%{z[0]}</b><extra></extra>"),
-                  rows, cols)
+                  1, 2)
     fig.update_yaxes(autorange="reversed", showticklabels=False, showgrid=False, zeroline=False)
     fig.update_yaxes(scaleanchor="x", row=1, col=1)
-    fig.update_yaxes(scaleanchor="x2", row=rows, col=cols)
+    fig.update_yaxes(scaleanchor="x2", row=1, col=2)
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
-    # stacked: two photos of a phone's width (~360 px) each, at the photo's proportions
-    height = round(2 * 360 * small.shape[0] / small.shape[1]) + 30 if stacked else 340
-    fig.update_layout(height=height, margin={"l": 0, "r": 0, "t": 10 if stacked else 34, "b": 0},
+    fig.update_layout(height=340, margin={"l": 0, "r": 0, "t": 34, "b": 0},
                       plot_bgcolor="rgba(0,0,0,0)")
     return fig
 
@@ -221,15 +215,11 @@ def with_your_weights(rgb: np.ndarray) -> None:
     # 3. Pixel probe -----------------------------------------------------------------------
     st.subheader(tr("ntsc.probe_title"))
     st.markdown(tr("ntsc.probe_text"))
-    # Side by side on a wide screen, stacked on a phone: both drawn, one folded away by CSS
-    # (the page cannot know the screen's width; folded, not hidden, so plotly still lays it out).
-    fold = "{max-height:0!important;overflow:hidden!important;margin:0!important}"
-    st.html(f"<style>@media (max-width:640px){{.st-key-ntsc_probe_wide{fold}}}"
-            f"@media (min-width:641px){{.st-key-ntsc_probe_stacked{fold}}}</style>")
-    for stacked, words in ((False, "ntsc.hover_caption"), (True, "ntsc.hover_caption_stacked")):
-        with st.container(key="ntsc_probe_stacked" if stacked else "ntsc_probe_wide"):
-            show(hover_figure(rgb, gray, stacked), width="stretch")
-            st.caption(tr(words, left=tr("ntsc.hover_colour"), right=tr("ntsc.hover_grey")))
+    # One figure, side by side: drawing a stacked copy for phones as well (folded by CSS)
+    # doubled what every weight step sends and took the slider past 0.5 s (bench_ui).
+    show(hover_figure(rgb, gray), width="stretch")
+    st.caption(tr("ntsc.hover_caption", left=tr("ntsc.hover_colour"),
+                  right=tr("ntsc.hover_grey")))
     pc = st.columns([1, 1, 1, 1])
     px = tuple(int(pc[i].number_input(n, 0, 255, value=v, step=1, key=f"ntsc_probe_{n}"))
                for i, (n, v) in enumerate(zip("RGB", (255, 0, 0), strict=True)))

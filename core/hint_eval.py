@@ -1,10 +1,10 @@
-"""How much do colour hints help? The hint model against two fills that learn nothing.
+"""How much do colour hints help? The hint model against three fills that learn nothing.
 
     python -m core.evaluate --weights weights/hints --hints 0 1 3 10 30 --out weights/hints_eval
 
 For every validation photo and every number of hints N, N hints are drawn from the true
 photo (uniform random points seeded by the file name, each the mean colour of the 5 x 5
-patch around it; the 3 hints are the first 3 of the 10) and three colorizations are scored
+patch around it; the 3 hints are the first 3 of the 10) and four colorizations are scored
 against the truth with the common metrics (PSNR, SSIM, colourfulness on 256 x 256 RGB):
 
 * the hint model (the U-Net with the hint planes as extra inputs);

@@ -186,11 +186,6 @@ def hint_input(hints: Sequence[Hint], full_shape: tuple[int, int],
     return hint_planes([pts], [ab], (h, w), grays=grays)
 
 
-def nearest_fill(planes: torch.Tensor) -> torch.Tensor:
-    """The non-learned baseline (Voronoi): each pixel's (a, b) / 110 of its nearest hint."""
-    return planes[:, 3:5]
-
-
 def simulate_hints(lab: torch.Tensor, generator: torch.Generator,
                    grays: torch.Tensor | None = None) -> torch.Tensor:
     """Hint planes drawn from the true photos of a batch, as in ideepcolor's training.

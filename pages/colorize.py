@@ -10,11 +10,11 @@ screen (st.session_state, this session only).
 from __future__ import annotations
 
 import base64
-import re
 
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
+import torch
 
 from core import runs
 from core.colorizer import Colorizer
@@ -122,14 +122,13 @@ def slider_html(before: bytes, after: bytes, left: str, right: str, max_h: int) 
 </script>"""
 
 
-def device_text(label: str) -> str:
-    """core.colorizer.device_label's "CPU (2 threads)" / "GPU (name)" in the page's language."""
-    cpu = re.fullmatch(r"CPU \((\d+) threads?\)", label)
-    if cpu:
-        n = int(cpu[1])
-        return tr("colorize.device_cpu_one") if n == 1 else tr("colorize.device_cpu", n=n)
-    gpu = re.fullmatch(r"GPU \((.+)\)", label)
-    return tr("colorize.device_gpu", name=gpu[1]) if gpu else label
+def device_text(device: torch.device) -> str:
+    """The device that colorized, as core.colorizer.device_label says it, in the page's
+    language: "processeur (2 fils d'exécution)" / "CPU (2 threads)", or the GPU's name."""
+    if device.type == "cuda":
+        return tr("colorize.device_gpu", name=torch.cuda.get_device_name(device))
+    n = torch.get_num_threads()
+    return tr("colorize.device_cpu_one") if n == 1 else tr("colorize.device_cpu", n=n)
 
 
 # -- the view, computed once per setting ---------------------------------------------------
@@ -205,10 +204,9 @@ def live_run() -> LiveRun | None:
     return run
 
 
-def model_choices() -> dict[str, str]:
-    """{choice: label}: the shipped model, and this session's trained / loaded ones."""
+def model_choices(run: LiveRun | None) -> dict[str, str]:
+    """{choice: label}: the shipped model, and this session's trained (``run``) / loaded ones."""
     out = {"shipped": tr("colorize.model_shipped")}
-    run = live_run()
     if run is not None and run.steps > 0:
         out["trained"] = tr("colorize.model_trained", n=run.run_id, steps=run.steps)
     if ss.get(state.LIVE_LOADED) is not None:
@@ -216,10 +214,9 @@ def model_choices() -> dict[str, str]:
     return out
 
 
-def session_colorizer(choice: str) -> tuple[Colorizer, str]:
+def session_colorizer(choice: str, run: LiveRun | None) -> tuple[Colorizer, str]:
     """(colorizer, cache key). Student models live in this session only, on the CPU."""
     if choice == "trained":
-        run = live_run()
         key = f"trained-{run.run_id}-{run.steps}"
         if ss.get("cz_model_key") != key:  # a frozen copy: training may go on meanwhile
             ss["cz_model"] = Colorizer(run.snapshot(), device="cpu")
@@ -240,7 +237,8 @@ st.title(tr("colorize.title"))
 st.markdown(tr("colorize.intro"))
 
 picked = choose_photo()
-choices = model_choices()
+run = live_run()  # looked up once: after a refresh, in the server's run store
+choices = model_choices(run)
 o1, o2, o3, o4 = st.columns(4)
 # Default: the working size calibrated with the shipped weights (weights/colorizer.json).
 calibrated = colorizer().working_size
@@ -258,15 +256,15 @@ choice = o4.radio(tr("colorize.model"), list(choices), key="cz_choice",
 if picked is None:
     st.stop()
 name, rgb = picked
-model, model_key = session_colorizer(choice)
+model, model_key = session_colorizer(choice, run)
 settings = Settings(model_key, working, saturation=saturation, use_model_l=use_model_l)
 view = current_view(rgb, model, settings, public=ss.get("cz_source") in ("samples", "old"))
 res, pred = view.result, view.result.prediction
 
 b1, b2, b3 = st.columns([2, 1, 1])
 with b1:
-    gpu = res.device.startswith("GPU")
-    st.badge(device_text(res.device), icon=":material/memory:", color="green" if gpu else "blue")
+    gpu = model.device.type == "cuda"
+    st.badge(device_text(model.device), icon=":material/memory:", color="green" if gpu else "blue")
     h, w = rgb.shape[:2]
     st.caption(tr("colorize.size_note", w=w, h=h, working=working))
 b2.metric(tr("colorize.model_time"), f"{num(pred.model_seconds * 1000, '.0f')} ms",

@@ -271,13 +271,14 @@ with st.expander(tr("train.settings"), icon=":material/tune:",
     st.caption(tr("train.caps", steps=live.MAX_STEPS, minutes=int(live.MAX_SECONDS // 60),
                   photos=live.MAX_PHOTOS, side=live.PHOTO_SIDE))
 
-if ws.run is None and run_photos(ws, settings_from_widgets()):
+settings = settings_from_widgets()
+# No photo to train on ("My photos" and none valid): neither button trains the previous run.
+no_photos = not run_photos(ws, settings)
+if ws.run is None and not no_photos:
     new_run(ws)
 run = ss[state.LIVE_RUN] = ws.run  # the colorize screen offers this session's model
 
 b1, b2, b3, b4 = st.columns(4)
-# No photo to train on ("My photos" and none valid): neither button trains the previous run.
-no_photos = not run_photos(ws, settings_from_widgets())
 if ws.running:
     b1.button(tr("train.pause"), icon=":material/pause:", on_click=ws.pause, type="primary",
               width="stretch")
@@ -289,7 +290,7 @@ step_now = b2.button(tr("train.step"), icon=":material/skip_next:", width="stret
                      disabled=ws.running or run is None or no_photos, help=tr("train.step_help"))
 b3.button(tr("train.reset"), icon=":material/restart_alt:", on_click=new_run, args=(ws,),
           width="stretch")
-if run is not None and run.settings != settings_from_widgets():
+if run is not None and run.settings != settings:
     b4.caption(tr("train.settings_changed"))
 
 if run is not None and step_now and not run.finished:

@@ -18,7 +18,7 @@ from core.lessons.network import square_gray
 from core.samples import COLOUR_SAMPLES, load_sample
 from ui.figures import mosaic_figure, show
 from ui.images import png
-from ui.lang import num, tex, tr
+from ui.lang import labels, num, tex, tr
 from ui.model import BY_MODEL, colorizer
 from ui.photo import photo_picker
 
@@ -114,9 +114,9 @@ def interpolation(c, name: str, rgb: np.ndarray, photo_key: str, side: int) -> N
     col1, col2 = st.columns(2)
     other = col1.selectbox(tr("autoencoder.second_photo"), others,
                            index=others.index("chelsea") if "chelsea" in others else 0,
-                           format_func={s: tr(f"common.sample_{s}") for s in others}.get, key="ae_other")
+                           format_func=labels("common.sample_"), key="ae_other")
     mode = col2.radio(tr("autoencoder.mode"), ["all", "bottleneck"], key="ae_mode",
-                      format_func={m: tr(f"autoencoder.mode_{m}") for m in ("all", "bottleneck")}.get)
+                      format_func=labels("autoencoder.mode_"))
     rgb_b = load_sample(other)
     t = st.slider(tr("autoencoder.t"), 0.0, 1.0, 0.5, step=0.1, key="ae_t",
                   help=tr("autoencoder.t_help"))

@@ -18,7 +18,7 @@ from core.lessons.pipeline import (
 )
 from ui.figures import show
 from ui.images import png
-from ui.lang import num, tr
+from ui.lang import labels, num, tr
 from ui.model import BY_MODEL, colorizer
 from ui.photo import photo_picker
 from ui.samples import photo_name
@@ -222,10 +222,8 @@ st.markdown(tr("pipeline.trick1"))
 def input_scaling(gray: np.ndarray) -> None:
     """The scaling choice redraws only its histogram."""
     scalings = input_scalings(gray)
-    # Labels translated up front: AppTest calls format_func outside the script run.
-    labels = {c: tr(f"pipeline.scaling_{c}") for c in scalings}
     choice = st.radio(tr("pipeline.scaling"), list(scalings), index=1, horizontal=True,
-                      key="pipeline_scaling", format_func=labels.__getitem__)
+                      key="pipeline_scaling", format_func=labels("pipeline.scaling_"))
     x = scalings[choice]
     h1, h2 = st.columns([3, 1])
     show(hist_figure([(tr(f"pipeline.scaling_{choice}"), x, "#3a6ea5")],

@@ -16,7 +16,7 @@ from core.lessons.upsampling import (
 )
 from ui.figures import show
 from ui.images import png
-from ui.lang import num, tr
+from ui.lang import labels, num, tr
 from ui.model import BY_MODEL, colorizer
 from ui.photo import photo_picker
 
@@ -43,10 +43,10 @@ def enlarged(rgb: np.ndarray, factor: int) -> dict:
     return super_resolution(rgb, factor, upsampler(factor))
 
 
-def heat(img: np.ndarray, title: str, zmin: float, zmax: float, text: bool = False) -> go.Figure:
+def heat(img: np.ndarray, title: str, zmin: float, zmax: float) -> go.Figure:
+    """A small grey heatmap with each cell's value written in it."""
     fig = go.Figure(go.Heatmap(z=img, colorscale="gray", zmin=zmin, zmax=zmax, showscale=False,
-                               hoverinfo="skip", text=img if text else None,
-                               texttemplate="%{text:.0f}" if text else None,
+                               hoverinfo="skip", text=img, texttemplate="%{text:.0f}",
                                textfont={"size": 12}))
     fig.update_layout(
         height=280, margin={"l": 0, "r": 0, "t": 30, "b": 0}, title=title,
@@ -99,7 +99,7 @@ def three_ways(rgb: np.ndarray) -> None:
     c1, c2 = st.columns(2)
     source = c1.radio(tr("upsampling.source"), SOURCES, horizontal=True,
                       key="up_source",
-                      format_func={s: tr(f"upsampling.source_{s}") for s in SOURCES}.get)
+                      format_func=labels("upsampling.source_"))
     kernel = c2.select_slider(tr("upsampling.kernel"), [2, 3, 4], value=3, key="up_kernel",
                               help=tr("upsampling.kernel_help"))
     if source == "photo":
@@ -126,7 +126,7 @@ def three_ways(rgb: np.ndarray) -> None:
     st.subheader(tr("upsampling.checker_title"))
     o1, o2 = st.columns([1, 2])
     counts = overlap_counts(6, kernel, 2)[1:-1, 1:-1]  # away from the borders
-    show(heat(counts, tr("upsampling.counts_title", k=kernel), 0, 4, text=True), where=o1,
+    show(heat(counts, tr("upsampling.counts_title", k=kernel), 0, 4), where=o1,
          width="stretch", config=CHART)
     mid = ups["nearest"].shape[0] // 2
     show(profile_figure({k: v[mid] for k, v in ups.items()}), where=o2, width="stretch",

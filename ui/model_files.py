@@ -39,12 +39,21 @@ def load_error(reason: str, names: str, detail: str) -> None:
         st.caption(detail)
 
 
+def zipped(run: LiveRun) -> tuple[bytes, bytes, bytes]:
+    """``run``'s model as (zip, safetensors, json), made again only once it has trained
+    more: every full rerun of the screen (any settings control) draws these buttons."""
+    key = (id(run), run.run_id, run.steps)
+    if ss.get("tr_zip_key") != key:
+        ss["tr_zip"], ss["tr_zip_key"] = model_zip(run.model, run.metadata()), key
+    return ss["tr_zip"]
+
+
 def save_load_section(run: LiveRun | None) -> None:
     """Download buttons for ``run`` (once it has trained) beside the model loader."""
     s1, s2 = st.columns(2)
     with s1:
         if run is not None and run.steps > 0:
-            archive, tensors, config = model_zip(run.model, run.metadata())
+            archive, tensors, config = zipped(run)
             st.download_button(tr("train.download_zip"), archive, icon=":material/download:",
                                file_name=f"colorizer_run{run.run_id}.zip",
                                mime="application/zip", width="stretch")

@@ -18,7 +18,7 @@ from core.lessons.pipeline import (
 )
 from ui.figures import show
 from ui.images import png
-from ui.lang import labels, num, tr
+from ui.lang import labels, num, span, tr
 from ui.model import BY_MODEL, colorizer
 from ui.photo import photo_picker
 from ui.samples import photo_name
@@ -52,9 +52,9 @@ def _num(v: float) -> str:
     return num(v, ".2f" if abs(v) < 10 else ".1f" if abs(v) < 100 else ".0f")
 
 
-def _interval(lo: float, hi: float, fmt=_num) -> str:
-    """"[lo, hi]" ("[lo ; hi]" in French, where the comma is the decimal mark)."""
-    return tr("common.interval", lo=fmt(lo), hi=fmt(hi))
+def _interval(lo: float, hi: float) -> str:
+    """ui.lang.span with :func:`_num`'s three significant figures."""
+    return tr("common.interval", lo=_num(lo), hi=_num(hi))
 
 
 def _strip(arr: np.ndarray, ranges: list[tuple[float, float]]) -> np.ndarray:
@@ -87,13 +87,13 @@ def _arrow(col, op: str, stage) -> None:
         "<div class='cz-arrow'>➜</div>"
         f"<div style='font-weight:600'>{op}</div>"
         f"<code>{_shape(stage.shape)}</code><br>"
-        f"<span style='font-size:0.9rem'>{_interval(stage.vmin, stage.vmax, num)}</span></div>",
+        f"<span style='font-size:0.9rem'>{span(stage.vmin, stage.vmax)}</span></div>",
         unsafe_allow_html=True)
 
 
 def _ranges(stage) -> str:
     names = {3: "L a b", 2: "a b", 1: "Y"}.get(len(stage.channels), "")
-    per = ", ".join(f"{n} {_interval(lo, hi, num)}"
+    per = ", ".join(f"{n} {span(lo, hi)}"
                     for n, (lo, hi) in zip(names.split(), stage.channels, strict=False))
     return per
 
@@ -240,10 +240,10 @@ fig = make_subplots(1, 2, subplot_titles=(tr("pipeline.hist_ok"), tr("pipeline.h
 for j, (raw, bounded) in enumerate(((trace.raw, trace.bounded),
                                     (skipped["raw"], skipped["bounded"]))):
     # Same bins for both series: their widths compare directly with [-1, 1].
-    span = (min(float(raw.min()), -1.1), max(float(raw.max()), 1.1))
+    bins = (min(float(raw.min()), -1.1), max(float(raw.max()), 1.1))
     for name_, values, colour in ((tr("pipeline.raw"), raw, "#ee964b"),
                                   (tr("pipeline.bounded"), bounded, "#3a6ea5")):
-        counts, centres = histogram(values, 80, span)
+        counts, centres = histogram(values, 80, bins)
         fig.add_bar(x=centres, y=counts, name=name_, marker_color=colour, opacity=0.75,
                     showlegend=j == 0, legendgroup=name_, row=1, col=j + 1,
                     hovertemplate="%{x:.3f}: %{y}<extra>" + name_ + "</extra>")

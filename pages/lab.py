@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
+from plotly.colors import hex_to_rgb
 
 from core.color import AB_SCALE, lab_to_unit, ntsc_gray
 from core.lessons.lab import (
@@ -20,7 +21,7 @@ from core.lessons.lab import (
     to_space,
 )
 from core.lessons.pipeline import diverging_rgb
-from ui.figures import show
+from ui.figures import colour_bar, show
 from ui.images import jpeg, png
 from ui.lang import num, span, tr
 from ui.photo import photo_picker
@@ -72,18 +73,14 @@ def channel_picture(channel: np.ndarray, name: str, zrange: tuple[float, float])
     """A channel coloured by its scale (a picture: the range chart gives the numbers)."""
     lo, hi = zrange
     t = (np.asarray(channel, dtype=np.float32) - lo) / (hi - lo)  # 0..1 along the scale
-    low, mid, high = (tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for _, c in SCALES[name])
+    low, mid, high = (hex_to_rgb(c) for _, c in SCALES[name])
     return jpeg(diverging_rgb(2 * t - 1, low, high, mid))
 
 
 def scale_legend(name: str, zrange: tuple[float, float]) -> str:
     """The colour bar of a channel picture, from its low to its high end."""
-    colours = ",".join(c for _, c in SCALES[name])
-    return (f"<div style='height:0.7rem;border-radius:4px;border:1px solid #999;"
-            f"background:linear-gradient(to right,{colours})'></div>"
-            f"<div style='display:flex;justify-content:space-between;opacity:0.8'>"
-            f"<span>{num(zrange[0], 'g')}</span><span>{name}</span><span>{num(zrange[1], 'g')}</span>"
-            "</div>")
+    return colour_bar([c for _, c in SCALES[name]], num(zrange[0], "g"), name,
+                      num(zrange[1], "g"))
 
 
 def ranges_figure(measured: dict[str, tuple[float, float]], allowed: dict[str, tuple]

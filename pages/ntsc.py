@@ -19,7 +19,7 @@ from core.lessons.ntsc import (
     weighted_channels,
 )
 from core.lessons.pipeline import diverging_rgb
-from ui.figures import show
+from ui.figures import colour_bar, show
 from ui.images import jpeg
 from ui.lang import num, tex, tr
 from ui.photo import photo_picker
@@ -121,11 +121,9 @@ def gap_image(gap: np.ndarray) -> tuple[bytes, float]:
 
 def gap_legend(lim: float) -> str:
     """A colour bar for the gap map, from -lim (blue) through 0 to +lim (red)."""
-    c = [f"rgb{c}" for c in (GAP_LOW, GAP_MID, GAP_HIGH)]
-    return (f"<div style='height:0.8rem;border-radius:4px;border:1px solid #999;"
-            f"background:linear-gradient(to right,{c[0]},{c[1]},{c[2]})'></div>"
-            f"<div style='display:flex;justify-content:space-between;font-size:0.85rem'>"
-            f"<span>−{num(lim, '.0f')}</span><span>ΔL* = 0</span><span>+{num(lim, '.0f')}</span></div>")
+    return colour_bar([f"rgb{c}" for c in (GAP_LOW, GAP_MID, GAP_HIGH)],
+                      f"−{num(lim, '.0f')}", "ΔL* = 0", f"+{num(lim, '.0f')}",
+                      height="0.8rem", label_style="font-size:0.85rem")
 
 
 def pure_figure(rows: list[dict]) -> go.Figure:

@@ -96,3 +96,13 @@ def mosaic_figure(maps: np.ndarray, labels: list[str], height: int = 190) -> go.
                "constrain": "domain"},
         plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)")
     return fig
+
+
+def colour_bar(colours: list[str], left: str, middle: str, right: str,
+               height: str = "0.7rem", label_style: str = "opacity:0.8") -> str:
+    """HTML of a colour bar (a gradient through ``colours``) over three labels: the legend
+    of a picture drawn in a colour scale, where a chart's colour bar would need a chart."""
+    return (f"<div style='height:{height};border-radius:4px;border:1px solid #999;"
+            f"background:linear-gradient(to right,{','.join(colours)})'></div>"
+            f"<div style='display:flex;justify-content:space-between;{label_style}'>"
+            f"<span>{left}</span><span>{middle}</span><span>{right}</span></div>")

@@ -6,6 +6,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from ui.classroom import apply_projector_layout, open_preset_page, projector_mode, projector_switch
 from ui.lang import language_switch, tr
 from ui.model import server_setup
+from ui.nav import NAMES, PAGES
 from ui.sticky import keep_sticky_params
 
 # Every run goes through here (ui.lang reruns a screen that ran around it). First of all:
@@ -15,28 +16,6 @@ keep_sticky_params()
 # Projector mode (?projector=1) starts with the sidebar folded away.
 st.set_page_config(page_title="Colorisation", page_icon="🎨", layout="wide",
                    initial_sidebar_state="collapsed" if projector_mode() else "auto")
-
-#: Navigation: section -> (name, script, icon). The name is the URL path and the key of its
-#: title in core/locales/*/nav.json ("nav.<name>"). A new screen is one line here.
-PAGES = {
-    "course": [
-        ("home", "pages/home.py", ":material/home:"),
-        ("ntsc", "pages/ntsc.py", ":material/contrast:"),
-        ("lab", "pages/lab.py", ":material/palette:"),
-        ("pipeline", "pages/pipeline.py", ":material/arrow_forward:"),
-        ("sigmoid", "pages/sigmoid.py", ":material/show_chart:"),
-        ("unet", "pages/unet.py", ":material/account_tree:"),
-        ("autoencoder", "pages/autoencoder.py", ":material/compress:"),
-        ("upsampling", "pages/upsampling.py", ":material/zoom_in:"),
-        ("experiments", "pages/experiments.py", ":material/science:"),
-    ],
-    "practice": [
-        ("colorize", "pages/colorize.py", ":material/brush:"),
-        ("hints", "pages/hints.py", ":material/colorize:"),
-        ("train", "pages/train.py", ":material/model_training:"),
-    ],
-}
-
 
 def unknown_path_opens_home(names: set[str]) -> None:
     """``/home`` (the home page lives at ``/``) and a mistyped path (``/sigmoide``) open the
@@ -50,7 +29,7 @@ def unknown_path_opens_home(names: set[str]) -> None:
 
 
 server_setup()
-unknown_path_opens_home({name for pages in PAGES.values() for name, _, _ in pages} - {"home"})
+unknown_path_opens_home(set(NAMES) - {"home"})
 language_switch()
 projector_switch()
 apply_projector_layout()

@@ -8,14 +8,14 @@ from core.color import ntsc_gray
 from ui.images import jpeg
 from ui.lang import tr
 from ui.model import colorizer
+from ui.nav import NAMES
 from ui.photo import photo_picker
 
 STEPS = ("step_rgb", "step_gray", "step_unet", "step_sigmoid", "step_lab", "step_out")
 COLOURS = ("#f4d35e", "#cccccc", "#7fb7be", "#ee964b", "#a3c4f3", "#90be6d")
-#: The suggested tour, named by the screens' own titles (core/locales/*/nav.json): the course
-#: in order, the study of parametrizations, then practice (hints after plain colorizing).
-TOUR = ("ntsc", "lab", "pipeline", "sigmoid", "unet", "autoencoder", "upsampling", "experiments",
-        "colorize", "hints", "train")
+#: The suggested tour, named by the screens' own titles (core/locales/*/nav.json): every
+#: screen in menu order (the course, the study of parametrizations, then practice).
+TOUR = tuple(name for name in NAMES if name != "home")
 
 #: The diagram is HTML, not a chart: its boxes wrap onto several rows on a phone (arrows turn
 #: down at the end of a row), its type follows the page's (projector mode enlarges it), and

@@ -7,7 +7,6 @@ is started unless a test asks for it, so the plain unit tests stay fast.
 
 from __future__ import annotations
 
-import ast
 import os
 import shutil
 import socket
@@ -48,12 +47,10 @@ _apptest_like_a_warm_server()
 
 
 def app_pages() -> list[str]:
-    """Every screen of the navigation (``PAGES`` in streamlit_app.py, read without running
-    the app), in menu order; "home" first."""
-    tree = ast.parse(Path(APP).read_text(encoding="utf-8"))
-    node = next(n.value for n in tree.body if isinstance(n, ast.Assign)
-                and any(getattr(t, "id", None) == "PAGES" for t in n.targets))
-    return [name for section in ast.literal_eval(node).values() for name, _, _ in section]
+    """Every screen of the navigation (``ui.nav.PAGES``), in menu order; "home" first."""
+    from ui.nav import NAMES
+
+    return list(NAMES)
 
 
 def open_page(page: str, lang: str = "fr", timeout: float = 120, **params: str):

@@ -74,11 +74,12 @@ def _warm_up() -> threading.Thread:
 
     def work() -> None:
         try:
-            from core.colorizer import DEFAULT_WEIGHTS, Colorizer, configure_threads
+            from core.colorizer import configure_threads
 
             configure_threads()
-            if DEFAULT_WEIGHTS.with_suffix(".safetensors").is_file():
-                _WARM["shipped"] = Colorizer.from_weights(DEFAULT_WEIGHTS)
+            model = _load_shipped()
+            if model is not None:
+                _WARM["shipped"] = model
         except Exception:  # noqa: BLE001 (shipped_colorizer loads again and shows the error)
             pass
         finally:
@@ -99,6 +100,11 @@ def shipped_colorizer() -> Colorizer | None:
     _MODEL_READY.wait(timeout=300)
     if "shipped" in _WARM:
         return _WARM["shipped"]
+    return _load_shipped()
+
+
+def _load_shipped() -> Colorizer | None:
+    """The shipped weights as a Colorizer; None when they are not there."""
     from core.colorizer import DEFAULT_WEIGHTS, Colorizer
 
     if not DEFAULT_WEIGHTS.with_suffix(".safetensors").is_file():

@@ -156,6 +156,13 @@ def lab_to_rgb_clipped(lab: np.ndarray) -> np.ndarray:
         return lab2rgb(np.asarray(lab, dtype=np.float64))
 
 
+def lab_colour_255(L: float, a: float, b: float) -> list[int]:
+    """One Lab colour (L*, a*, b* in Lab units) as sRGB 0-255 integers, clipped into the gamut:
+    a swatch."""
+    rgb = lab_to_rgb_clipped(np.array([[[L, a, b]]], dtype=np.float64))[0, 0]
+    return [int(round(255 * float(np.clip(c, 0, 1)))) for c in rgb]
+
+
 def gray_lightness_torch(gray: torch.Tensor) -> torch.Tensor:
     """Torch twin of :func:`gray_lightness` for batches, scaled like the model's L:
     (N, 1, H, W) grey in [0, 1] -> L* / 50 - 1 in [-1, 1] (the grey baseline in training)."""

@@ -28,8 +28,9 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from skimage.color import lab2rgb, rgb2lab
+from skimage.color import rgb2lab
 
+from core.color import lab_colour_255
 from core.colorizer import DEFAULT_WEIGHTS, Colorizer
 from core.evaluate import clean_json, validation_items
 from core.images import load_image
@@ -94,8 +95,7 @@ def ab_pixels(paths: Sequence[Path], side: int = 64) -> tuple[np.ndarray, np.nda
 
 def colour_of(a: float, b: float, lightness: float = 60.0) -> list[int]:
     """The sRGB colour (0-255) of Lab (lightness, a, b): a swatch for the screen."""
-    rgb = lab2rgb(np.array([[[lightness, a, b]]], dtype=np.float64))[0, 0]
-    return [int(round(255 * float(np.clip(c, 0, 1)))) for c in rgb]
+    return lab_colour_255(lightness, a, b)
 
 
 def prior_summary(prior: np.ndarray, pixels: np.ndarray, lam: float) -> dict:

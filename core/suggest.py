@@ -23,9 +23,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from skimage.color import lab2rgb, rgb2lab
+from skimage.color import rgb2lab
 
-from core.color import AB_SCALE
+from core.color import AB_SCALE, lab_colour_255
 
 DEFAULT_TABLE = Path(__file__).resolve().parent.parent / "weights" / "hint_suggestions.json"
 #: Width of a lightness band, in L* units.
@@ -38,9 +38,7 @@ MIN_CHROMA = 8.0
 
 def lab_colour_hex(L: float, a: float, b: float) -> str:
     """``#rrggbb`` of a Lab colour (clipped into sRGB)."""
-    rgb = lab2rgb(np.array([[[L, a, b]]], dtype=np.float64))[0, 0]
-    r, g, bl = (int(round(float(np.clip(v, 0, 1)) * 255)) for v in rgb)
-    return f"#{r:02x}{g:02x}{bl:02x}"
+    return "#{:02x}{:02x}{:02x}".format(*lab_colour_255(L, a, b))
 
 
 def build_table(photos: Sequence[np.ndarray], sectors: int = 12) -> dict:

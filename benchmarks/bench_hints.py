@@ -19,7 +19,6 @@ import os
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,11 +33,9 @@ from bench_ui import (  # noqa: E402 (benchmarks is not a package)
     INIT_JS,
     RESULTS,
     VIEWPORTS,
-    _port,
     cpu_name,
-    healthy,
-    launch,
     pct,
+    served,
     wait_complete,
     write_section,
 )
@@ -82,49 +79,40 @@ def browser_clicks(clicks: int, viewport: str) -> list[float]:
     exe = shutil.which("chromium") or shutil.which("chromium-browser")
     if not exe:
         raise SystemExit("chromium is missing (apt-get install chromium)")
-    port = _port()
-    base = f"http://127.0.0.1:{port}"
-    proc = launch(port, Path(tempfile.gettempdir()) / f"bench_hints_{port}.log")
     times = []
-    try:
-        while not healthy(base):
-            time.sleep(0.2)
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_FLAGS)
-            phone = viewport == "phone"
-            ctx = browser.new_context(viewport=VIEWPORTS[viewport], has_touch=phone,
-                                      is_mobile=phone)
-            ctx.add_init_script(INIT_JS)
-            pg = ctx.new_page()
-            pg.goto(f"{base}/hints?lang=en")
-            wait_complete(pg, 0.0, timeout=120)
-            img = pg.frame_locator(FRAME).locator("#image")
-            img.wait_for(timeout=60_000)
-            rng = np.random.default_rng(1)
-            for _ in range(clicks + 1):  # the first click warms the server's caches up
-                box = img.bounding_box()
-                pos = {"x": box["width"] * rng.uniform(0.1, 0.9),
-                       "y": box["height"] * rng.uniform(0.1, 0.9)}
-                before = img.get_attribute("src")
-                frame = pg.frame(url=lambda u: "streamlit_image_coordinates" in u)
-                frame.evaluate(LOAD_JS)
-                origin = pg.evaluate("performance.timeOrigin")
-                # The click lands in the component's frame, out of the page's input listener:
-                # its time, on the same machine's clock, in the page's clock (ms).
-                t0 = time.time() * 1000 - origin
-                (img.tap if phone else img.click)(position=pos)
-                complete = wait_complete(pg, t0)
-                pg.wait_for_function(f"s => ({FRAME_IMAGE_JS})(s) && "
-                                     "document.querySelector(s).contentDocument"
-                                     ".getElementById('image').src !== "
-                                     f"{before!r}", arg=FRAME, timeout=30_000)
-                loaded = (frame.evaluate("window.__loadedAt") - origin - t0) / 1000
-                times.append(max(complete, loaded))
-                print(f"click {len(times)}: {times[-1]:.2f} s", flush=True)
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    with served(tag="bench_hints") as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_FLAGS)
+        phone = viewport == "phone"
+        ctx = browser.new_context(viewport=VIEWPORTS[viewport], has_touch=phone,
+                                  is_mobile=phone)
+        ctx.add_init_script(INIT_JS)
+        pg = ctx.new_page()
+        pg.goto(f"{base}/hints?lang=en")
+        wait_complete(pg, 0.0, timeout=120)
+        img = pg.frame_locator(FRAME).locator("#image")
+        img.wait_for(timeout=60_000)
+        rng = np.random.default_rng(1)
+        for _ in range(clicks + 1):  # the first click warms the server's caches up
+            box = img.bounding_box()
+            pos = {"x": box["width"] * rng.uniform(0.1, 0.9),
+                   "y": box["height"] * rng.uniform(0.1, 0.9)}
+            before = img.get_attribute("src")
+            frame = pg.frame(url=lambda u: "streamlit_image_coordinates" in u)
+            frame.evaluate(LOAD_JS)
+            origin = pg.evaluate("performance.timeOrigin")
+            # The click lands in the component's frame, out of the page's input listener:
+            # its time, on the same machine's clock, in the page's clock (ms).
+            t0 = time.time() * 1000 - origin
+            (img.tap if phone else img.click)(position=pos)
+            complete = wait_complete(pg, t0)
+            pg.wait_for_function(f"s => ({FRAME_IMAGE_JS})(s) && "
+                                 "document.querySelector(s).contentDocument"
+                                 ".getElementById('image').src !== "
+                                 f"{before!r}", arg=FRAME, timeout=30_000)
+            loaded = (frame.evaluate("window.__loadedAt") - origin - t0) / 1000
+            times.append(max(complete, loaded))
+            print(f"click {len(times)}: {times[-1]:.2f} s", flush=True)
+        browser.close()
     return times[1:]
 
 

@@ -41,6 +41,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -145,6 +147,31 @@ def healthy(url: str) -> bool:
             return r.status == 200
     except OSError:
         return False
+
+
+def wait_started(proc: subprocess.Popen, url: str, log: Path, since: float,
+                 timeout: float = 120, poll: float = 0.05) -> None:
+    """Until the app at ``url`` answers its health check; the log's tail if it dies or has
+    not answered ``timeout`` seconds after ``since``."""
+    while not healthy(url):
+        if proc.poll() is not None or time.monotonic() - since > timeout:
+            raise RuntimeError("server did not start:\n" + log.read_text()[-2000:])
+        time.sleep(poll)
+
+
+@contextmanager
+def served(app_dir: Path = ROOT, tag: str = "bench_ui") -> Iterator[str]:
+    """The app running on a free port for the ``with`` block: yields its base URL."""
+    port = _port()
+    url = f"http://127.0.0.1:{port}"
+    log = Path(tempfile.gettempdir()) / f"{tag}_{port}.log"
+    proc = launch(port, log, app_dir)
+    try:
+        wait_started(proc, url, log, time.monotonic(), poll=0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
 
 
 # ---- browser ----------------------------------------------------------------------------
@@ -261,10 +288,7 @@ def cold_start(browser, viewport: dict, app_dir: Path) -> dict:
     t_launch = time.monotonic()
     proc = launch(port, log, app_dir)
     try:
-        while not healthy(url):
-            if proc.poll() is not None or time.monotonic() - t_launch > 120:
-                raise RuntimeError("server did not start:\n" + log.read_text()[-2000:])
-            time.sleep(0.05)
+        wait_started(proc, url, log, t_launch)
         t_health = time.monotonic()
         ctx = browser.new_context(viewport=viewport)
         ctx.add_init_script(INIT_JS)
@@ -469,35 +493,19 @@ def main(argv: list[str] | None = None) -> dict:
         browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_FLAGS)
         res["machine"]["chromium"] = browser.version
         if args.shots is not None:
-            port = _port()
-            proc = launch(port, Path(tempfile.gettempdir()) / f"bench_ui_{port}.log",
-                          args.app_dir)
-            try:
-                while not healthy(f"http://127.0.0.1:{port}"):
-                    time.sleep(0.2)
-                screenshots(browser, f"http://127.0.0.1:{port}", args.screens, args.shots)
-            finally:
-                proc.terminate()
-                proc.wait(timeout=20)
-                browser.close()
+            with served(args.app_dir) as base:
+                screenshots(browser, base, args.screens, args.shots)
+            browser.close()
             return res
         res["cold"] = cold_start(browser, viewport, args.app_dir)
         print(f"cold start: complete {res['cold']['complete_s']:.1f} s", flush=True)
-        port = _port()
-        base = f"http://127.0.0.1:{port}"
-        proc = launch(port, Path(tempfile.gettempdir()) / f"bench_ui_{port}.log", args.app_dir)
         out = ROOT / "benchmarks" / "out"
         out.mkdir(parents=True, exist_ok=True)
         slug = "".join(ch if ch.isalnum() else "_" for ch in args.label)
-        try:
-            while not healthy(base):
-                time.sleep(0.2)
+        with served(args.app_dir) as base:
             res["screens"] = measure(browser, base, viewport, args.screens, args.repeats,
                                      args.steps, out / f"bench_ui_{slug}.partial.json")
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
-            browser.close()
+        browser.close()
     res["machine"]["load_after"] = " / ".join(f"{v:.1f}" for v in os.getloadavg())
     section = report(res)
     print(section)

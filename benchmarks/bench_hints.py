@@ -33,12 +33,11 @@ from bench_ui import (  # noqa: E402 (benchmarks is not a package)
     INIT_JS,
     RESULTS,
     VIEWPORTS,
-    cpu_name,
     pct,
     served,
     wait_complete,
-    write_section,
 )
+from results_md import cpu_name, write_section  # noqa: E402
 
 FRAME = 'iframe[title*="streamlit_image_coordinates"]'
 TITLE = "## Colour hints: click to updated result"

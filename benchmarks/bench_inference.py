@@ -42,6 +42,7 @@ import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from benchmarks.eccv16 import ECCV16, ECCV16Trainer  # noqa: E402
+from benchmarks.results_md import cpu_name, write_section  # noqa: E402
 from core.colorizer import DEFAULT_WEIGHTS, Colorizer  # noqa: E402
 from core.samples import load_sample  # noqa: E402
 from core.train import Trainer  # noqa: E402
@@ -256,31 +257,6 @@ def _compare_table(rows: list[dict], what: str) -> list[str]:
     return out
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace (or append) our section of RESULTS.md, leaving the other sections alone."""
-    text = path.read_text() if path.is_file() else "# Benchmarks\n\n"
-    lines = text.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.strip() == SECTION), None)
-    if start is None:
-        new = text.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")),
-                   len(lines))
-        new = "\n".join(lines[:start] + section.rstrip("\n").splitlines() + [""]
-                        + lines[end:]).rstrip("\n") + "\n"
-    path.write_text(new)
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--weights", default=str(DEFAULT_WEIGHTS))
@@ -327,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     section = render(results)
     print(section)
     if not a.no_write:
-        write_section(Path(a.results), section)
+        write_section(Path(a.results), SECTION, section)
         print(f"wrote {a.results}", file=sys.stderr)
     return 0
 

@@ -48,6 +48,7 @@ from pathlib import Path
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
+from results_md import cpu_name, write_section  # noqa: E402 (benchmarks/ is on the path)
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
@@ -395,13 +396,6 @@ def screenshots(browser, base: str, screens: list[str], folder: Path) -> list[Pa
     return paths
 
 
-def cpu_name() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "CPU"
-
-
 def report(res: dict) -> str:
     """The RESULTS.md section, with each figure's verdict against the targets."""
     def mark(value: float, target: float) -> str:
@@ -447,19 +441,6 @@ def report(res: dict) -> str:
         for err in r["errors"]:
             lines.append(f"| | | | error: {err} | | | |")
     return "\n".join(lines) + "\n"
-
-
-def write_section(path: Path, title: str, section: str) -> None:
-    """Replace the section whose heading is ``title`` (or append it); others stay."""
-    lines = path.read_text().splitlines() if path.is_file() else ["# Benchmarks"]
-    start = next((i for i, x in enumerate(lines) if x.strip() == title), None)
-    if start is None:
-        lines += [""] + section.rstrip("\n").splitlines()
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")),
-                   len(lines))
-        lines[start:end] = section.rstrip("\n").splitlines() + [""]
-    path.write_text("\n".join(lines).rstrip("\n") + "\n")
 
 
 def main(argv: list[str] | None = None) -> dict:

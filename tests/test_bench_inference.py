@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from benchmarks.bench_inference import SECTION, write_section
+from benchmarks.bench_inference import SECTION
 from benchmarks.eccv16 import ECCV16, ECCV16Trainer, Q, bin_centres
+from benchmarks.results_md import write_section
 from core.colorizer import Colorizer
 
 
@@ -46,11 +47,11 @@ def test_eccv16_architecture_pipeline_and_training_step(one_thread):
 def test_write_section_keeps_other_sections(tmp_path):
     path = tmp_path / "RESULTS.md"
     path.write_text("# Benchmarks\n\n## Other\n\nkeep me\n")
-    write_section(path, SECTION + "\n\nfirst\n")
-    write_section(path, SECTION + "\n\nsecond\n")
+    write_section(path, SECTION, SECTION + "\n\nfirst\n")
+    write_section(path, SECTION, SECTION + "\n\nsecond\n")
     text = path.read_text()
     assert "keep me" in text and "second" in text and "first" not in text
     assert text.count(SECTION) == 1
     path.write_text(f"# B\n\n{SECTION}\n\nold\n\n## Later\n\nstays\n")
-    write_section(path, SECTION + "\n\nnew\n")
+    write_section(path, SECTION, SECTION + "\n\nnew\n")
     assert path.read_text() == f"# B\n\n{SECTION}\n\nnew\n\n## Later\n\nstays\n"

@@ -11,7 +11,7 @@ for images.
 A file that cannot be read is named on stderr with the reason and skipped; the others are
 still done.
 
-``--hints FILE.json`` gives colour hints (:mod:`core.hint_file`: a photo's file name ->
+``--hints FILE.json`` gives colour hints (:mod:`core.hints.file`: a photo's file name ->
 ``[[x, y, "#rrggbb"], ...]`` in pixels of the original photo, origin top-left); photos not in
 the file get none. The default weights are then the hints model ``weights/hints`` (the
 shipped automatic model, without hints, when it is missing). A photo with a bad point is
@@ -32,7 +32,8 @@ import numpy as np
 from PIL import Image
 
 from core.colorizer import DEFAULT_WEIGHTS, Colorizer
-from core.hint_file import HintFileError, photo_hints, read_hint_file, scale_hints, unused_names
+from core.hints.file import HintFileError, photo_hints, read_hint_file, unused_names
+from core.hints.planes import scale_hints
 from core.i18n import t
 from core.images import ImageError, load_image, oriented_size
 
@@ -81,7 +82,7 @@ def colorize_file(colorizer: Colorizer, src: Path, dst: Path,
                   ) -> tuple[int, int]:
     """Colorize one file into ``dst`` (PNG); returns the (height, width) written.
 
-    ``hints``: :func:`core.hint_file.read_hint_file`'s entries (this photo's are used).
+    ``hints``: :func:`core.hints.file.read_hint_file`'s entries (this photo's are used).
     Raises :class:`core.images.ImageError` (unreadable image), :class:`HintFileError`
     (a bad point for this photo) or ``OSError`` (I/O).
     """

@@ -253,7 +253,7 @@ class Colorizer:
         small = downscale_gray(gray, (h, w))
         x = torch.from_numpy(small)[None, None].to(self.device)
         if self.in_channels > 1:
-            from core.hints import hint_input  # the hints module is only needed here
+            from core.hints.planes import hint_input  # the hints module is only needed here
 
             planes = hint_input(hints, full_shape=(H, W), work_shape=(h, w),
                                 gray=small if self.hint_fill == "edges" else None)

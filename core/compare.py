@@ -22,7 +22,7 @@ import torch
 
 from core.color import grey_rgb, lab_to_rgb_clipped, rgb_to_lab_torch
 from core.colorizer import Colorization, Colorizer
-from core.hint_file import scale_hints
+from core.hints.planes import scale_hints
 from core.images import is_grey, resize_max_side, to_jpeg_bytes, to_png_bytes
 from core.metrics import compare
 

@@ -277,7 +277,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--from-json", help="render the markdown of an existing OUT.json; no evaluation")
     p.add_argument("--hints", type=int, nargs="+", metavar="N",
                    help="colour hints: score a hint model with N true hints per photo against "
-                        "the nearest-hint and global-colour fills (core.hint_eval)")
+                        "the nearest-hint and global-colour fills (core.hints.evaluate)")
     p.add_argument("--baseline", default=str(DEFAULT_WEIGHTS),
                    help="with --hints: the automatic model also scored, without hints")
     return p.parse_args(argv)
@@ -316,7 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: no validation photo in {args.data}", file=sys.stderr)
         return 2
     if args.hints:
-        from core.hint_eval import evaluate_hints, hints_markdown
+        from core.hints.evaluate import evaluate_hints, hints_markdown
 
         baseline = Colorizer.from_weights(args.baseline, device=args.device)
         result = evaluate_hints(colorizer, items, args.hints, out=Path(args.out),

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
-from core.hints import FILLS, extend_input_weights, simulate_hints
+from core.hints.planes import FILLS, extend_input_weights, simulate_hints
 from core.losses import (
     ab_bin_index,
     ab_prior,

@@ -18,7 +18,9 @@ from streamlit_image_coordinates import streamlit_image_coordinates
 
 from core.colorizer import DEFAULT_WEIGHTS, Colorizer
 from core.compare import Settings, compare_view, full_resolution_png, photo_digest
-from core.hint_view import (
+from core.hints import Hint, true_hints
+from core.hints.suggest import load_table
+from core.hints.view import (
     MAX_HINTS,
     colourings,
     draw_hints,
@@ -30,9 +32,7 @@ from core.hint_view import (
     nearest_fill_rgb,
     suggestions_at,
 )
-from core.hints import Hint, true_hints
 from core.images import resize_max_side, to_jpeg_bytes
-from core.suggest import load_table
 from ui import state
 from ui.figures import show
 from ui.lang import labels, num, tr

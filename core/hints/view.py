@@ -16,10 +16,10 @@ from PIL import Image, ImageDraw
 from core.color import gray_lightness
 from core.colorizer import Colorizer, Prediction
 from core.compare import Photo, Settings
-from core.hint_eval import fill_rgb
-from core.hints import Hint, true_hints
+from core.hints.evaluate import fill_rgb
+from core.hints.planes import Hint, true_hints
+from core.hints.suggest import model_ab_at, suggest_colours
 from core.metrics import compare
-from core.suggest import model_ab_at, suggest_colours
 
 #: Hints per photo on the screen (more are refused with a message: a class server).
 MAX_HINTS = 64
@@ -47,7 +47,7 @@ def draw_hints(rgb: np.ndarray, hints: Sequence[Hint], selected: int | None = No
 def suggestions_at(prediction: Prediction, x: float, y: float, table: dict,
                    count: int = 4) -> list[dict]:
     """Plausible colours at photo pixel (x, y): the model's guess, then usual colours of
-    photos at that pixel's lightness (see :mod:`core.suggest`)."""
+    photos at that pixel's lightness (see :mod:`core.hints.suggest`)."""
     gray = prediction.gray
     r = int(np.clip(round(y), 0, gray.shape[0] - 1))
     c = int(np.clip(round(x), 0, gray.shape[1] - 1))

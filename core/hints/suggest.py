@@ -1,6 +1,6 @@
 """Suggested colours for a hint: what could this grey pixel have been?
 
-    python -m core.suggest --data ../shared/data --out weights/hint_suggestions.json
+    python -m core.hints.suggest --data ../shared/data --out weights/hint_suggestions.json
 
 A grey level is compatible with many colours; which ones are plausible? Two sources:
 
@@ -27,7 +27,7 @@ from skimage.color import rgb2lab
 
 from core.color import AB_SCALE, lab_colour_255
 
-DEFAULT_TABLE = Path(__file__).resolve().parent.parent / "weights" / "hint_suggestions.json"
+DEFAULT_TABLE = Path(__file__).resolve().parents[2] / "weights" / "hint_suggestions.json"
 #: Width of a lightness band, in L* units.
 L_BAND = 10
 #: Colours closer than this (Lab units in a, b) count as the same suggestion.
@@ -126,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from core.data import open_photo
     from core.evaluate import validation_items
 
-    p = argparse.ArgumentParser(prog="python -m core.suggest", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m core.hints.suggest", description=__doc__.split("\n")[0])
     p.add_argument("--data", nargs="+", required=True)
     p.add_argument("--out", default=str(DEFAULT_TABLE))
     p.add_argument("--photos", type=int, default=1500, help="training photos to count")
@@ -139,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         photos.append(np.asarray(im))
     table = build_table(photos)
     table["photos"] = len(photos)
-    table["command"] = "python -m core.suggest " + " ".join(argv or [])
+    table["command"] = "python -m core.hints.suggest " + " ".join(argv or [])
     Path(a.out).write_text(json.dumps(table, indent=1))
     print(f"{len(photos)} training photos -> {a.out}")
     return 0

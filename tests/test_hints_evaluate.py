@@ -8,8 +8,8 @@ from PIL import Image
 
 from core.colorizer import Colorizer
 from core.evaluate import main as evaluate_main
-from core.hint_eval import evaluate_hints, fill_rgb, mean_ci, photo_seed
 from core.hints import Hint
+from core.hints.evaluate import evaluate_hints, fill_rgb, mean_ci, photo_seed
 from core.unet import UNet, UNetConfig
 from core.weights import save_model
 

@@ -22,15 +22,6 @@ class HintFileError(ValueError):
     """A hint file that cannot be used; the message says where and why, in English."""
 
 
-def scale_hints(hints: Sequence, src: tuple[int, int], dst: tuple[int, int]) -> tuple:
-    """Hints placed on an (h, w) image moved to the same points of an (H, W) one."""
-    (h, w), (H, W) = src, dst
-    if (h, w) == (H, W):
-        return tuple(hints)
-    return tuple(type(p)((p.x + 0.5) * W / w - 0.5, (p.y + 0.5) * H / h - 0.5, p.rgb)
-                 for p in hints)
-
-
 def read_hint_file(path: str | Path) -> dict[str, list]:
     """The file's raw entries, {photo file name: [point, ...]}.
 
@@ -69,7 +60,7 @@ def photo_hints(entries: dict[str, list], photo: str | Path, size: tuple[int, in
     ------
     HintFileError : a malformed point, an unknown colour, a point outside the photo.
     """
-    from core.hints import Hint
+    from core.hints.planes import Hint
 
     photo = Path(photo)
     points = entries.get(photo.name, entries.get(str(photo), []))

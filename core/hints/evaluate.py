@@ -32,7 +32,7 @@ from PIL import Image, ImageDraw
 
 from core.color import AB_SCALE, gray_lightness, grey_rgb, lab_to_rgb_clipped, ntsc_gray
 from core.colorizer import downscale_gray, working_shape
-from core.hints import Hint, hint_input, true_hints
+from core.hints.planes import Hint, hint_input, true_hints
 from core.metrics import colourfulness, psnr, ssim
 
 #: The numbers of hints of the evaluation table.

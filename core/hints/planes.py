@@ -120,6 +120,19 @@ def edge_regions(gray: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.nda
     return labels.astype(np.int64) - 1
 
 
+def scale_hints(hints: Sequence[Hint], src: tuple[int, int], dst: tuple[int, int]
+                ) -> tuple[Hint, ...]:
+    """Hints placed on an (h, w) image moved to the same points of an (H, W) one.
+
+    Pixel centres map to pixel centres: x' = (x + 0.5) * W / w - 0.5 (same for y).
+    """
+    (h, w), (H, W) = src, dst
+    if (h, w) == (H, W):
+        return tuple(hints)
+    return tuple(Hint((p.x + 0.5) * W / w - 0.5, (p.y + 0.5) * H / h - 0.5, p.rgb)
+                 for p in hints)
+
+
 def hint_planes(points: Sequence[torch.Tensor], colours: Sequence[torch.Tensor],
                 shape: tuple[int, int], patches: Sequence[torch.Tensor] | None = None,
                 grays: torch.Tensor | None = None) -> torch.Tensor:

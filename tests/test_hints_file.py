@@ -1,4 +1,4 @@
-"""Hint files of the command line (core.hint_file): parsing and the messages of bad ones."""
+"""Hint files of the command line (core.hints.file): parsing and the messages of bad ones."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from core.hint_file import HintFileError, photo_hints, read_hint_file, scale_hints, unused_names
 from core.hints import Hint
+from core.hints.file import HintFileError, photo_hints, read_hint_file, unused_names
+from core.hints.planes import scale_hints
 
 
 def _file(tmp_path, content) -> str:

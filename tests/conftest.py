@@ -22,8 +22,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
-#: Loopback ports tried first for the test server (any free port after that).
-PORT_RANGE = range(8640, 8700)
+#: pytest-xdist's worker number (gw0, gw1, ...; 0 without xdist).
+WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+#: Loopback ports tried first for this worker's test servers, its own ten (any free port after
+#: that): two workers never pick the same free port at the same moment.
+PORT_RANGE = range(8640 + 10 * (WORKER % 30), 8650 + 10 * (WORKER % 30))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
                  "--disable-background-networking"]
 
@@ -103,6 +106,27 @@ def bounds(text: str, lang: str) -> tuple[float, float]:
     assert text.startswith("[") and ("\u202f; " if lang == "fr" else ", ") in text, text
     lo, hi = numbers(text, lang)
     return lo, hi
+
+
+def chart_figures(at) -> list[dict]:
+    """The plotly figures the run drew, decoded. Search these, never the JSON text: plotly
+    writes non-ASCII characters as ``\\uXXXX`` escapes unless orjson is installed."""
+    import json
+
+    return [json.loads(e.proto.spec) for e in at.get("plotly_chart")]
+
+
+def strings_in(obj) -> Iterator[str]:
+    """Every string inside a decoded JSON value (dict keys included), depth first."""
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            yield k
+            yield from strings_in(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from strings_in(v)
 
 
 def current_page(at) -> str:

@@ -1,6 +1,7 @@
 """Colorize screen (AppTest): full-resolution result, channels, truth and metrics, options."""
 
 import numpy as np
+from conftest import chart_figures, strings_in
 from streamlit.testing.v1 import AppTest
 
 from core.images import is_grey
@@ -95,14 +96,15 @@ def test_error_map_is_dark_where_the_colour_is_right():
     """The caption says "dark = right colour": the scale starts dark at 0, written as rgb()
     (plotly's own Inferno starts with "#000004", a placeholder colour that Streamlit's front
     end replaces by a light purple; the browser test checks what is drawn)."""
-    import json
     import re
 
     at = open_colorize()
     at.selectbox(key="cz_samples_name").set_value("coffee").run()
-    charts = [e for e in at.get("plotly_chart") if "Δab" in e.proto.spec]
+    # The decoded figures, not their JSON text: plotly writes "Δ" as "\u0394" unless orjson
+    # is installed.
+    charts = [fig for fig in chart_figures(at) if any("Δab" in s for s in strings_in(fig))]
     assert len(charts) == 1
-    heat = json.loads(charts[0].proto.spec)["data"][0]
+    heat = charts[0]["data"][0]
     assert heat["zmin"] == 0
     colours = [tuple(map(int, re.findall(r"\d+", c))) for _, c in heat["colorscale"]]
     assert all(c.startswith("rgb(") for _, c in heat["colorscale"])

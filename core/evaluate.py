@@ -259,8 +259,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                                 description="Evaluate a colorizer on the validation split.")
     p.add_argument("--weights", default=str(DEFAULT_WEIGHTS), help="weights/NAME")
     p.add_argument("--data", nargs="+", help="photo folder(s), as given to core.train")
-    p.add_argument("--out", default="docs/evaluation",
-                   help="writes OUT.json and OUT.png (default docs/evaluation)")
+    p.add_argument("--out", help="writes OUT.json and OUT.png (required to evaluate; "
+                                 "docs/evaluation is the repository's)")
     p.add_argument("--limit", type=int, help="evaluate only the first N photos (sources mixed)")
     p.add_argument("--size", type=int, default=None,
                    help="working size (default: the weights' calibrated one, else 256)")
@@ -297,8 +297,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.from_json:
         print(metrics_markdown(json.loads(Path(args.from_json).read_text())))
         return 0
-    if not args.data:
-        print("error: --data is required (or --from-json)", file=sys.stderr)
+    missing = [flag for flag, value in (("--data", args.data), ("--out", args.out)) if not value]
+    if missing:
+        print(f"error: required: {', '.join(missing)} (or --from-json)", file=sys.stderr)
         return 2
     try:
         model, meta = load_model(args.weights)

@@ -237,7 +237,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                                 description="Same-budget comparison of parametrisations.")
     d = Budget()
     p.add_argument("--data", nargs="+", required=True)
-    p.add_argument("--out", default="docs/experiments")
+    p.add_argument("--out", required=True, help="the report's folder (docs/experiments is the "
+                                                "repository's)")
     p.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "colorisation-experiments"),
                    help="where the runs' weights and logs go (not the repository)")
     for name in ("steps", "size", "batch", "width", "depth", "seed", "seeds", "eval_photos",

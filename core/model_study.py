@@ -179,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "\n")[0])
     p.add_argument("--weights", default=str(DEFAULT_WEIGHTS))
     p.add_argument("--data", nargs="+", required=True)
-    p.add_argument("--out", default="docs/experiments/model")
+    p.add_argument("--out", required=True, help="docs/experiments/model is the repository's")
     p.add_argument("--prior-photos", type=int, default=400)
     p.add_argument("--cases", type=int, default=3)
     a = p.parse_args(argv)

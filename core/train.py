@@ -199,7 +199,8 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p = argparse.ArgumentParser(prog="python -m core.train", description=__doc__.split("\n")[0])
     d = TrainConfig()
     p.add_argument("--data", nargs="+", required=True, help="folder(s) of colour photos")
-    p.add_argument("--out", default=d.out, help="weights/NAME: writes NAME.safetensors + .json")
+    p.add_argument("--out", required=True,
+                   help="DIR/NAME: writes NAME.safetensors + NAME.json (weights/NAME to ship it)")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--minutes", type=float, help="training time budget")
     g.add_argument("--steps", type=int, help="number of optimisation steps")

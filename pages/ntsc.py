@@ -95,7 +95,10 @@ def hover_figure(rgb: np.ndarray, gray: np.ndarray) -> go.Figure:
     k = _step(rgb)
     small = rgb[::k, ::k]
     y255 = np.round(gray[::k, ::k] * 255).astype(np.uint8)
-    fig = make_subplots(1, 2, shared_xaxes=True, shared_yaxes=True, horizontal_spacing=0.03)
+    # Both axes of the grey panel match the colour panel's (zoom-linked, same ranges); only
+    # the colour panel's y is anchored to its x: anchoring each panel to its own x as well
+    # fought the matching and stretched the grey one sideways.
+    fig = make_subplots(1, 2, shared_xaxes="all", shared_yaxes="all", horizontal_spacing=0.03)
     # The colour panel's own z gives R, G, B; Y rides along as its customdata.
     fig.add_trace(go.Image(z=small, x0=0, dx=k, y0=0, dy=k, customdata=y255,
                            hovertemplate="x=%{x}, y=%{y}<br>R=%{z[0]}  G=%{z[1]}  B=%{z[2]}"
@@ -106,7 +109,6 @@ def hover_figure(rgb: np.ndarray, gray: np.ndarray) -> go.Figure:
                   1, 2)
     fig.update_yaxes(autorange="reversed", showticklabels=False, showgrid=False, zeroline=False)
     fig.update_yaxes(scaleanchor="x", row=1, col=1)
-    fig.update_yaxes(scaleanchor="x2", row=1, col=2)
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
     fig.update_layout(height=340, margin={"l": 0, "r": 0, "t": 34, "b": 0},
                       plot_bgcolor="rgba(0,0,0,0)")

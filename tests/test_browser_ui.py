@@ -138,6 +138,39 @@ def test_phone_layouts_cut_nothing(chromium, streamlit_url):
         assert pg.locator(MAIN).get_by_text(t("ntsc.hover_grey", "fr"), exact=False).count() >= 1
 
 
+#: The NTSC pixel probe's two picture panels: their drawn boxes (width, height).
+PROBE_PANELS = """(() => {
+  const g = document.querySelectorAll('[data-testid=stMain] .js-plotly-plot')[1];
+  return Array.from(g.querySelectorAll('.layer-subplot image, .imagelayer image'))
+    .map(i => { const r = i.getBoundingClientRect(); return [r.width, r.height]; });
+})()"""
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_ntsc_probe_panels_keep_the_photo_proportions(chromium, streamlit_url, viewport):
+    """The pixel probe's grey panel is drawn the size of the colour panel (it was stretched
+    sideways on a desktop), and a finger's tap shows a pixel's values (phones)."""
+    ctx = chromium.new_context(viewport=viewport, has_touch=viewport is PHONE)
+    try:
+        pg = ctx.new_page()
+        pg.set_default_timeout(90_000)
+        _open(pg, streamlit_url, "ntsc", lang="en")
+        probe = pg.locator(f'{MAIN} [data-testid="stPlotlyChart"]').nth(1)
+        probe.scroll_into_view_if_needed()
+        panels = pg.evaluate(PROBE_PANELS)
+        assert len(panels) == 2, panels
+        (w1, h1), (w2, h2) = panels
+        assert abs(w1 - w2) <= 2 and abs(h1 - h2) <= 2, panels
+        assert abs(w1 / h1 - 512 / 512) < 0.03, panels  # the astronaut is square
+        if viewport is PHONE:
+            box = probe.locator(".nsewdrag").first.bounding_box()
+            pg.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            pg.wait_for_function("document.querySelectorAll('.hoverlayer .hovertext').length",
+                                 timeout=10_000)
+    finally:
+        ctx.close()
+
+
 def test_sigmoid_charts_have_one_x_axis(page, streamlit_url):
     _open(page, streamlit_url, "sigmoid", lang="fr")
     # The screen's charts (curves, histogram, tiny runs; long runs when the data is there)

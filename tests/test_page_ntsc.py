@@ -67,3 +67,22 @@ def test_ntsc_gap_grows_on_colour_wheel():
     wheel = float(_metric(at, "ntsc.gap_mean", "en"))
     assert wheel > astronaut + 3
     assert float(_metric(at, "ntsc.gap_max", "en")) > 20
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_pixel_probe_keeps_the_photo_proportions_and_speaks_of_touch(lang):
+    """The grey panel matches the colour panel's axes and only the colour panel is anchored
+    (anchored to its own x as well, the grey one was drawn stretched sideways); the text
+    says what works with a finger, not only the mouse wheel."""
+    import json
+
+    at = _open(lang)
+    probe = next(f for f in (json.loads(e.proto.spec) for e in at.get("plotly_chart"))
+                 if [d["type"] for d in f["data"]] == ["image", "image"])
+    layout = probe["layout"]
+    assert layout["xaxis2"].get("matches") == "x" and layout["yaxis2"].get("matches") == "y"
+    assert layout["yaxis"].get("scaleanchor") == "x" and "scaleanchor" not in layout["yaxis2"]
+    text = t("ntsc.probe_text", lang)
+    assert text in [m.value for m in at.markdown]
+    assert ("Touchez" in text and "molette" not in text) if lang == "fr" else (
+        "Tap" in text and "scroll" not in text)

@@ -310,13 +310,18 @@ if has_truth:
     st.markdown(tr("colorize.vs_truth_intro"))
     m, g = view.metrics, view.photo.grey_metrics
     k1, k2, k3 = st.columns(3)
+    # Each arrow says what it compares with: PSNR and SSIM with the grey image (does colour
+    # help?), colourfulness with the original (grey's is always 0: that arrow would say
+    # nothing).
     k1.metric(tr("colorize.psnr"), f"{num(m['psnr'], '.1f')} dB",
-              delta=f"{num(m['psnr'] - g['psnr'], '+.1f')} dB",
+              delta=tr("colorize.vs_grey", d=f"{num(m['psnr'] - g['psnr'], '+.1f')} dB"),
               help=tr("colorize.psnr_help", grey=g["psnr"]))
-    k2.metric(tr("colorize.ssim"), num(m["ssim"], ".3f"), delta=num(m["ssim"] - g["ssim"], "+.3f"),
+    k2.metric(tr("colorize.ssim"), num(m["ssim"], ".3f"),
+              delta=tr("colorize.vs_grey", d=num(m["ssim"] - g["ssim"], "+.3f")),
               help=tr("colorize.ssim_help", grey=g["ssim"]))
     k3.metric(tr("colorize.colourfulness"), num(m["colourfulness"], ".1f"),
-              delta=num(m["colourfulness"] - m["colourfulness_truth"], "+.1f"),
+              delta=tr("colorize.vs_truth_delta",
+                       d=num(m["colourfulness"] - m["colourfulness_truth"], "+.1f")),
               delta_color="off", help=tr("colorize.colourfulness_help"))
     e1, e2 = st.columns(2)
     values = (g["colourfulness"], m["colourfulness"], m["colourfulness_truth"])

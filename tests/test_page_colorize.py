@@ -110,3 +110,30 @@ def test_error_map_is_dark_where_the_colour_is_right():
     assert all(c.startswith("rgb(") for _, c in heat["colorscale"])
     assert sum(colours[0]) < 30 and sum(colours[-1]) > 500
     assert [sum(c) for c in colours] == sorted(sum(c) for c in colours)  # dark to light
+
+
+def test_metric_arrows_say_what_they_compare_with():
+    """PSNR's and SSIM's arrows compare with the grey photo, colourfulness's with the original
+    (grey's colourfulness is 0): each arrow says so, and so does the text above them (it said
+    that all of them compared with the grey photo)."""
+    from core.i18n import t
+
+    for lang in ("fr", "en"):
+        at = open_colorize(lang)
+        at.selectbox(key="cz_samples_name").set_value("coffee").run()
+        assert not at.exception
+        view = at.session_state["cz_view"]
+        m, g = view.metrics, view.photo.grey_metrics
+        deltas = {x.label: x.delta for x in at.metric}
+        grey, original = t("colorize.vs_grey", lang, d=""), t("colorize.vs_truth_delta", lang, d="")
+        assert deltas["PSNR"].endswith(grey) and deltas["SSIM"].endswith(grey), deltas
+        colour = deltas[t("colorize.colourfulness", lang)]
+        assert colour.endswith(original), deltas
+        dot = (lambda s: s.replace(",", ".")) if lang == "fr" else (lambda s: s)
+        assert float(dot(deltas["PSNR"].split()[0])) == round(m["psnr"] - g["psnr"], 1)
+        assert float(dot(colour.split()[0])) == round(
+            m["colourfulness"] - m["colourfulness_truth"], 1)
+        intro = t("colorize.vs_truth_intro", lang)
+        assert intro in [x.value for x in at.markdown]
+        assert ("image grise" in intro and "photo d'origine" in intro) if lang == "fr" else (
+            "grey image" in intro and "original photo" in intro)

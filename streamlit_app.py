@@ -4,6 +4,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ui.classroom import apply_projector_layout, open_preset_page, projector_mode, projector_switch
+from ui.errors import guarded
 from ui.lang import language_switch, tr
 from ui.model import server_setup
 from ui.nav import NAMES, PAGES
@@ -42,4 +43,5 @@ st_pages = {
 nav = st.navigation({tr(f"nav.section_{s}"): list(ps.values()) for s, ps in st_pages.items()})
 # Classroom links: ?page=sigmoid&x=3&lang=en opens that screen (once per session).
 open_preset_page({name: p for ps in st_pages.values() for name, p in ps.items()}, nav)
-nav.run()
+with guarded("page"):  # an unexpected error: a message and a reference, never a traceback
+    nav.run()

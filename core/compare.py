@@ -143,11 +143,17 @@ class View:
 
 
 def compare_view(rgb: np.ndarray, colorizer: Colorizer, settings: Settings,
-                 previous: View | None = None, digest: str | None = None) -> View:
-    """The view of a photo for these settings (reusing what ``previous`` already computed)."""
+                 previous: View | None = None, digest: str | None = None,
+                 photo: Photo | None = None) -> View:
+    """The view of a photo for these settings (reusing what ``previous`` already computed).
+
+    ``photo``: the photo already studied (:func:`study_photo` of ``rgb``), when the caller
+    needed its display size first (hints are placed in its pixels).
+    """
     digest = digest or photo_digest(rgb)
     same_photo = previous is not None and previous.photo.digest == digest
-    photo = previous.photo if same_photo else study_photo(rgb, digest)
+    if photo is None or photo.digest != digest:
+        photo = previous.photo if same_photo else study_photo(rgb, digest)
     reuse = same_photo and previous.settings.same_prediction(settings)
     prediction = (previous.result.prediction if reuse else
                   colorizer.predict(photo.shown, settings.working_size, settings.hints))

@@ -20,6 +20,11 @@ from pathlib import Path
 
 import pytest
 
+# ui/errors.py turns an unexpected error into a short message for students; in the suite it
+# is raised again afterwards, so every "no exception" assertion (AppTest's ``at.exception``,
+# the browser's exception box) still sees it. Tests of the student's path unset it.
+os.environ["COLORISATION_STRICT_ERRORS"] = "1"
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
 #: pytest-xdist's worker number (gw0, gw1, ...; 0 without xdist).
@@ -158,6 +163,17 @@ def small_unet():
 
 
 # ---- a real server and a real browser (browser tests) ----------------------------------------
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """pytest-xdist (``-n N --dist loadgroup``, as scripts/test.sh runs it): every test that
+    uses the test server or Chromium runs in one worker, so the whole suite starts one server
+    and one Chromium for them; the other workers share the rest."""
+    for item in items:
+        if {"streamlit_url", "fresh_streamlit_url", "chromium"} & set(
+                getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
 
 def free_port(candidates=PORT_RANGE) -> int:
     """A free TCP port on 127.0.0.1, from ``candidates`` when one is free."""

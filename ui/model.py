@@ -103,13 +103,22 @@ def shipped_colorizer() -> Colorizer | None:
     return _load_shipped()
 
 
-def _load_shipped() -> Colorizer | None:
-    """The shipped weights as a Colorizer; None when they are not there."""
+def _load_shipped(name: str = "colorizer") -> Colorizer | None:
+    """The shipped weights ``weights/NAME`` as a Colorizer; None when they are not there."""
     from core.colorizer import DEFAULT_WEIGHTS, Colorizer
 
-    if not DEFAULT_WEIGHTS.with_suffix(".safetensors").is_file():
+    weights = DEFAULT_WEIGHTS.with_name(name)
+    if not weights.with_suffix(".safetensors").is_file():
         return None
-    return Colorizer.from_weights(DEFAULT_WEIGHTS)
+    return Colorizer.from_weights(weights)
+
+
+@st.cache_resource(show_spinner=False)
+def hint_colorizer() -> Colorizer | None:
+    """The shipped colour-hint model (weights/hints), loaded once per server (read-only,
+    shared); its working size, fill and locality come from its weights' metadata."""
+    server_setup()
+    return _load_shipped("hints")
 
 
 def colorizer() -> Colorizer:

@@ -22,14 +22,9 @@ UPLOADS_PREFIX = "_uploads_"
 #: This session's live-training run and loaded model (train screen, used by colorize).
 LIVE_RUN = "live_run"
 LIVE_LOADED = "live_loaded"
-#: Colour hints screen: the hints (core.hints.Hint, pixels of the shown photo), the undo
-#: history, the selected hint, the photo they belong to (a new photo clears them), the last
-#: click handled (a click component reports its last click on every rerun), the view.
-HINTS = "hints"
-HINTS_HISTORY = "hints_history"
-HINTS_SELECTED = "hints_selected"
-HINTS_PHOTO = "hints_photo"
-HINTS_LAST_CLICK = "hints_last_click"
+#: Colour hints screen: the student's core.hints.session.HintSession (hints in pixels of the
+#: photo itself, selection, undo, view) and the last computed core.compare.View.
+HINT_SESSION = "hint_session"
 HINTS_VIEW = "hints_view"
 #: The automatic model's view of the same photo (the hints screen compares with it).
 HINTS_AUTO_VIEW = "hints_auto_view"

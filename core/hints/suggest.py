@@ -36,6 +36,29 @@ MIN_DISTANCE = 18.0
 MIN_CHROMA = 8.0
 
 
+#: Names of the hue sectors of the (a, b) plane, with the angle (degrees from +a) where each
+#: starts, going round: what a suggestion button says ("orange", not "frequent" twice).
+HUES = ((15, "red"), (50, "orange"), (75, "yellow"), (105, "green"), (165, "cyan"),
+        (225, "blue"), (285, "purple"), (330, "pink"))
+#: Below this L*, reds, oranges and yellows read as browns.
+BROWN_L = 45.0
+
+
+def hue_name(L: float, a: float, b: float) -> str:
+    """A plain name of a Lab colour's hue: one of :data:`HUES`' names, "brown" (a dark red,
+    orange or yellow) or "grey" (chroma under :data:`MIN_CHROMA`)."""
+    if np.hypot(a, b) < MIN_CHROMA:
+        return "grey"
+    angle = float(np.degrees(np.arctan2(b, a)) % 360.0)
+    name = HUES[-1][1]  # from 330 degrees round to 15: pink
+    for start, n in HUES:
+        if angle >= start:
+            name = n
+    if name in ("red", "orange", "yellow") and L < BROWN_L:
+        return "brown"
+    return name
+
+
 def lab_colour_hex(L: float, a: float, b: float) -> str:
     """``#rrggbb`` of a Lab colour (clipped into sRGB)."""
     return "#{:02x}{:02x}{:02x}".format(*lab_colour_255(L, a, b))
@@ -80,8 +103,9 @@ def suggest_colours(L: float, model_ab: tuple[float, float], table: dict,
     """Up to ``count`` plausible colours for a pixel of lightness ``L`` (0-100).
 
     ``model_ab`` is the model's (a, b) there, in Lab units. Each suggestion is
-    {"hex", "a", "b", "source": "model" | "photos", "share"}; the hex colour is shown at the
-    pixel's own lightness, as the hint will look.
+    {"hex", "a", "b", "hue", "source": "model" | "photos" | "hue", "share"}; the hex colour
+    is shown at the pixel's own lightness, as the hint will look, and "hue" names it
+    (:func:`hue_name`).
     """
     out: list[dict] = []
 
@@ -109,6 +133,7 @@ def suggest_colours(L: float, model_ab: tuple[float, float], table: dict,
     L_show = float(np.clip(L, 25, 85))  # a swatch must be visible even for a black pixel
     for s in out:
         s["hex"] = lab_colour_hex(L_show, s["a"], s["b"])
+        s["hue"] = hue_name(L_show, s["a"], s["b"])
     return out[:count]
 
 
@@ -128,7 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     p = argparse.ArgumentParser(prog="python -m core.hints.suggest", description=__doc__.split("\n")[0])
     p.add_argument("--data", nargs="+", required=True)
-    p.add_argument("--out", default=str(DEFAULT_TABLE))
+    p.add_argument("--out", required=True,
+                   help=f"where to write the table (the shipped one: {DEFAULT_TABLE.name} in weights/)")
     p.add_argument("--photos", type=int, default=1500, help="training photos to count")
     a = p.parse_args(argv)
     items = validation_items(a.data, split="train")[: a.photos]

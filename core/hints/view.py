@@ -1,8 +1,15 @@
-"""What the colour-hints screen computes: dots, suggestions, influence, several colourings.
+"""What the colour-hints screen computes: the result, suggestions, influence, fills, several
+colourings, true hints against the truth, the download.
 
-Everything here is pure (no Streamlit): the screen keeps the student's hints in its session
-and calls these functions with them. Hints are :class:`core.hints.Hint` in pixels of the
-photo being colorized.
+Every function here takes one :class:`core.compare.View`: the photo at display size
+(``view.photo.shown``), the hints at that size (``view.settings.hints``) and the model's
+prediction for them. Nothing takes a separate image, so no view can pair the hints of one
+size with the pixels of another. :func:`hint_view` builds that View from a
+:class:`core.hints.session.HintSession`, whose hints are in the photo's own pixels; the
+download goes back to full resolution (:func:`download_png`).
+
+Everything is pure (no Streamlit); each costly result is kept in ``view.memo`` (cleared
+when the prediction changes).
 """
 
 from __future__ import annotations
@@ -15,21 +22,20 @@ from PIL import Image, ImageDraw
 
 from core.color import gray_lightness
 from core.colorizer import Colorizer, Prediction
-from core.compare import Photo, Settings
+from core.compare import Settings, View, compare_view, full_resolution_png, study_photo
 from core.hints.evaluate import fill_rgb
-from core.hints.planes import Hint, true_hints
+from core.hints.planes import Hint
+from core.hints.session import HintSession
 from core.hints.suggest import model_ab_at, suggest_colours
 from core.metrics import compare
-
-#: Hints per photo on the screen (more are refused with a message: a class server).
-MAX_HINTS = 64
 
 
 def draw_hints(rgb: np.ndarray, hints: Sequence[Hint], selected: int | None = None,
                radius: float | None = None) -> np.ndarray:
     """The image with each hint drawn as a dot of its colour (white ring, black outline).
 
-    The selected hint gets a larger ring. ``radius`` defaults to 1.2 % of the longer side.
+    The selected hint gets a larger, yellow ring. ``radius`` defaults to 1.2 % of the
+    longer side. ``hints`` are in pixels of ``rgb``.
     """
     img = Image.fromarray(rgb)
     d = ImageDraw.Draw(img)
@@ -44,10 +50,51 @@ def draw_hints(rgb: np.ndarray, hints: Sequence[Hint], selected: int | None = No
     return np.asarray(img)
 
 
-def suggestions_at(prediction: Prediction, x: float, y: float, table: dict,
+def hex_to_rgb(colour: str) -> tuple[int, int, int]:
+    return Hint.from_hex(0, 0, colour).rgb
+
+
+# -- the result -------------------------------------------------------------------------------
+def hint_view(colorizer: Colorizer, rgb: np.ndarray, digest: str, session: HintSession,
+              saturation: float = 1.0, previous: View | None = None) -> View:
+    """The hint model's colorization of the photo ``rgb`` (full resolution) with the
+    session's hints, at display size. The session must belong to this photo."""
+    if session.digest != digest or session.shape != tuple(rgb.shape[:2]):
+        raise ValueError("the hint session belongs to another photo")
+    same = previous is not None and previous.photo.digest == digest
+    photo = previous.photo if same else study_photo(rgb, digest)
+    settings = Settings("hints", colorizer.working_size, saturation,
+                        hints=session.hints_on(photo.shown.shape[:2]))
+    return compare_view(rgb, colorizer, settings, previous=previous if same else None,
+                        digest=digest, photo=photo)
+
+
+def _memo(view: View, key: tuple, make):
+    if key not in view.memo:
+        view.memo[key] = make()
+    return view.memo[key]
+
+
+def prediction_without(colorizer: Colorizer, view: View, index: int | None) -> Prediction:
+    """The model's prediction with every hint but ``index`` (None: with no hint at all)."""
+    hints = view.settings.hints
+    others = () if index is None else hints[:index] + hints[index + 1:]
+    return _memo(view, ("without", index), lambda: colorizer.predict(
+        view.photo.shown, view.settings.working_size, others))
+
+
+# -- suggestions --------------------------------------------------------------------------------
+def suggestions_at(colorizer: Colorizer, view: View, index: int, table: dict,
                    count: int = 4) -> list[dict]:
-    """Plausible colours at photo pixel (x, y): the model's guess, then usual colours of
-    photos at that pixel's lightness (see :mod:`core.hints.suggest`)."""
+    """Plausible colours for hint ``index``: first the model's colour at that point
+    *without* that hint (what it would have guessed: not the student's own colour echoed
+    back), then the usual colours of photos at that pixel's lightness
+    (:func:`core.hints.suggest.suggest_colours`; each has a "hue" name)."""
+    h = view.settings.hints[index]
+    return _suggest(prediction_without(colorizer, view, index), h.x, h.y, table, count)
+
+
+def _suggest(prediction: Prediction, x: float, y: float, table: dict, count: int) -> list[dict]:
     gray = prediction.gray
     r = int(np.clip(round(y), 0, gray.shape[0] - 1))
     c = int(np.clip(round(x), 0, gray.shape[1] - 1))
@@ -56,18 +103,14 @@ def suggestions_at(prediction: Prediction, x: float, y: float, table: dict,
     return suggest_colours(L, ab, table, count=count)
 
 
-def hex_to_rgb(colour: str) -> tuple[int, int, int]:
-    return Hint.from_hex(0, 0, colour).rgb
-
-
-def influence_map(colorizer: Colorizer, image: np.ndarray, settings: Settings,
-                  index: int, with_hint: Prediction) -> np.ndarray:
-    """Where hint ``index`` changed the colour: |Δab| (Lab units) between the colorization
-    with all hints and without that one, at the image's resolution."""
-    others = settings.hints[:index] + settings.hints[index + 1:]
-    without = colorizer.predict(image, settings.working_size, others)
-    a = colorizer.render(with_hint, saturation=settings.saturation).lab
-    b = colorizer.render(without, saturation=settings.saturation).lab
+# -- what one hint changed ---------------------------------------------------------------------
+def influence_map(colorizer: Colorizer, view: View, index: int) -> np.ndarray:
+    """Where hint ``index`` changed the colour: |Δab| (Lab units) between the result with
+    all hints and without that one, at display size."""
+    s = view.settings
+    without = prediction_without(colorizer, view, index)
+    a = view.result.lab
+    b = colorizer.render(without, saturation=s.saturation).lab
     return np.hypot(a[..., 1] - b[..., 1], a[..., 2] - b[..., 2])
 
 
@@ -79,46 +122,69 @@ def influence_image(delta: np.ndarray, vmax: float = 40.0) -> np.ndarray:
     return np.round(rgb * 255).astype(np.uint8)
 
 
-def nearest_fill_rgb(prediction: Prediction, hints: Sequence[Hint]) -> np.ndarray:
-    """The fill that learns nothing: each pixel the chroma of its nearest hint."""
-    return fill_rgb(prediction.gray, hints, "nearest")
+def reach(delta: np.ndarray, threshold: float = 10.0) -> float:
+    """Share of the pixels whose colour a hint moved by more than ``threshold`` ab units."""
+    return float(np.mean(delta > threshold))
 
 
-def edge_fill_rgb(prediction: Prediction, hints: Sequence[Hint]) -> np.ndarray:
+# -- fills that learn nothing -----------------------------------------------------------------
+def nearest_fill_rgb(view: View) -> np.ndarray:
+    """Each pixel the chroma of its nearest hint (a Voronoi fill), at display size."""
+    return fill_rgb(view.result.prediction.gray, view.settings.hints, "nearest")
+
+
+def edge_fill_rgb(view: View) -> np.ndarray:
     """The edge-aware fill at the prediction's working size, enlarged: the colour planes a
     hint model with ``hint_fill: "edges"`` receives, so what its network starts from."""
-    return fill_rgb(prediction.gray, hints, "edges", work_shape=prediction.gray_small.shape)
+    p = view.result.prediction
+    return fill_rgb(p.gray, view.settings.hints, "edges", work_shape=p.gray_small.shape)
 
 
-def colourings(colorizer: Colorizer, image: np.ndarray, settings: Settings, table: dict,
-               prediction: Prediction, count: int = 3) -> list[np.ndarray]:
+# -- several colourings ----------------------------------------------------------------------
+def colourings(colorizer: Colorizer, view: View, table: dict, count: int = 3
+               ) -> list[np.ndarray]:
     """Several plausible colourings: the same points, each with its k-th suggested colour.
 
-    The k-th colouring gives every hint the k-th suggestion at its point (k = 1: the
-    model's own guess where it has one). Colorization has many right answers.
+    The suggestions are read from the model with no hint at all (one prediction for every
+    point), so colouring 1 gives each point the automatic model's own colour there.
+    Colorization has many right answers.
     """
-    sugg = [suggestions_at(prediction, h.x, h.y, table, count=count) for h in settings.hints]
-    out = []
-    for k in range(count):
-        hints = tuple(Hint(h.x, h.y, hex_to_rgb(s[min(k, len(s) - 1)]["hex"]))
-                      for h, s in zip(settings.hints, sugg, strict=True))
-        pred = colorizer.predict(image, settings.working_size, hints)
-        out.append(colorizer.render(pred, saturation=settings.saturation).rgb)
-    return out
+    def make() -> list[np.ndarray]:
+        s = view.settings
+        auto = prediction_without(colorizer, view, None)
+        sugg = [_suggest(auto, h.x, h.y, table, count) for h in s.hints]
+        out = []
+        for k in range(count):
+            hints = tuple(Hint(h.x, h.y, hex_to_rgb(g[min(k, len(g) - 1)]["hex"]))
+                          for h, g in zip(s.hints, sugg, strict=True))
+            pred = colorizer.predict(view.photo.shown, s.working_size, hints)
+            out.append(colorizer.render(pred, saturation=s.saturation).rgb)
+        return out
+
+    return _memo(view, ("colourings", count), make)
 
 
-def hints_against_truth(colorizer: Colorizer, photo: Photo, settings: Settings,
-                        counts: Sequence[int] = (0, 1, 3, 10), seed: int = 0) -> list[dict]:
+# -- against the truth -------------------------------------------------------------------------
+def hints_against_truth(colorizer: Colorizer, view: View, counts: Sequence[int] = (0, 1, 3, 10),
+                        seed: int = 0) -> list[dict]:
     """How many true hints beat the automatic model? PSNR of the hint model and of the
-    nearest-hint fill with N hints drawn from the photo's own colours."""
-    truth = photo.shown
+    nearest-hint fill with N hints drawn from the photo's own colours (display size)."""
+    from core.hints.planes import true_hints
+
+    truth = view.photo.shown
     drawn = true_hints(truth, max(counts), seed=seed)
     rows = []
     for n in counts:
-        s = replace(settings, hints=tuple(drawn[:n]))
-        pred = colorizer.predict(truth, s.working_size, s.hints)
-        model = compare(colorizer.render(pred, saturation=s.saturation).rgb, truth)
-        fill = compare(fill_rgb(pred.gray, s.hints, "nearest"), truth)
+        hints = tuple(drawn[:n])
+        pred = colorizer.predict(truth, view.settings.working_size, hints)
+        model = compare(colorizer.render(pred, saturation=view.settings.saturation).rgb, truth)
+        fill = compare(fill_rgb(pred.gray, hints, "nearest"), truth)
         rows.append({"hints": n, "model_psnr": model["psnr"], "nearest_psnr": fill["psnr"],
                      "model_colourfulness": model["colourfulness"]})
     return rows
+
+
+# -- the download ------------------------------------------------------------------------------
+def download_png(colorizer: Colorizer, view: View) -> bytes:
+    """The result at the photo's full resolution (the hints scaled back to it), PNG bytes."""
+    return full_resolution_png(view.photo, colorizer, replace(view.settings))

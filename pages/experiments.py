@@ -16,7 +16,7 @@ import streamlit as st
 from core import experiment_view as ev
 from core.live import LiveSettings
 from ui.figures import show
-from ui.lang import interval, num, tr
+from ui.lang import interval, labels, num, tr
 from ui.scales import rgb_scale
 
 CHART = {"displayModeBar": False}
@@ -207,13 +207,6 @@ def results_section(res: dict, meta: dict | None) -> None:
               for v in res["variants"]], hide_index=True, border="horizontal")
     st.caption(tr("experiments.table_caption", photos=res["photos"], seeds=len(res["seeds"]),
                   truth=res["truth_colourfulness"], grey=res["grey"]["psnr"]["mean"]))
-    others = [v for v in res["variants"] if "difference" in v]
-    real = [short(v) for v in others if v["difference"]["psnr"]["real"]]
-    noise = [short(v) for v in others if not v["difference"]["psnr"]["real"]]
-    summary = ("experiments.summary_none" if not real else
-               "experiments.summary_one" if len(real) == 1 else "experiments.summary")
-    st.info(tr(summary, real_n=len(real), n=len(others), real_list=joined(real),
-               noise_list=joined(noise)), icon=":material/science:")
     difference_chart(res)
     st.subheader(tr("experiments.h_curves"))
     show(curves_figure(res), width="stretch", config=CHART)
@@ -224,8 +217,21 @@ def results_section(res: dict, meta: dict | None) -> None:
 def difference_chart(res: dict) -> None:
     metric = st.segmented_control(tr("experiments.metric"), METRICS, default="psnr",
                                   key="ex_metric",
-                                  format_func=lambda m: tr(f"experiments.metric_{m}"))
+                                  format_func=labels("experiments.metric_"))
     show(difference_figure(res, metric or "psnr"), width="stretch", config=CHART)
+    st.info(summary(res, metric or "psnr"), icon=":material/science:")
+
+
+def summary(res: dict, metric: str) -> str:
+    """What the chart of ``metric`` says, in words: its red dots are the changes larger than
+    the noise, its grey ones those within it."""
+    others = [v for v in res["variants"] if "difference" in v]
+    real = [short(v) for v in others if v["difference"][metric]["real"]]
+    noise = [short(v) for v in others if not v["difference"][metric]["real"]]
+    key = ("experiments.summary_none" if not real else
+           "experiments.summary_one" if len(real) == 1 else "experiments.summary")
+    return tr(key, metric=tr(f"experiments.summary_{metric}"), real_n=len(real), n=len(others),
+              real_list=joined(real), noise_list=joined(noise))
 
 
 @st.fragment

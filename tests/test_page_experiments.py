@@ -14,6 +14,28 @@ from core.experiment_view import load_results, load_study, variant
 from core.i18n import t
 
 
+def assert_summary_matches_the_chart(at, res: dict, lang: str, metric: str) -> None:
+    """The summary box names the metric of the chart, lists as beyond the noise exactly the
+    changes the chart draws in red, and as within the noise those it draws in grey."""
+    short = {v["name"]: t(f"experiments.s_{v['name']}", lang) for v in res["variants"]}
+    others = [v for v in res["variants"] if "difference" in v]
+    real = [short[v["name"]] for v in others if v["difference"][metric]["real"]]
+    key = "summary_none" if not real else "summary_one" if len(real) == 1 else "summary"
+    lead = t(f"experiments.{key}", lang, metric=t(f"experiments.summary_{metric}", lang),
+             real_n=len(real), n=len(others), real_list="\0", noise_list="\0").split("\0")
+    box = next(i.value for i in at.info if i.value.startswith(lead[0][:25]))
+    assert box.startswith(lead[0]), (metric, box)
+    if real:  # "... beyond the noise (in red): A and B. The others ... (in grey): C, D."
+        beyond, within = box[len(lead[0]):].split(lead[1], 1)
+        for v in others:
+            name = short[v["name"]]
+            assert name in (beyond if v["difference"][metric]["real"] else within), \
+                (metric, name, box)
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    red = {y for d in chart["data"] if d["marker"]["color"] == "#d62828" for y in d["y"]}
+    assert red == set(real), (metric, red, real)
+
+
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_experiments_page(lang):
     res = load_results()
@@ -47,12 +69,10 @@ def test_experiments_page(lang):
     assert any(c.startswith("python -m core.experiments") for c in commands), commands
     assert any(c.startswith("python -m core.model_study") for c in commands), commands
 
-    # the summary in the singular for one change ("1 changement sur 7 fait")
-    real = sum(v["difference"]["psnr"]["real"] for v in res["variants"] if "difference" in v)
-    key = "summary_none" if not real else "summary_one" if real == 1 else "summary"
-    lead = t(f"experiments.{key}", lang, real_n=real, n=len(res["variants"]) - 1,
-             real_list="\0", noise_list="\0").split("\0")[0]
-    assert at.info[0].value.startswith(lead), at.info[0].value
+    # the summary under the chart says what the chart shows: in the singular for one change
+    # ("1 changement sur 7 fait"), of the metric chosen, its red dots the changes beyond
+    # the noise and its grey ones those within it (it spoke of PSNR under every chart)
+    assert_summary_matches_the_chart(at, res, lang, "psnr")
 
     # the scores use the photo's own L: the introduction says so (no contradiction with the
     # U-Net screen, where cutting the skips blurs the model's L)
@@ -68,8 +88,10 @@ def test_experiments_page(lang):
     assert t(f"experiments.brown_l2_{note}", lang, d=d["mean"]) in brown, brown
 
     # the metric and photo switches rerun their section only, without error
-    at.segmented_control(key="ex_metric").set_value("colourfulness").run()
-    assert not at.exception
+    for metric in ("colourfulness", "ssim"):
+        at.segmented_control(key="ex_metric").set_value(metric).run()
+        assert not at.exception
+        assert_summary_matches_the_chart(at, res, lang, metric)
     at.segmented_control(key="ex_photo").set_value(1).run()
     assert not at.exception
 

@@ -31,3 +31,13 @@ def test_autoencoder_page(lang):
     assert not at.exception
     assert any(("t = 0{,}3" if lang == "fr" else "t = 0.3") in c for c in (i.value for i in at.latex))
     assert at.radio(key="ae_mode").value == "bottleneck"
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_takeaway_says_what_this_person_does_not_exist_is(lang):
+    """This Person Does Not Exist is StyleGAN, a GAN (Karras et al., 2019), not an
+    autoencoder: the takeaway says so instead of giving it as an autoencoder's example."""
+    at = open_page("autoencoder", lang)
+    box = next(i.value for i in at.info if "This Person Does Not Exist" in i.value)
+    assert "StyleGAN" in box and "GAN" in box and "Karras" in box and "2019" in box, box
+    assert ("n'est pas un auto-encodeur" if lang == "fr" else "is not an autoencoder") in box

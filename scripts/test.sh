@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
-# Install the app and its test tools, then lint and run every test (browser tests included).
+# Lint and run every test (browser tests included): this is what CI runs.
+#
+# First, in seconds, what the suite needs from the system (one `need` line each); what is missing
+# is installed with apt-get when this runs as root, else the script stops at once with the exact
+# command. Then the project's virtual environment .venv (created when missing), torch (the CPU
+# build on a machine without an NVIDIA GPU), requirements-dev.txt, ruff and pytest (parallel:
+# pytest-xdist; `bash scripts/test.sh -n 0` runs in one process, other arguments go to pytest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PIP_DISABLE_PIP_VERSION_CHECK=1
+. scripts/venv.sh
+
+need "python3 python3-venv" "the project's virtual environment (python3 >= 3.10 with venv)" \
+  python3 -c "import sys, ensurepip, venv; sys.exit(sys.version_info < (3, 10))"
+need chromium "the browser tests (tests/test_browser*.py)" have chromium
+need nginx "the deploy and load tests (tests/test_deploy.py, tests/test_load_test.py)" have nginx
+install_system_packages
+
+use_venv
+install_torch
 python -m pip install -q -r requirements-dev.txt
-if ! command -v chromium >/dev/null 2>&1; then
-  (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 \
-    || echo "warning: could not install chromium; browser tests will fail" >&2
-fi
-if ! command -v nginx >/dev/null 2>&1 && ! [ -x /usr/sbin/nginx ]; then
-  (apt-get update -qq && apt-get install -y -qq nginx-light || apt-get install -y -qq nginx) \
-    >/dev/null 2>&1 || echo "warning: could not install nginx; the deploy test will fail" >&2
-fi
 python -m ruff check .
-python -m pytest "$@"
+python -m pytest -n "${COLORISATION_TEST_WORKERS:-3}" --dist loadgroup "$@"

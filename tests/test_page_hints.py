@@ -49,7 +49,7 @@ def test_a_hint_changes_the_result_and_survives_saturation():
     uses = [b for b in at.button if b.key and b.key.startswith("hints_use_")]
     assert len(uses) >= 3
     assert len({b.label for b in uses}) == len(uses)
-    assert uses[0].label == "The model's guess without this hint"
+    assert uses[0].label == "The model's guess"
     uses[1].click().run()
     assert session(at).hints[0].rgb != (0x14, 0xC8, 0x28)
     at.slider(key="hints_sat").set_value(1.5).run()

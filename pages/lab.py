@@ -105,8 +105,10 @@ def ranges_figure(measured: dict[str, tuple[float, float]], allowed: dict[str, t
                       yaxis={"autorange": "reversed", "tickvals": names,
                              "ticktext": [f"{n}  {span(*measured[n])} " for n in names]},
                       xaxis={"range": [lo - 0.03 * (hi - lo), hi + 0.03 * (hi - lo)]},
-                      legend={"orientation": "h", "y": 1.2, "x": 0},
-                      margin={"l": 10, "r": 10, "t": 30, "b": 10})
+                      # above the plot, anchored by its foot: plotly makes room for it
+                      # (anchored by its top, its second row on a phone covered the L bar)
+                      legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+                      margin={"l": 10, "r": 10, "t": 10, "b": 10})
     return fig
 
 

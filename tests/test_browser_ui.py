@@ -171,6 +171,27 @@ def test_ntsc_probe_panels_keep_the_photo_proportions(chromium, streamlit_url, v
         ctx.close()
 
 
+#: Each plotly chart's legend box and plot area (top, bottom), in page pixels.
+LEGEND_AND_PLOT = """Array.from(document.querySelectorAll('[data-testid=stMain] .js-plotly-plot'))
+  .map(g => [g.querySelector('.legend'), g.querySelector('.nsewdrag')])
+  .filter(([l, p]) => l && p)
+  .map(([l, p]) => { const a = l.getBoundingClientRect(), b = p.getBoundingClientRect();
+                     return [a.top, a.bottom, b.top, b.bottom]; })"""
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_lab_ranges_legend_leaves_the_bars_visible(chromium, streamlit_url, lang):
+    """The Lab screen's ranges chart: its legend (two rows on a phone) stays above the plot
+    area; it hung down from the top and covered the L bar on a phone."""
+    for viewport in (PHONE, DESKTOP):
+        with browser_page(chromium, viewport) as pg:
+            _open(pg, streamlit_url, "lab", lang=lang)
+            boxes = pg.evaluate(LEGEND_AND_PLOT)
+            assert boxes, "no chart with a legend on the Lab screen"
+            legend_top, legend_bottom, plot_top, _ = boxes[0]
+            assert legend_bottom <= plot_top + 1, (viewport, boxes[0])
+
+
 def test_sigmoid_charts_have_one_x_axis(page, streamlit_url):
     _open(page, streamlit_url, "sigmoid", lang="fr")
     # The screen's charts (curves, histogram, tiny runs; long runs when the data is there)

@@ -197,8 +197,11 @@ def lab_to_rgb_torch(lab: torch.Tensor) -> torch.Tensor:
     (below 1e-4, tested), for colours inside and outside the gamut.
 
     Written with in-place operations on two buffers: on a virtual machine a fresh 3 MB
-    tensor costs page faults, and allocating one per step made this 3x slower.
+    tensor costs page faults, and allocating one per step made this 3x slower. An ONNX
+    export (the live view, :mod:`core.live_video`) records the same steps without ``out=``.
     """
+    if torch.onnx.is_in_onnx_export():
+        return _lab_to_rgb_graph(lab)
     L, a, b = lab.unbind(dim=-3)
     f = torch.empty_like(lab)
     fx, fy, fz = f.unbind(dim=-3)
@@ -213,6 +216,17 @@ def lab_to_rgb_torch(lab: torch.Tensor) -> torch.Tensor:
     linear = torch.le(rgb, 0.0031308, out=linear)
     gamma = torch.clamp(rgb, min=0.0031308, out=xyz).pow_(1 / 2.4).mul_(1.055).sub_(0.055)
     return torch.where(linear, rgb.mul_(12.92), gamma, out=rgb).clamp_(0.0, 1.0)
+
+
+def _lab_to_rgb_graph(lab: torch.Tensor) -> torch.Tensor:
+    """:func:`lab_to_rgb_torch` step by step without in-place operations (exportable)."""
+    L, a, b = lab.unbind(dim=-3)
+    fy = (L + 16.0) / 116.0
+    f = torch.stack([fy + a / 500.0, fy, (fy - b / 200.0).clamp(min=0.0)], dim=-3)
+    xyz = torch.where(f.le(0.2068966), (f - 16.0 / 116.0) / 7.787, f.pow(3)) * _white(f)
+    rgb = _mix(rgb_from_xyz, xyz)
+    gamma = rgb.clamp(min=0.0031308).pow(1 / 2.4) * 1.055 - 0.055
+    return torch.where(rgb.le(0.0031308), rgb * 12.92, gamma).clamp(0.0, 1.0)
 
 
 def rgb_to_lab_torch(rgb: torch.Tensor) -> torch.Tensor:

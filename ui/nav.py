@@ -20,6 +20,7 @@ PAGES = {
     "practice": [
         ("colorize", "pages/colorize.py", ":material/brush:"),
         ("hints", "pages/hints.py", ":material/colorize:"),
+        ("live", "pages/live.py", ":material/videocam:"),
         ("train", "pages/train.py", ":material/model_training:"),
     ],
 }

@@ -29,6 +29,9 @@ SHOWN, NOTICE = "live_shown_token", "live_notice"
 TICK_EVERY = 1.0  # seconds between two ticks of the fragment
 #: A paused page still tells the store it is open (else its run expires while it is read).
 HEARTBEAT_SECONDS = 60.0
+#: The loss chart's step axis shows at least this many steps (whole steps, not 0 to 1 before
+#: the first one); past them it follows the training.
+MIN_STEPS_SHOWN = 20
 LRS = (1e-4, 3e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2)
 
 ss = st.session_state
@@ -169,13 +172,23 @@ def loss_figure(run: live.LiveRun) -> go.Figure:
                      "mode": "lines", "name": tr("train.curve_train"),
                      "line": {"color": "#9ecae1", "width": 2}})
     data.append({"type": "scatter", "x": c.val_steps, "y": c.val_loss, "mode": "lines+markers",
-                 "name": tr("train.curve_val"), "line": {"color": "#08519c", "width": 3}})
-    data += reference_lines(max(run.steps, 1), [
+                 "name": tr("train.curve_val"), "line": {"color": "#08519c", "width": 3},
+                 "cliponaxis": False})  # step 0's marker whole, on the axis's edge
+    data += reference_lines(max(run.steps, MIN_STEPS_SHOWN), [
         (c.grey_loss, "#555", "dash", tr("train.curve_grey")),
         (live.FIRST_COLOUR_RATIO * c.grey_loss, "#e6550d", "dot", tr("train.curve_colour"))])
-    top = 1.05 * max([1.2 * c.grey_loss, *c.val_loss, *train])
+    # before the first step, room above the grey line for the note saying how to start
+    top = 1.05 * max([(1.5 if run.steps == 0 else 1.2) * c.grey_loss, *c.val_loss, *train])
     layout = chart_layout(380, tr("train.axis_steps"),
                           tr("train.axis_loss", loss=run.settings.loss.upper()), top)
+    if run.steps < MIN_STEPS_SHOWN:  # whole steps from the start, room for the curve to come
+        layout["xaxis"]["range"] = [0, MIN_STEPS_SHOWN]
+    if run.steps == 0:  # nothing trained yet: say how the curve starts
+        layout["annotations"] = [{
+            "text": tr("train.chart_empty", start=tr("train.start"), step=tr("train.step")),
+            "xref": "paper", "yref": "paper", "x": 1, "y": 1, "xanchor": "right",
+            "yanchor": "top", "align": "right", "showarrow": False,
+            "font": {"size": 13, "color": "#555"}, "bgcolor": "rgba(255,255,255,0.85)"}]
     return go.Figure(data=data, layout=layout)
 
 

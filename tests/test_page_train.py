@@ -202,3 +202,21 @@ def test_save_buttons_are_sentences():
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Les poids (.safetensors)" in labels and "La configuration (.json)" in labels
     assert not any(label.startswith(".") for label in labels), labels
+
+
+def test_loss_chart_before_the_first_step_has_whole_steps_and_says_how_to_start():
+    """Before any step the step axis ran from 0 to 1 (0.2, 0.4...): it now shows whole steps
+    with room for the curve, and the empty chart says which buttons draw it."""
+    from core.i18n import t
+
+    for lang in ("fr", "en"):
+        at = open_train(lang)
+        assert at.session_state["live_run"].steps == 0
+        layout = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]
+        assert layout["xaxis"]["range"] == [0, 20]
+        notes = [a["text"] for a in layout.get("annotations", [])]
+        assert notes == [t("train.chart_empty", lang, start=t("train.start", lang),
+                           step=t("train.step", lang))]
+    click(at, "A few steps")
+    layout = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]
+    assert not layout.get("annotations")  # the curve has started

@@ -207,13 +207,17 @@ def parts_and_maps(layout: list[dict], summary: list[dict], maps_of: dict, std_o
         show(diagram(layout, selected), width="stretch", config=CHART,
              key="unet_diagram", on_select="rerun", selection_mode="points")
     st.caption(tr("unet.arch_caption", h=h, w=w))
-    m1, m2, m3, m4 = st.columns(4)
-    enc = sum(r["params"] for r in summary if r["role"] in ("encoder", "bottleneck"))
-    dec = sum(r["params"] for r in summary if r["role"] == "decoder")
-    m1.metric(tr("unet.total_params"), num(sum(r["params"] for r in summary), ","))
-    m2.metric(tr("unet.encoder_params"), num(enc, ","))
-    m3.metric(tr("unet.decoder_params"), num(dec, ","))
-    m4.metric(tr("unet.depth"), str(c.model.config.depth))
+    row = st.container(horizontal=True, gap="large")  # two metrics, no empty columns
+    row.metric(tr("unet.total_params"), num(sum(r["params"] for r in summary), ","),
+               width="content")
+    row.metric(tr("unet.depth"), str(c.model.config.depth), width="content")
+    # Every part of the model, in the order the data goes through them: they add up to the
+    # total (the encoder's count includes the input block, "inc").
+    for col, role in zip(st.columns(4), ("encoder", "bottleneck", "decoder", "output"),
+                         strict=True):
+        col.metric(tr(f"unet.{role}_params"),
+                   num(sum(r["params"] for r in summary if r["role"] == role), ","))
+    st.caption(tr("unet.params_sum"))
 
     # -- feature maps of a block -----------------------------------------------------------------
     st.header(tr("unet.maps_title"))

@@ -8,8 +8,7 @@ from core.samples import DEFAULT_SAMPLE, load_sample
 from core.unet import count_parameters
 from ui.model import _untrained_colorizer, shipped_colorizer
 
-LABELS = {"fr": ("Paramètres (total)", "dont encodeur", "dont décodeur"),
-          "en": ("Parameters (total)", "of which encoder", "of which decoder")}
+PARTS = ("encoder", "bottleneck", "decoder", "output")
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
@@ -17,9 +16,12 @@ def test_unet_page(lang):
     at = open_page("unet", lang)
     col = shipped_colorizer() or _untrained_colorizer()
     model = col.model
-    total, enc, dec = (number(metric(at, label), lang) for label in LABELS[lang])
-    assert total == count_parameters(model)
-    assert enc + dec + model.outc.conv.weight.numel() + model.outc.conv.bias.numel() == total
+    # Every part is shown and they add up to the total (the output layer was left out).
+    total = number(metric(at, t("unet.total_params", lang)), lang)
+    parts = {p: number(metric(at, t(f"unet.{p}_params", lang)), lang) for p in PARTS}
+    assert total == count_parameters(model) == sum(parts.values()), (total, parts)
+    assert parts["output"] == model.outc.conv.weight.numel() + model.outc.conv.bias.numel()
+    assert t("unet.params_sum", lang) in [c.value for c in at.caption]
     # The block selector lists every named part; choosing the bottleneck shows its maps.
     box = at.selectbox(key="unet_block")
     depth = model.config.depth

@@ -32,12 +32,12 @@ from ui import state
 from ui.figures import show
 from ui.lang import labels, lang, num, tr
 from ui.model import colorizer
-from ui.photo import photo, share_photo
+from ui.photo import photo, photo_full, share_photo
 from ui.scales import rgb_scale
 from ui.sticky import sticky
 from ui.upload import camera_photo, uploaded_photos
 
-SOURCES = ("samples", "old", "upload", "webcam")
+SOURCES = ("samples", "old", "upload", "webcam", "mine")
 WORKING = (64, 96, 128, 192, 256, 384, 512)
 MAX_UPLOADS = 8
 #: The colour-error map's scale, dark at 0 ("dark = right colour") to light at 60 Δab
@@ -163,7 +163,8 @@ def choose_photo() -> tuple[str, np.ndarray] | None:
     """The photo to colorize (name, full-resolution RGB), from the chosen source."""
     current = photo()[0]
     if "cz_source" not in ss:
-        ss["cz_source"] = "old" if current in GREY_SAMPLES else "samples"
+        ss["cz_source"] = ("old" if current in GREY_SAMPLES else "samples"
+                           if current in COLOUR_SAMPLES else "mine")
     source = st.radio(tr("colorize.source"), SOURCES, key="cz_source", horizontal=True,
                       format_func=labels("colorize.source_"))
     if source in ("samples", "old"):
@@ -174,6 +175,8 @@ def choose_photo() -> tuple[str, np.ndarray] | None:
         name = st.selectbox(tr("colorize.sample"), names, key=key,
                             format_func=labels("common.sample_"))
         return name, load_sample(name)
+    if source == "mine":  # the photo of the other screens (an upload, a frozen live frame)
+        return current, photo_full()
     if source == "upload":
         ups = uploaded_photos(tr("colorize.upload", n=MAX_UPLOADS), "cz_upload",
                               limit=MAX_UPLOADS, too_many=tr("colorize.too_many", n=MAX_UPLOADS))

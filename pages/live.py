@@ -27,15 +27,13 @@ if info is None:
     st.stop()
 
 with guarded("live.view"):
-    c1, c2, c3 = st.columns([3, 2, 3], vertical_alignment="bottom")
+    c1, c2 = st.columns(2, vertical_alignment="bottom")
     saturation = c1.slider(tr("live.saturation"), 0.0, 2.0, 1.0, 0.1, key="live_sat",
                            help=tr("live.saturation_help"))
     model_l = c2.toggle(tr("live.model_l"), key="live_model_l", help=tr("live.model_l_help"))
-    with c3:
-        h1, h2 = st.columns([1, 3], vertical_alignment="bottom")
-        colour = h1.color_picker(tr("live.hint_colour"), "#d62828", key="live_hint_colour",
-                                 label_visibility="collapsed")
-        use_hint = h2.toggle(tr("live.hint"), key="live_hint", help=tr("live.hint_help"))
+    use_hint = c1.toggle(tr("live.hint"), key="live_hint", help=tr("live.hint_help"))
+    colour = c2.color_picker(tr("live.hint_colour"), "#d62828", key="live_hint_colour",
+                             disabled=not use_hint)
     a, b = Hint.from_hex(0, 0, colour).unit_ab()
     value = live_view({k: tr(f"live.{k}") for k in TEXT_KEYS}, (a, b, 1.0 if use_hint else 0.0),
                       saturation, model_l, info, key="live_view")
@@ -47,6 +45,7 @@ with guarded("live.view"):
             ss["live_frozen"] = ("error", error.key)
         elif rgb is not None:
             set_photo(tr("live.frame_name"), rgb)
+            ss["cz_source"] = "mine"  # the colorize screen opens on it
             ss["live_frozen"] = ("ok", f"{rgb.shape[1]} × {rgb.shape[0]}")
     frozen = ss.get("live_frozen")
     if frozen and frozen[0] == "ok":

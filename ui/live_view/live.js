@@ -30,8 +30,14 @@ window.__live = stats;
 function send(type, data) {
   window.parent.postMessage(Object.assign({ isStreamlitMessage: true, type }, data), "*");
 }
+let sentHeight = 0;
 function setHeight() {
-  send("streamlit:setFrameHeight", { height: document.documentElement.scrollHeight + 4 });
+  // The content's own height (not the window's, which is the frame's: that would feed back)
+  const h = Math.ceil($("root").getBoundingClientRect().height) + 2;
+  if (h !== sentHeight) {
+    sentHeight = h;
+    send("streamlit:setFrameHeight", { height: h });
+  }
 }
 function text(key) {
   return (args && args.texts && args.texts[key]) || key;
@@ -126,6 +132,7 @@ async function step(now, meta) {
       const t2 = performance.now();
       paint(greyCanvas, out.grey.data, 1, W, H);
       paint(colourCanvas, out.colour.data, 3, W, H);
+      if (stats.frames === 0) setHeight(); // the canvases have their size now
       const done = performance.now();
       const shot = (meta && (meta.captureTime || meta.presentationTime)) || now || t1;
       stats.frames += 1;

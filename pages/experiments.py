@@ -379,11 +379,7 @@ vivid_section(d["study"], d["calibration"], res)
 fails_section(d["study"], d["sources"])
 try_section()
 if d["meta"]:
+    # Students never see command lines: how to redo the measurements is in the teacher's
+    # guide (docs/teacher-guide.md).
     st.caption(tr("experiments.footer", date=d["meta"].get("date", "?"),
                   machine_note=tr("experiments.machine_note")))
-    with st.expander(tr("experiments.redo"), icon=":material/terminal:"):  # for teachers
-        st.markdown(tr("experiments.redo_text"))
-        st.code(d["meta"].get("command", "python -m core.experiments"), language="bash")
-        st.markdown(tr("experiments.redo_study"))
-        st.code((d["study"] or {}).get("command", "python -m core.model_study --data "
-                                       "../shared/data"), language="bash")

@@ -28,6 +28,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.color import NTSC_WEIGHTS, gray_lightness_torch, lab_to_rgb_torch, unit_to_lab_torch
+from core.hints.planes import HINT_CHANNELS
 from core.unet import UNet
 
 #: Camera frames are drawn at this longer side on the screen (and colorized at it).
@@ -74,7 +75,7 @@ class LiveColorizer(nn.Module):
 
     def __init__(self, unet: UNet, chroma_gain: float = 1.0):
         super().__init__()
-        if unet.config.in_channels != 7 or unet.config.output != "lab":
+        if unet.config.in_channels != 1 + HINT_CHANNELS or unet.config.output != "lab":
             raise ValueError("the live view needs a hint U-Net with Lab output (weights/hints)")
         self.unet = unet.eval().requires_grad_(False)  # inference only (out= ops below)
         self.chroma_gain = float(chroma_gain)

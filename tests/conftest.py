@@ -162,18 +162,55 @@ def small_unet():
     return UNet(width=4, depth=3).eval()
 
 
-# ---- a real server and a real browser (browser tests) ----------------------------------------
+# ---- parallel runs: pytest-xdist, as scripts/test.sh runs the suite ---------------------------
+#
+# ``-n 3 --dist loadfile --no-loadscope-reorder``: all the tests of a file run in one worker (its
+# module fixtures are made once; a browser file uses its worker's one server and Chromium), and
+# the workers take the files longest first (the last run's seconds, kept in pytest's cache; a file
+# never timed is estimated), so that no long file starts last while the other workers are idle.
 
-@pytest.hookimpl(tryfirst=True)
+FILE_SECONDS = "colorisation/file_seconds"
+_file_seconds: dict[str, float] = {}
+
+
+def _file_of(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
 def pytest_collection_modifyitems(config, items):
-    """pytest-xdist (``-n N --dist loadgroup``, as scripts/test.sh runs it): every test that
-    uses the test server or Chromium runs in one worker, so the whole suite starts one server
-    and one Chromium for them; the other workers share the rest."""
+    """Under xdist, the files longest first (every worker sorts alike: the scheduler reads the
+    order of their collections). The order of the tests in a file is kept."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    cache = getattr(config, "cache", None)
+    known = cache.get(FILE_SECONDS, {}) if cache is not None else {}
+    counts: dict[str, int] = {}
     for item in items:
-        if {"streamlit_url", "fresh_streamlit_url", "chromium"} & set(
-                getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.xdist_group("browser"))
+        counts[_file_of(item.nodeid)] = counts.get(_file_of(item.nodeid), 0) + 1
 
+    def seconds(path: str) -> float:
+        if path in known:
+            return float(known[path])
+        return counts[path] * (25.0 if Path(path).name.startswith("test_browser") else 4.0)
+
+    items.sort(key=lambda item: (-seconds(_file_of(item.nodeid)), _file_of(item.nodeid)))
+
+
+def pytest_runtest_logreport(report):
+    _file_seconds[_file_of(report.nodeid)] = (_file_seconds.get(_file_of(report.nodeid), 0.0)
+                                              + report.duration)
+
+
+def pytest_sessionfinish(session):
+    """The controller (or a run without xdist) keeps each file's seconds for the next run."""
+    cache = getattr(session.config, "cache", None)
+    if os.environ.get("PYTEST_XDIST_WORKER") or cache is None or not _file_seconds:
+        return
+    cache.set(FILE_SECONDS, {**cache.get(FILE_SECONDS, {}),
+                             **{k: round(v, 1) for k, v in _file_seconds.items()}})
+
+
+# ---- a real server and a real browser (browser tests) ----------------------------------------
 
 def free_port(candidates=PORT_RANGE) -> int:
     """A free TCP port on 127.0.0.1, from ``candidates`` when one is free."""

@@ -87,7 +87,7 @@ m1.metric(tr("autoencoder.input_size"), num(comp["input_values"], ","),
           help=f"{side}×{side}×1")
 m2.metric(tr("autoencoder.latent_size"), num(comp["latent_values"], ","),
           help=f"{lc}×{lh}×{lw}")
-m3.metric(tr("autoencoder.ratio"), f"{num(comp['ratio'], '.0f')} : 1")
+m3.metric(tr("autoencoder.ratio"), tr("autoencoder.ratio_value", r=num(comp["ratio"], ".0f")))
 m4.metric(tr("autoencoder.skip_ratio"), f"× {num(comp['skip_ratio'], '.0f')}")
 show(sizes_figure(comp), width="stretch", config=CHART)
 st.markdown(tr("autoencoder.bottleneck_text", c=lc, h=lh, w=lw, side=side,

@@ -263,8 +263,8 @@ for tab, (space, (names, ranges)) in zip(tabs, SPACES.items(), strict=True):
         for i, (n, (lo, hi)) in enumerate(zip(names, ranges, strict=True)):
             cmin, cmax = float(arr[..., i].min()), float(arr[..., i].max())
             cols[i].image(jpeg(normalise_for_display(arr[..., i], lo, hi)), width="stretch",
-                          caption=f"{n} : {span(lo, hi, 'g')} — " + tr("lab.measured_short",
-                                                                 lo=cmin, hi=cmax))
+                          caption=tr("lab.space_caption", name=n, range=span(lo, hi, "g"),
+                                     measured=tr("lab.measured_short", lo=cmin, hi=cmax)))
         st.markdown(tr(f"lab.note_{space}"))
         if space == "ycbcr":
             err = float(np.abs(arr[..., 0] - (16 + 219 * ntsc_gray(rgb))).max())

@@ -21,7 +21,7 @@ from core.lessons.ntsc import (
 from core.lessons.pipeline import diverging_rgb
 from ui.figures import colour_bar, show
 from ui.images import jpeg
-from ui.lang import num, tex, tr
+from ui.lang import num, percent_sign, tex, tr
 from ui.photo import photo_picker
 from ui.samples import photo_name
 
@@ -78,13 +78,15 @@ def shares_figure(shares: tuple[float, float, float], weights: tuple[float, floa
         pct = num(share, ".0%")
         fig.add_bar(y=["Y"], x=[100 * share], orientation="h", name=f"{num(w, '.3f')} · {name}",
                     marker_color=colour,
-                    text=f"{num(w, '.3f')}·{name} : {pct}" if share >= 0.16 else pct,
+                    text=tr("ntsc.share_bar", term=f"{num(w, '.3f')}·{name}", pct=pct)
+                    if share >= 0.16 else pct,
                     textposition="inside", insidetextanchor="middle",
                     textfont={"size": 16, "color": "white"},
-                    hovertemplate=f"{num(w, '.3f')}·{name}: %{{x:.1f}} %<extra></extra>")
+                    hovertemplate=tr("ntsc.share_bar", term=f"{num(w, '.3f')}·{name}",
+                                     pct=f"%{{x:.1f}}{percent_sign()}") + "<extra></extra>")
     fig.update_layout(barmode="stack", height=130, showlegend=False,
                       margin={"l": 10, "r": 10, "t": 10, "b": 30},
-                      xaxis={"range": [0, 100], "ticksuffix": " %"}, yaxis={"visible": False})
+                      xaxis={"range": [0, 100], "ticksuffix": percent_sign()}, yaxis={"visible": False})
     return fig
 
 

@@ -16,7 +16,7 @@ from core.lessons.upsampling import (
 )
 from ui.figures import show
 from ui.images import png
-from ui.lang import labels, num, tr
+from ui.lang import labels, num, percent_sign, tr
 from ui.model import BY_MODEL, colorizer
 from ui.photo import photo_picker
 
@@ -162,7 +162,7 @@ def render_small(rgb: np.ndarray) -> None:
         gain = sr["psnr"][k] - sr["psnr"]["bicubic"]
         col.metric(f"PSNR · {tr(f'upsampling.sr_{k}')}", f"{num(sr['psnr'][k])} dB",
                    delta=None if k == "bicubic" else f"{num(gain, '+.2f')} dB")
-    cols[3].metric(tr("upsampling.pixels_rendered"), f"{num(100 / factor**2, 'g')} %")
+    cols[3].metric(tr("upsampling.pixels_rendered"), f"{num(100 / factor**2, 'g')}{percent_sign()}")
     st.markdown(tr("upsampling.dlss_text"))
 
 

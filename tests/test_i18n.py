@@ -41,3 +41,16 @@ def test_catalogue_files_are_valid_flat_json():
         for f in (ROOT / "core" / "locales" / lang).glob("*.json"):
             data = json.loads(f.read_text(encoding="utf-8"))
             assert all(isinstance(v, str) and v for v in data.values()), f
+
+
+def test_english_texts_use_english_typography():
+    """English pages: “ ” or plain quotes and "95%", never French guillemets or a space
+    before % (or before a colon); French writes "entraînement" (not "entrainement")."""
+    en = catalogue("en")
+    for k, v in en.items():
+        assert "«" not in v and "»" not in v, k
+        assert not re.search(r"\d[ \u00a0\u202f]%", v), (k, v)
+        assert not re.search(r"\w[ \u00a0\u202f][:;!?](\s|$)", v), (k, v)
+    for lang in LANGS:
+        for k, v in catalogue(lang).items():
+            assert "entrainement" not in v.lower(), (lang, k)

@@ -56,3 +56,16 @@ def test_lab_swap_keeps_saturation():
     assert not at.exception
     # sqrt(a^2 + b^2) is symmetric in a and b (up to gamut clipping).
     assert _number(at, "lab.chroma_after", "fr") == pytest.approx(before, rel=0.15)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_other_spaces_captions_use_the_language_punctuation(lang):
+    """The other colour spaces' captions: "Y : [0 ; 255] — mesuré ..." in French, "Y: [0, 255]
+    — measured ..." in English (English had the French space before the colon)."""
+    at = open_page("lab", lang)
+    captions = [c.value for c in at.caption if " — " in c.value and "[" in c.value]
+    assert captions
+    for c in captions:
+        name = c.split("[")[0]
+        assert name.endswith(" : ") if lang == "fr" else (name.endswith(": ")
+                                                          and not name.endswith(" : ")), c

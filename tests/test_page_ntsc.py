@@ -86,3 +86,22 @@ def test_pixel_probe_keeps_the_photo_proportions_and_speaks_of_touch(lang):
     assert text in [m.value for m in at.markdown]
     assert ("Touchez" in text and "molette" not in text) if lang == "fr" else (
         "Tap" in text and "scroll" not in text)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_shares_chart_writes_percentages_the_language_way(lang):
+    """The shares bar: "0,299·R : 30 %" in French, "0.299·R: 30%" in English (English pages
+    had French spacing before the colon and the percent sign)."""
+    import json
+
+    at = _open(lang)
+    shares = next(f for f in (json.loads(e.proto.spec) for e in at.get("plotly_chart"))
+                  if f["data"][0]["type"] == "bar" and f["data"][0].get("orientation") == "h"
+                  and f["data"][0]["y"] == ["Y"])
+    sign = "\u202f%" if lang == "fr" else "%"
+    assert shares["layout"]["xaxis"]["ticksuffix"] == sign
+    texts = [d["text"] for d in shares["data"]]
+    assert all(x.endswith(sign) and x[-len(sign) - 1].isdigit() for x in texts), texts
+    long = [x for x in texts if "·" in x]
+    assert long and all((" : " in x) if lang == "fr" else (": " in x and " :" not in x)
+                        for x in long), texts

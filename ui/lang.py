@@ -57,6 +57,12 @@ def num(x: float, spec: str = ".2f") -> str:
     return format_number(x, spec, lang())
 
 
+def percent_sign() -> str:
+    """What follows a number written as a percentage: "\u202f%" in French (a narrow no-break
+    space first, "95 %"), "%" in English ("95%"); for plotly's tick and hover suffixes."""
+    return num(0, ".0%")[1:]
+
+
 def span(lo: float, hi: float, spec: str = ".2f") -> str:
     """A range of numbers: "[0,12 ; 0,45]" in French (the comma is taken), "[0.12, 0.45]"."""
     return tr("common.interval", lo=num(lo, spec), hi=num(hi, spec))

@@ -8,6 +8,7 @@ from ui.errors import guarded
 from ui.lang import language_switch, tr
 from ui.model import server_setup
 from ui.nav import NAMES, PAGES
+from ui.room import follow_room
 from ui.sticky import keep_sticky_params
 
 # Every run goes through here (ui.lang reruns a screen that ran around it). First of all:
@@ -43,5 +44,7 @@ st_pages = {
 nav = st.navigation({tr(f"nav.section_{s}"): list(ps.values()) for s, ps in st_pages.items()})
 # Classroom links: ?page=sigmoid&x=3&lang=en opens that screen (once per session).
 open_preset_page({name: p for ps in st_pages.values() for name, p in ps.items()}, nav)
+# In a class room (?room=): report this screen, follow the teacher's pushes (ui/room.py).
+follow_room(nav, {name: p for ps in st_pages.values() for name, p in ps.items()})
 with guarded("page"):  # an unexpected error: a message and a reference, never a traceback
     nav.run()

@@ -22,6 +22,7 @@ PAGES = {
         ("hints", "pages/hints.py", ":material/colorize:"),
         ("live", "pages/live.py", ":material/videocam:"),
         ("train", "pages/train.py", ":material/model_training:"),
+        ("classe", "pages/classe.py", ":material/groups:"),
     ],
 }
 

@@ -28,6 +28,13 @@ HINT_SESSION = "hint_session"
 HINTS_VIEW = "hints_view"
 #: The automatic model's view of the same photo (the hints screen compares with it).
 HINTS_AUTO_VIEW = "hints_auto_view"
+#: ``?room=<token>``: this session's seat in a class room, teacher's or student's (a sticky
+#: parameter); the last push it followed and the screen it last reported (ui/room.py).
+ROOM_TOKEN = "room_token"
+ROOM_PUSH_SEEN = "_room_push_seen"
+ROOM_REPORTED = "_room_reported"
+#: A message about the room to show once on the « Classe » screen (a RoomError's reason).
+ROOM_NOTICE = "_room_notice"
 
 # Widget keys of the sidebar controls (Streamlit owns their values).
 LANG_RADIO = "_lang_radio"

@@ -24,6 +24,7 @@ STICKY_PARAMS: dict[str, str] = {
     "lang": state.LANG,
     "run": state.RUN_TOKEN,
     "projector": state.PROJECTOR_PARAM,
+    "room": state.ROOM_TOKEN,
 }
 
 

@@ -69,7 +69,7 @@ TEACHER, STUDENT = "teacher", "student"
 
 class RoomError(Exception):
     """Something a teacher or student asked for cannot be done. ``reason`` names the
-    translated message (``room.err_<reason>``); ``info`` fills its blanks."""
+    translated message (``classe.err_<reason>`` in core/locales); ``info`` fills its blanks."""
 
     def __init__(self, reason: str, **info):
         super().__init__(reason)

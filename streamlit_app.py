@@ -41,7 +41,9 @@ st_pages = {
               for name, path, icon in pages}
     for section, pages in PAGES.items()
 }
-nav = st.navigation({tr(f"nav.section_{s}"): list(ps.values()) for s, ps in st_pages.items()})
+# expanded: every screen listed (by default Streamlit folds a long menu under "View N more")
+nav = st.navigation({tr(f"nav.section_{s}"): list(ps.values()) for s, ps in st_pages.items()},
+                    expanded=True)
 # Classroom links: ?page=sigmoid&x=3&lang=en opens that screen (once per session).
 open_preset_page({name: p for ps in st_pages.values() for name, p in ps.items()}, nav)
 # In a class room (?room=): report this screen, follow the teacher's pushes (ui/room.py).

@@ -21,20 +21,18 @@ FRAME = 'iframe[title*="live_view"]'
 
 
 @pytest.fixture(scope="module")
-def camera_chromium(tmp_path_factory) -> Iterator[object]:
-    """Chromium whose camera is the clip (permission granted, as a student would)."""
-    from playwright.sync_api import sync_playwright
-
+def camera_chromium(chromium, tmp_path_factory) -> Iterator[object]:
+    """Chromium whose camera is the clip (permission granted, as a student would); launched
+    by the suite's own Playwright (one per process: a second one cannot start beside it)."""
     clip = write_y4m(tmp_path_factory.mktemp("camera") / "clip.y4m", frames(60))
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=shutil.which("chromium"),
-            args=[*CHROMIUM_ARGS, "--use-fake-device-for-media-stream",
-                  "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={clip}"])
-        try:
-            yield browser
-        finally:
-            browser.close()
+    browser = chromium.browser_type.launch(
+        executable_path=shutil.which("chromium"),
+        args=[*CHROMIUM_ARGS, "--use-fake-device-for-media-stream",
+              "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={clip}"])
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 def live_frame(pg):

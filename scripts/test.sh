@@ -20,4 +20,4 @@ use_venv
 install_torch
 python -m pip install -q -r requirements-dev.txt
 python -m ruff check .
-python -m pytest -n "${COLORISATION_TEST_WORKERS:-3}" --dist loadfile --no-loadscope-reorder "$@"
+python -m pytest -n "${COLORISATION_TEST_WORKERS:-3}" --no-loadscope-reorder "$@"

@@ -164,10 +164,11 @@ def small_unet():
 
 # ---- parallel runs: pytest-xdist, as scripts/test.sh runs the suite ---------------------------
 #
-# ``-n 3 --dist loadfile --no-loadscope-reorder``: all the tests of a file run in one worker (its
-# module fixtures are made once; a browser file uses its worker's one server and Chromium), and
-# the workers take the files longest first (the last run's seconds, kept in pytest's cache; a file
-# never timed is estimated), so that no long file starts last while the other workers are idle.
+# ``-n 3 --no-loadscope-reorder`` with the scheduler below: all the tests of a file run in one
+# worker (its module fixtures are made once), except the browser files' tests, handed out one by
+# one (they only share their worker's one server and Chromium, and a browser file alone can take
+# minutes); the workers take the files longest first (the last run's seconds, kept in pytest's
+# cache; a file never timed is estimated), so that no long file starts last while the others idle.
 
 FILE_SECONDS = "colorisation/file_seconds"
 _file_seconds: dict[str, float] = {}
@@ -175,6 +176,22 @@ _file_seconds: dict[str, float] = {}
 
 def _file_of(nodeid: str) -> str:
     return nodeid.split("::", 1)[0]
+
+
+def _browser_file(path: str) -> bool:
+    return Path(path).name.startswith("test_browser")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FilesAndBrowserTests(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = _file_of(nodeid)
+            return nodeid if _browser_file(path) else path
+
+    return FilesAndBrowserTests(config, log)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -191,7 +208,7 @@ def pytest_collection_modifyitems(config, items):
     def seconds(path: str) -> float:
         if path in known:
             return float(known[path])
-        return counts[path] * (25.0 if Path(path).name.startswith("test_browser") else 4.0)
+        return counts[path] * (25.0 if _browser_file(path) else 4.0)
 
     items.sort(key=lambda item: (-seconds(_file_of(item.nodeid)), _file_of(item.nodeid)))
 
@@ -280,9 +297,20 @@ def _serve() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def streamlit_url() -> Iterator[str]:
-    """Base URL of a Streamlit server running the app for this test session."""
-    yield from _serve()
+def streamlit_url(chromium) -> Iterator[str]:
+    """Base URL of a Streamlit server running the app for this test session (of this xdist
+    worker), already visited once at its home page as a server in class is: whichever browser
+    test a worker runs first meets the same server. First-visit behaviour:
+    :func:`fresh_streamlit_url`."""
+    for url in _serve():
+        page = chromium.new_page()
+        try:
+            page.goto(url)
+            page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]'
+                                   ' [data-testid="stSidebarNav"]', timeout=120_000)
+        finally:
+            page.close()
+        yield url
 
 
 @pytest.fixture

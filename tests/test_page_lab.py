@@ -63,7 +63,8 @@ def test_other_spaces_captions_use_the_language_punctuation(lang):
     """The other colour spaces' captions: "Y : [0 ; 255] — mesuré ..." in French, "Y: [0, 255]
     — measured ..." in English (English had the French space before the colon)."""
     at = open_page("lab", lang)
-    captions = [c.value for c in at.caption if " — " in c.value and "[" in c.value]
+    captions = [i.caption for e in at.get("image") for i in e.proto.imgs
+                if " — " in i.caption and "[" in i.caption]
     assert captions
     for c in captions:
         name = c.split("[")[0]

@@ -30,13 +30,22 @@ from ui import state
 from ui.lang import lang, num, span, tr
 from ui.model import hint_colorizer, shipped_colorizer
 from ui.nav import NAMES
-from ui.room import STORE_DOWN, error_text, my_seat, room_store, take_seat, who
+from ui.room import (
+    STORE_DOWN,
+    error_text,
+    my_seat,
+    page_hash,
+    room_store,
+    still_here,
+    take_seat,
+    who,
+)
 from ui.sticky import set_sticky, sticky
 
 ss = st.session_state
 BOARD_EVERY = 3.0  # seconds between two refreshes of the teacher's board
-#: A student's phone looks for a new round (and their class training ticks) this often.
-STUDENT_EVERY = 2.0
+#: A student's class training ticks this often.
+STUDENT_EVERY = 1.0
 #: Session keys of this screen.
 VOTED, WS, AUTO_JOINED = "room_voted", "room_ws_token", "room_auto_joined"
 
@@ -165,7 +174,7 @@ def teacher_view(seat: Seat) -> None:
         st.image(qr_png(address), width=300, caption=tr("classe.qr_caption"))
         st.code(address, language=None)
     with right:
-        board(room.id)
+        board(page_hash(), room.id)
     controls(token, room)
     with st.expander(tr("classe.teacher_link"), icon=":material/key:"):
         st.warning(tr("classe.teacher_link_warning"))
@@ -173,8 +182,10 @@ def teacher_view(seat: Seat) -> None:
 
 
 @st.fragment(run_every=BOARD_EVERY)
-def board(rid: str) -> None:
+def board(page: str, rid: str) -> None:
     """The live board: who joined and where they are, the round, the experiment."""
+    if not still_here(page):
+        return
     try:
         room = room_store().get(rid)
         if room is None or not room.open:
@@ -205,8 +216,7 @@ def controls(token: str, room) -> None:
     t_push, t_round, t_exp, t_end = st.tabs([tr("classe.tab_push"), tr("classe.tab_round"),
                                              tr("classe.tab_experiment"), tr("classe.tab_end")])
     with t_push, st.form("room_push", border=False):
-        names = [n for n in NAMES if n != "classe"]
-        screen = st.selectbox(tr("classe.push_screen"), names, format_func=screen_title,
+        screen = st.selectbox(tr("classe.push_screen"), NAMES, format_func=screen_title,
                               key="room_push_screen")
         params = st.text_input(tr("classe.push_params"), placeholder="x=3",
                                help=tr("classe.push_params_help"), key="room_push_params")
@@ -228,6 +238,7 @@ def controls(token: str, room) -> None:
             seed = int.from_bytes(os.urandom(3), "big")
             try:
                 room_store().start_round(token, rp.make_round(int(n), seed, methods))
+                room_store().push(token, "classe", {}, set(NAMES))  # everyone to the vote
             except RoomError as e:
                 say(e)
             st.rerun()
@@ -250,6 +261,7 @@ def controls(token: str, room) -> None:
                 room_store().start_experiment(token, [cx.REFERENCE, *[
                     v for v in variants if v != cx.REFERENCE]],
                     {"steps": int(budget or cx.DEFAULT_BUDGET)})
+                room_store().push(token, "classe", {}, set(NAMES))  # everyone to their run
             except RoomError as e:
                 say(e)
             st.rerun()
@@ -289,7 +301,7 @@ def round_board(room, live: bool) -> None:
     for m, r in s["rates"].items():
         rows.append({tr("classe.col_method"): method_name(m),
                      tr("classe.col_said_real"): rate_text(r),
-                     tr("classe.col_votes"): r["votes"] if r else 0})
+                     tr("classe.col_votes"): str(r["votes"] if r else 0)})
     rows.append({tr("classe.col_method"): tr("classe.zhang_row"),
                  tr("classe.col_said_real"): num(rp.ZHANG_FOOL_RATE, ".0%"),
                  tr("classe.col_votes"): "—"})
@@ -339,7 +351,6 @@ def results(room) -> None:
 
 # -- a student --------------------------------------------------------------------------------
 def student_view(seat: Seat) -> None:
-    notice()
     token = sticky("room")
     st.success(tr("classe.you_are", code=seat.room.code, name=seat.member.name),
                icon=":material/badge:")
@@ -353,23 +364,17 @@ def student_view(seat: Seat) -> None:
                 st.rerun()
             except RoomError as e:
                 say(e)
-    student_live(seat.room.id)
+    student_live(seat)
     if st.button(tr("classe.leave"), icon=":material/logout:", key="room_leave"):
         room_store().leave(token)
         set_sticky("room", None)
         st.rerun()
 
 
-@st.fragment(run_every=STUDENT_EVERY)
-def student_live(rid: str) -> None:
-    """What the teacher started: a vote round, the class experiment (or a waiting line)."""
-    try:
-        seat = my_seat()
-    except STORE_DOWN:
-        st.warning(tr("classe.store_down"))
-        return
-    if seat is None:
-        st.rerun(scope="app")
+def student_live(seat: Seat) -> None:
+    """What the teacher started: a vote round, the class experiment (or a waiting line).
+    Drawn by full runs: the sidebar's poll (ui/room.py) redraws the page when the room
+    starts or ends something; only a running training has a timed fragment."""
     notice()
     room = seat.room
     shown = False
@@ -425,14 +430,6 @@ def cast_vote(round_id: int, photo_id: str, answer: str) -> None:
         ss[state.ROOM_NOTICE] = (e.reason, e.info)
 
 
-def rerun_here() -> None:
-    """Run the fragment again now (the whole page when it runs as part of the page)."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    st.rerun(scope="fragment" if ctx and ctx.fragment_ids_this_run else "app")
-
-
 def train_section(seat: Seat) -> None:
     token = sticky("room")
     try:
@@ -454,9 +451,9 @@ def train_section(seat: Seat) -> None:
         if st.button(tr("classe.exp_go"), icon=":material/model_training:", type="primary",
                      key="room_exp_go"):
             start_training(seat, variant, key)
-            rerun_here()
+            st.rerun()
         return
-    class_training(ws, exp["id"], steps)
+    class_training(page_hash(), exp["id"], steps)
 
 
 def start_training(seat: Seat, variant: str, key: tuple) -> None:
@@ -477,9 +474,15 @@ def start_training(seat: Seat, variant: str, key: tuple) -> None:
     ss[WS] = token
 
 
-def class_training(ws: runs.Workspace, exp_id: int, steps: int) -> None:
+@st.fragment(run_every=STUDENT_EVERY)
+def class_training(page: str, exp_id: int, steps: int) -> None:
     """Tick the student's run (the training screen's admission and CPU slots) until the
     budget; then score it and send the score to the room."""
+    if not still_here(page):
+        return
+    ws = runs.STORE.get(ss.get(WS))
+    if ws is None or ws.run is None:
+        return
     run = ws.run
     token = sticky("room")
     left = steps - run.steps
@@ -499,7 +502,7 @@ def class_training(ws: runs.Workspace, exp_id: int, steps: int) -> None:
         if run.steps >= steps:
             ws.pause()
             room_store().submit(token, exp_id, cx.score(run))
-            rerun_here()
+            st.rerun(scope="app")
         else:
             room_store().progress(token, exp_id, {"steps": run.steps, "of": steps,
                                                   "queue": position})

@@ -33,6 +33,9 @@ HINTS_AUTO_VIEW = "hints_auto_view"
 ROOM_TOKEN = "room_token"
 ROOM_PUSH_SEEN = "_room_push_seen"
 ROOM_REPORTED = "_room_reported"
+#: What the room was doing at this page's last full run (round, experiment, closed): the
+#: sidebar's poll redraws the page when it changes.
+ROOM_SIGNATURE = "_room_signature"
 #: A message about the room to show once on the « Classe » screen (a RoomError's reason).
 ROOM_NOTICE = "_room_notice"
 

@@ -38,8 +38,9 @@ VARIANTS: dict[str, dict] = {
     "no_skips": {"skips": False},
 }
 REFERENCE = "reference"
-#: Steps of one student's run the teacher may choose (the same for everyone).
-BUDGETS = (100, 200, 400)
+#: Steps of one student's run the teacher may choose (the same for everyone; 20: a quick
+#: demonstration, colour barely shows).
+BUDGETS = (20, 100, 200, 400)
 DEFAULT_BUDGET = 200
 
 

@@ -14,6 +14,7 @@ need "python3 python3-venv" "the project's virtual environment (python3 >= 3.10 
   python3 -c "import sys, ensurepip, venv; sys.exit(sys.version_info < (3, 10))"
 need chromium "the browser tests (tests/test_browser*.py)" have chromium
 need nginx "the deploy and load tests (tests/test_deploy.py, tests/test_load_test.py)" have nginx
+need redis-server "the room tests on Redis (tests/test_room*.py)" have redis-server
 install_system_packages
 
 use_venv

@@ -1,13 +1,17 @@
 """Colour hints: from a click on the photo to the updated colorization, in a real browser.
 
     python benchmarks/bench_hints.py [--clicks 12] [--viewport desktop|phone] [--no-write]
+    python benchmarks/bench_hints.py --server-only [--repeats 40]
 
 Starts the app and drives Debian's Chromium as ``bench_ui.py`` does (same server launch,
 same definition of a *complete* view), opens the colour-hints screen on the default sample,
 then clicks the photo at ``--clicks`` seeded random points, one hint more each time. For
 each click: the time from the click (page clock) to the complete view with the new image
 decoded inside the click component. Also the server-side work of one click (the hint
-model's predict + render at display size, 1 torch thread), without the browser.
+model's predict + render at display size, 1 torch thread), without the browser, and what
+the locality gate of ``weights/hints.json`` (:mod:`core.hints.locality`) adds to it: the
+same clicks with the gate and without (``--server-only``: only that, printed, nothing
+written).
 
 Writes ``## Colour hints: click to updated result`` in benchmarks/RESULTS.md.
 """
@@ -74,6 +78,52 @@ def server_side(repeats: int = 20) -> dict:
     return {"p50": pct(times, 50), "p95": pct(times, 95), "shape": [h, w]}
 
 
+def gate_cost(repeats: int = 40) -> dict:
+    """Seconds of one click's predict (+ render) with the weights' locality gate and without
+    it, same photo and hints, 1 torch thread; and the gate's parts: the geodesic gate alone
+    and the network without hints (run once per photo, then cached)."""
+    import torch
+
+    from core.colorizer import DEFAULT_WEIGHTS, Colorizer
+    from core.hints import Hint
+    from core.hints.locality import gate, hint_pixels
+    from core.images import resize_max_side
+    from core.samples import DEFAULT_SAMPLE, load_sample
+
+    torch.set_num_threads(1)
+    gated = Colorizer.from_weights(DEFAULT_WEIGHTS.with_name("hints"))
+    if gated.hint_locality is None:
+        raise SystemExit("weights/hints.json has no hint_locality")
+    plain = Colorizer.from_weights(DEFAULT_WEIGHTS.with_name("hints"), hint_locality=None)
+    image = resize_max_side(load_sample(DEFAULT_SAMPLE), 1280)
+    h, w = image.shape[:2]
+    rng = np.random.default_rng(0)
+    hints = [Hint(float(rng.uniform(0, w)), float(rng.uniform(0, h)), (200, 40, 40))
+             for _ in range(repeats)]
+    times: dict[str, list[float]] = {"plain": [], "gated": [], "gate": [], "plain_render": [],
+                                     "gated_render": []}
+    gated.predict(image, hints=hints[:1])  # the answer without hints, cached once per photo
+    t0 = time.perf_counter()
+    gated._no_hints.clear()
+    gated.predict(image, hints=hints[:1])
+    first = time.perf_counter() - t0
+    for i in range(1, repeats + 1):
+        for name, model in (("plain", plain), ("gated", gated)):  # interleaved: same load
+            t0 = time.perf_counter()
+            pred = model.predict(image, hints=hints[:i])
+            times[name].append(time.perf_counter() - t0)
+            model.render(pred)
+            times[f"{name}_render"].append(time.perf_counter() - t0)
+        small = pred.gray_small
+        rows, cols = hint_pixels(hints[:i], (h, w), small.shape)
+        t0 = time.perf_counter()
+        gate(small, rows, cols, gated.hint_locality)
+        times["gate"].append(time.perf_counter() - t0)
+    return {**{k: {"p50": pct(v, 50), "p95": pct(v, 95)} for k, v in times.items()},
+            "first_tap_gated": first, "shape": [h, w], "working": list(small.shape),
+            "repeats": repeats}
+
+
 def browser_clicks(clicks: int, viewport: str) -> list[float]:
     exe = shutil.which("chromium") or shutil.which("chromium-browser")
     if not exe:
@@ -121,7 +171,22 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--viewport", choices=list(VIEWPORTS), default="desktop")
     p.add_argument("--note", default="")
     p.add_argument("--no-write", action="store_true")
+    p.add_argument("--server-only", action="store_true",
+                   help="only the server side with and without the locality gate (printed)")
+    p.add_argument("--repeats", type=int, default=40)
     a = p.parse_args(argv)
+    if a.server_only:
+        cost = gate_cost(a.repeats)
+        ms = {k: f"p50 {1000 * v['p50']:.1f} ms, p95 {1000 * v['p95']:.1f} ms"
+              for k, v in cost.items() if isinstance(v, dict)}
+        print(f"photo {cost['shape'][1]}x{cost['shape'][0]}, working {cost['working'][1]}x"
+              f"{cost['working'][0]}, 1 torch thread, 1 to {cost['repeats']} hints, "
+              f"load average {' / '.join(f'{v:.1f}' for v in os.getloadavg())}")
+        for k in ("plain", "gated", "gate", "plain_render", "gated_render"):
+            print(f"  {k:13s} {ms[k]}")
+        print(f"  first tap on a new photo with the gate (network twice): "
+              f"{1000 * cost['first_tap_gated']:.1f} ms")
+        return cost
     load0 = " / ".join(f"{v:.1f}" for v in os.getloadavg())
     server = server_side()
     clicks = browser_clicks(a.clicks, a.viewport)

@@ -17,8 +17,11 @@ tested against scikit-image).
 
 from __future__ import annotations
 
+import hashlib
 import os
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,8 +145,12 @@ class Prediction:
     output: str  # the model's output space: lab | ab | rgb
     working_size: int
     prep_seconds: float  # NTSC grey + downscale
-    model_seconds: float  # the network alone
+    model_seconds: float  # the network alone (with hints and a locality gate: also the
+    # network without hints, when not cached, and the gate)
     device: str
+    # (h, w) float32 in [0, 1]: how much of the hints' answer each pixel took (the locality
+    # gate, core.hints.locality); None when the hints' answer is used as is (no gate, no hint)
+    hint_weight: np.ndarray | None = None
 
     @property
     def lab(self) -> np.ndarray:
@@ -185,7 +192,7 @@ class Colorizer:
 
     def __init__(self, model: UNet, device: str | torch.device | None = None,
                  working_size: int = WORKING_SIZE, chroma_gain: float = 1.0,
-                 hint_fill: str = "nearest"):
+                 hint_fill: str = "nearest", hint_locality=None):
         self.device = torch.device(device) if device is not None else pick_device()
         self.model = model.to(self.device).eval()
         if self.device.type == "cpu":
@@ -199,6 +206,18 @@ class Colorizer:
         # A hint model's fill planes: "nearest" (Voronoi) or "edges" (core.hints), as in the
         # weights metadata "hint_fill".
         self.hint_fill = hint_fill
+        # A hint model's locality gate (weights metadata "hint_locality", core.hints.locality):
+        # the hints' answer fades with the edge-aware distance to the nearest hint, back to
+        # the same network's answer without hints. None: the hints' answer as is.
+        self.hint_locality = None
+        if hint_locality:
+            from core.hints.locality import HintLocality
+
+            self.hint_locality = HintLocality.from_metadata(hint_locality)
+        # the network's answers without hints for the last photos (a screen predicts again on
+        # every tap with the same photo): key -> (bounded, unit) at the working size
+        self._no_hints: OrderedDict = OrderedDict()
+        self._no_hints_lock = threading.Lock()
 
     @classmethod
     def from_weights(cls, name: str | Path = DEFAULT_WEIGHTS, **kwargs) -> Colorizer:
@@ -209,6 +228,7 @@ class Colorizer:
         kwargs.setdefault("chroma_gain", float(meta.get("chroma_gain", 1.0)))
         kwargs.setdefault("working_size", int(meta.get("working_size", WORKING_SIZE)))
         kwargs.setdefault("hint_fill", str(meta.get("hint_fill", "nearest")))
+        kwargs.setdefault("hint_locality", meta.get("hint_locality"))
         return cls(model, **kwargs)
 
     @property
@@ -235,7 +255,10 @@ class Colorizer:
             first made grey (NTSC): the model never sees its colours.
         working_size : short side at which the model runs (default: the calibrated one).
         hints : ``core.hints.Hint(x, y, rgb)`` points, x and y in pixels of ``image``
-            (origin top-left). Only for a model with colour-hint inputs.
+            (origin top-left). Only for a model with colour-hint inputs. With a locality
+            gate (``hint_locality``) the result is the network's answer with the hints near
+            them and its answer without hints far from them (:mod:`core.hints.locality`);
+            ``pre`` stays the network's own pre-activations with the hints.
         cut_skips : zero the U-Net's skip connections (teaching: what do they carry?).
 
         Raises
@@ -265,6 +288,9 @@ class Colorizer:
         bounded, feats = self.model(x, return_features=True, cut_skips=cut_skips)
         pre = feats["outc"][..., :h, :w]
         unit = to_unit_lab(self.output, bounded, x[:, :1])
+        weight = None
+        if hints and self.hint_locality is not None:
+            bounded, unit, weight = self._gate(x, bounded, unit, hints, (H, W), small, cut_skips)
         self._sync()
         t2 = time.perf_counter()
         return Prediction(
@@ -272,7 +298,51 @@ class Colorizer:
             pre=pre[0].float().cpu().numpy(), bounded=bounded[0].float().cpu().numpy(),
             unit_lab=unit[0].permute(1, 2, 0).cpu().numpy(), hints=hints, output=self.output,
             working_size=working_size or self.working_size, prep_seconds=t1 - t0,
-            model_seconds=t2 - t1, device=device_label(self.device))
+            model_seconds=t2 - t1, device=device_label(self.device), hint_weight=weight)
+
+    #: How many photos' answers without hints a colorizer keeps (:meth:`_without_hints`).
+    NO_HINTS_CACHE = 8
+
+    def _without_hints(self, x: torch.Tensor, small: np.ndarray, cut_skips: bool
+                       ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The network's (bounded, unit Lab) for the working-size grey ``small`` with no
+        hint, cached by the grey's bytes: taps on one photo run the network once more, not
+        twice."""
+        key = (hashlib.blake2b(np.ascontiguousarray(small).tobytes(), digest_size=16).digest(),
+               small.shape, bool(cut_skips))
+        with self._no_hints_lock:
+            hit = self._no_hints.get(key)
+            if hit is not None:
+                self._no_hints.move_to_end(key)
+                return hit
+        from core.hints.planes import hint_input
+
+        empty = hint_input((), small.shape, small.shape).to(self.device, torch.float32)
+        x0 = torch.cat([x[:, :1], empty], dim=1)
+        if self.device.type == "cpu":
+            x0 = x0.contiguous(memory_format=torch.channels_last)
+        bounded = self.model(x0, cut_skips=cut_skips)
+        hit = (bounded, to_unit_lab(self.output, bounded, x0[:, :1]))
+        with self._no_hints_lock:
+            self._no_hints[key] = hit
+            while len(self._no_hints) > self.NO_HINTS_CACHE:
+                self._no_hints.popitem(last=False)
+        return hit
+
+    def _gate(self, x: torch.Tensor, bounded: torch.Tensor, unit: torch.Tensor,
+              hints: Sequence, full_shape: tuple[int, int], small: np.ndarray,
+              cut_skips: bool) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
+        """The hints' answer near the hints, the answer without hints far from them:
+        ``auto + w (with - auto)`` with w the edge-aware gate of :mod:`core.hints.locality`.
+        """
+        from core.hints.locality import gate, hint_pixels
+
+        auto_bounded, auto_unit = self._without_hints(x, small, cut_skips)
+        rows, cols = hint_pixels(hints, full_shape, small.shape)
+        weight = gate(small, rows, cols, self.hint_locality).astype(np.float32)
+        w = torch.from_numpy(weight)[None, None].to(self.device)
+        return (auto_bounded + w * (bounded - auto_bounded),
+                auto_unit + w * (unit - auto_unit), weight)
 
     @torch.no_grad()
     def render(self, prediction: Prediction, saturation: float = 1.0, use_model_l: bool = False,

@@ -280,6 +280,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         "the nearest-hint and global-colour fills (core.hints.evaluate)")
     p.add_argument("--baseline", default=str(DEFAULT_WEIGHTS),
                    help="with --hints: the automatic model also scored, without hints")
+    p.add_argument("--no-hint-locality", action="store_true",
+                   help="with --hints: the hint model's answer as is, without the locality "
+                        "gate of its weights (core.hints.locality): the model before the gate")
     return p.parse_args(argv)
 
 
@@ -308,7 +311,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     gain = args.chroma_gain if args.chroma_gain is not None else float(meta.get("chroma_gain", 1))
     size = args.size if args.size is not None else int(meta.get("working_size", WORKING_SIZE))
-    colorizer = Colorizer(model, device=args.device, working_size=size, chroma_gain=gain)
+    # the hint fill and locality gate of the weights' metadata, as the screens load them
+    colorizer = Colorizer(model, device=args.device, working_size=size, chroma_gain=gain,
+                          hint_fill=str(meta.get("hint_fill", "nearest")),
+                          hint_locality=None if args.no_hint_locality
+                          else meta.get("hint_locality"))
     items = interleave_sources(validation_items(args.data, args.chroma_threshold,
                                                 args.val_per_source, args.split))
     if args.limit:
@@ -321,7 +328,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         baseline = Colorizer.from_weights(args.baseline, device=args.device)
         result = evaluate_hints(colorizer, items, args.hints, out=Path(args.out),
-                                progress=True, baseline=baseline)
+                                progress=True, baseline=baseline,
+                                about={"weights": str(args.weights),
+                                       "command": "python -m core.evaluate " + " ".join(argv)})
         print(hints_markdown(result))
         return 0
     t0 = time.perf_counter()

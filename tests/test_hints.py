@@ -143,3 +143,104 @@ def test_a_grey_model_starts_a_hint_model_that_computes_the_same(tmp_path):
     ext = extend_input_weights(base.state_dict(), 7)
     assert ext["inc.block.0.weight"].shape[1] == 7
     assert ext["inc.block.0.weight"][:, 1:].abs().sum() == 0
+
+
+# -- the locality gate (core.hints.locality) ------------------------------------------------
+def test_geodesic_distance_is_euclidean_on_a_flat_image_and_grows_across_an_edge():
+    from core.hints.locality import geodesic_distance
+
+    flat = np.full((48, 96), 0.5, np.float32)
+    d = geodesic_distance(flat, np.array([24]), np.array([16]), edge=1.0)
+    assert d[24, 16] == 0
+    assert abs(d[24, 56] - 40 / 48) < 1e-9  # 40 px to the right, in short sides
+    rr, cc = np.mgrid[:48, :96]
+    euclid = np.hypot(rr - 24, cc - 16) / 48
+    assert np.all(d >= euclid - 1e-9) and np.all(d <= 1.09 * euclid + 1e-9)  # 8-connected
+    # an edge at column 64: the far side costs more than the same walk on the near side
+    gray = two_regions()
+    d = geodesic_distance(gray, np.array([24]), np.array([48]), edge=1.0)
+    near, far = d[24, 48 - 20], d[24, 48 + 20]  # 20 px left / right of the hint
+    assert abs(near - 20 / 48) < 1e-9 and far > near + 0.3
+    assert np.allclose(geodesic_distance(gray, np.array([24]), np.array([48]), edge=0.0)[24, 68],
+                       20 / 48)
+    # all hints at once: the distance to the nearest
+    two = geodesic_distance(flat, np.array([24, 24]), np.array([16, 80]), edge=1.0)
+    assert two[24, 80] == 0 and abs(two[24, 70] - 10 / 48) < 1e-9
+
+
+def test_gate_is_one_on_the_hint_round_in_flat_areas_and_stops_at_edges():
+    from core.hints.locality import HintLocality, gate
+
+    loc = HintLocality(radius=0.25, edge=2.0)
+    flat = np.full((48, 96), 0.5, np.float32)
+    w = gate(flat, np.array([24]), np.array([48]), loc)
+    assert w[24, 48] == 1 and np.all((w >= 0) & (w <= 1))
+    # a round patch, no straight boundary: the same weight at the same distance each way
+    assert abs(w[24, 60] - w[12, 48]) < 1e-9 and abs(w[24, 60] - np.exp(-0.5)) < 1e-9
+    gray = two_regions()
+    w = gate(gray, np.array([24]), np.array([56]), loc)
+    assert w[24, 48] > 0.5 and w[24, 70] < 0.05  # 8 px each way; an edge between at 64
+    # the radius grows with the number of hints when asked
+    assert HintLocality(0.2, 1.0, growth=0.5).reach(4) == 0.4
+    assert HintLocality(0.2, 1.0).reach(4) == 0.2
+
+
+def test_hint_locality_metadata_round_trip_and_checks():
+    from core.hints.locality import HintLocality
+
+    loc = HintLocality(radius=0.3, edge=1.0, smooth=1.5, growth=0.5)
+    assert HintLocality.from_metadata(loc.to_metadata()) == loc
+    assert HintLocality.from_metadata(None) is None and HintLocality.from_metadata({}) is None
+    assert HintLocality.from_metadata({"radius": 0.2, "edge": 0}) == HintLocality(0.2, 0.0)
+    for bad in ({"radius": 0, "edge": 1}, {"radius": 0.2, "edge": -1}):
+        with pytest.raises(ValueError):
+            HintLocality.from_metadata(bad)
+
+
+def test_hint_pixels_land_where_the_planes_put_the_hints():
+    from core.hints.locality import hint_pixels
+
+    hints = [Hint(399, 0, (255, 0, 0)), Hint(0, 199, (0, 0, 255)), Hint(150, 75, (9, 9, 9))]
+    p = hint_input(hints, full_shape=(200, 400), work_shape=(50, 100))[0]
+    rows, cols = hint_pixels(hints, (200, 400), (50, 100))
+    assert set(zip(rows.tolist(), cols.tolist())) == set(zip(*np.nonzero(p[2].numpy())))
+
+
+def _gated_pair(tmp_path, locality):
+    from core.colorizer import Colorizer
+
+    torch.manual_seed(0)
+    model = UNet(UNetConfig(width=4, depth=2, in_channels=1 + HINT_CHANNELS)).eval()
+    with torch.no_grad():  # make the hint planes matter
+        model.inc.block[0].weight[:, 1:] += 0.5
+    save_model(model, tmp_path / "h", metadata={"working_size": 48, "hint_locality": locality})
+    save_model(model, tmp_path / "plain", metadata={"working_size": 48})
+    return (Colorizer.from_weights(tmp_path / "h", device="cpu"),
+            Colorizer.from_weights(tmp_path / "plain", device="cpu"))
+
+
+def test_colorizer_gate_falls_back_to_the_answer_without_hints_far_from_them(tmp_path):
+    from core.hints.locality import HintLocality, blend
+
+    gated, plain = _gated_pair(tmp_path, {"radius": 0.2, "edge": 1.0})
+    assert gated.hint_locality == HintLocality(0.2, 1.0) and plain.hint_locality is None
+    img = np.zeros((96, 192, 3), np.uint8)
+    img[:, 128:] = 220  # an edge at x = 128 of the photo (64 at the working size)
+    hints = [Hint(40, 48, (200, 30, 30))]
+    # no hint: exactly the network without hints, with or without a gate
+    assert np.array_equal(gated.predict(img).unit_lab, plain.predict(img).unit_lab)
+    assert gated.predict(img).hint_weight is None
+    p, raw, auto = gated.predict(img, hints=hints), plain.predict(img, hints=hints), \
+        plain.predict(img)
+    w = p.hint_weight
+    assert w.shape == p.gray_small.shape == (48, 96) and w[24, 20] == 1
+    np.testing.assert_allclose(p.unit_lab, blend(auto.unit_lab, raw.unit_lab, w), atol=1e-5)
+    np.testing.assert_allclose(p.bounded, blend(auto.bounded, raw.bounded, w, 0), atol=1e-5)
+    change = np.abs(p.unit_lab - auto.unit_lab).max(axis=-1)
+    raw_change = np.abs(raw.unit_lab - auto.unit_lab).max(axis=-1)
+    assert change[:, 70:].max() < 1e-3 < raw_change[:, 70:].max()  # past the edge: as before
+    assert p.gray.shape == (96, 192) and p.hints == tuple(hints)
+    # the answer without hints is cached: the same numbers on the next tap
+    assert len(gated._no_hints) == 1
+    again = gated.predict(img, hints=hints)
+    assert np.array_equal(again.unit_lab, p.unit_lab) and len(gated._no_hints) == 1

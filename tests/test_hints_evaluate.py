@@ -9,7 +9,19 @@ from PIL import Image
 from core.colorizer import Colorizer
 from core.evaluate import main as evaluate_main
 from core.hints import Hint
-from core.hints.evaluate import evaluate_hints, fill_rgb, mean_ci, photo_seed
+from core.hints.evaluate import (
+    error_change,
+    eval_ab,
+    evaluate_hints,
+    far_from_hints,
+    fill_rgb,
+    hints_markdown,
+    leak,
+    mean_ci,
+    photo_seed,
+    reach,
+    summarise_hints,
+)
 from core.unet import UNet, UNetConfig
 from core.weights import save_model
 
@@ -54,6 +66,70 @@ def test_mean_ci_brackets_the_mean():
     assert photo_seed("a/b.jpg") == photo_seed("b.jpg") != photo_seed("c.jpg")
 
 
+def test_reach_is_the_share_of_pixels_moved_by_more_than_10_ab():
+    without = np.zeros((10, 20, 2))
+    moved = without.copy()
+    moved[:, :5] = (8.0, 8.0)  # 11.3 ab units: counted (a quarter of the pixels)
+    moved[:, 5:10] = (6.0, -6.0)  # 8.5 ab units: not counted
+    assert reach(moved, without) == 0.25
+    assert reach(without, without) == 0.0
+    assert reach(without + (0, 30), without) == 1.0
+    assert reach(moved, without, threshold=5.0) == 0.5
+
+
+def test_leak_counts_only_pixels_far_from_every_hint_and_its_sign():
+    """True colours: a = +50 on the left half, -50 on the right; one hint of colour
+    (a, b) = (50, 0). Only the right half is far (100 > 25 ab units) from the hint."""
+    truth = np.zeros((8, 10, 2))
+    truth[:, :5, 0], truth[:, 5:, 0] = 50.0, -50.0
+    hint = np.array([[50.0, 0.0]])
+    far = far_from_hints(truth, hint)
+    assert far[:, 5:].all() and not far[:, :5].any()
+    without = np.zeros_like(truth)  # error 50 on the far half
+    better = without.copy()
+    better[:, 5:, 0] = -25.0  # error 25: MSE / 4, +6.02 dB
+    assert abs(leak(better, without, truth, hint) - 10 * np.log10(4)) < 1e-9
+    spread = without.copy()
+    spread[..., 0] = 10.0  # the hint's colour spread everywhere: error 60 on the far half
+    assert abs(leak(spread, without, truth, hint) - 10 * np.log10(2500 / 3600)) < 1e-9
+    assert leak(spread, without, truth, hint) < 0
+    # the pixels near the hint's colour do not count, whatever happens to them
+    near_only = without.copy()
+    near_only[:, :5] = (90.0, 90.0)
+    assert leak(near_only, without, truth, hint) == 0.0
+    # a second hint of the far half's colour: no far pixel left, no leak to measure
+    assert np.isnan(leak(spread, without, truth, np.array([[50.0, 0], [-50, 0]])))
+    assert np.isnan(leak(spread, without, truth, np.zeros((0, 2))))
+    assert error_change(without, without, truth, far) == 0.0
+
+
+def test_eval_ab_measures_what_the_metrics_compare():
+    rgb = two_colour_photo()
+    ab = eval_ab(rgb)
+    assert ab.shape == (256, 256, 2)
+    assert ab[128, 10, 0] > 40 and ab[128, 250, 1] < -40  # red left, blue right
+    assert eval_ab(rgb, None).shape == (40, 60, 2)
+    assert np.abs(eval_ab(np.full((5, 5, 3), 128, np.uint8))).max() < 0.01  # grey: a = b = 0
+
+
+def test_below_automatic_is_the_share_of_photos_worse_with_hints():
+    rows = []
+    for i, (alone, with3, shipped) in enumerate([(20, 21, 19), (20, 19, 19), (20, 20, 21),
+                                                (25, 26, 27)]):
+        name = f"p{i}"
+        rows += [{"name": name, "hints": 0, "method": "automatic", "psnr": shipped,
+                  "ssim": 0.9, "colourfulness": 1.0},
+                 {"name": name, "hints": 3, "method": "model", "psnr": with3, "ssim": 0.9,
+                  "colourfulness": 1.0, "psnr_no_hints": alone, "reach": 0.1 * i,
+                  "leak": [-1.0, 1.0, float("nan"), 0.5][i]}]
+    grey = {f"p{i}": {"psnr": 18.0, "ssim": 0.8} for i in range(4)}
+    m = summarise_hints(rows, grey)["3"]["model"]
+    assert m["below_automatic"] == 0.25  # only p1 (19 < 20); p2's tie is not below
+    assert m["below_shipped"] == 0.5  # p2 (20 < 21) and p3 (26 < 27)
+    assert abs(m["reach"][0] - 0.15) < 1e-12 and m["reach"][1] <= 0.15 <= m["reach"][2]
+    assert abs(m["leak"][0] - 1 / 6) < 1e-12  # the NaN (no far pixel) left out
+
+
 def tiny(in_channels: int) -> UNet:
     torch.manual_seed(0)
     return UNet(UNetConfig(width=4, depth=2, in_channels=in_channels)).eval()
@@ -79,6 +155,14 @@ def test_evaluate_hints_table_and_cli(tmp_path):
     # three true hints of a two-colour photo: the fill is better than grey
     assert t["3"]["nearest"]["psnr"][0] > res["grey"]["psnr"][0] + 0.5
     assert (tmp_path / "ev.png").is_file() and (tmp_path / "ev.json").is_file()
+    m = t["3"]["model"]
+    assert 0 <= m["reach"][1] <= m["reach"][0] <= m["reach"][2] <= 1
+    assert np.isfinite(m["leak"][0]) and 0 <= m["below_automatic"] <= 1
+    assert "reach" not in t["0"]["model"] and t["0"]["model"]["below_automatic"] == 0
+    md = hints_markdown(res)
+    assert "reach" in md and "leak" in md and "\n| 3 | " in md
+    saved = json.loads((tmp_path / "ev.json").read_text())
+    assert saved["settings"]["hint_locality"] is None and "date" in saved
     save_model(tiny(7), tmp_path / "hints", metadata={"working_size": 32})
     save_model(tiny(1), tmp_path / "auto", metadata={"working_size": 32})
     code = evaluate_main(["--weights", str(tmp_path / "hints"), "--data", str(tmp_path / "data"),

@@ -62,3 +62,27 @@ def test_between_two_hints_the_colour_changes_at_the_edge_not_halfway():
     assert dist(out, blue, band) < 0.5 * dist(out, red, band), (dist(out, blue, band),
                                                                dist(out, red, band))
     assert dist(out, red, right) < 0.5 * dist(out, blue, right)
+
+
+def moved(model: Colorizer, img: np.ndarray, hints: list[Hint]) -> np.ndarray:
+    """(H, W) how far the hints move each pixel's (a, b) from the model's answer without."""
+    a, b = lab(model, img, hints), lab(model, img, [])
+    return np.hypot(a[..., 1] - b[..., 1], a[..., 2] - b[..., 2])
+
+
+def test_one_hint_stays_on_its_side_of_the_edge():
+    """One blue hint in the dark left region: the shipped model's locality gate keeps the
+    light right region as it was without hints; the network alone spreads the blue there."""
+    model = Colorizer.from_weights(HINTS, device="cpu")
+    assert model.hint_locality is not None
+    raw = Colorizer.from_weights(HINTS, device="cpu", hint_locality=None)
+    img, hint = two_regions(), [Hint(40, 64, BLUE)]
+    gated, spread = moved(model, img, hint), moved(raw, img, hint)
+    assert gated[:, 104:].mean() < 1.0 < 10.0 < spread[:, 104:].mean()
+    assert gated[64, 40] > 30  # the hint's own place takes its colour
+    # no straight boundary across the flat region: the weight falls the same way
+    # 20 px above, below and to the left of the hint (it does not stop on a line)
+    w = model.predict(img, hints=hint).hint_weight
+    r, c = 48, 30  # the hint at (40, 64) of the 128 x 192 photo, on the 96 x 144 grid
+    assert abs(w[r - 15, c] - w[r + 15, c]) < 0.05 and abs(w[r - 15, c] - w[r, c - 15]) < 0.05
+    assert 0.05 < w[r - 15, c] < 0.95

@@ -17,6 +17,19 @@ against the truth with the common metrics (PSNR, SSIM, colourfulness on 256 x 25
 
 The fills are the floor: a learned model must beat them, by stopping colour at edges and
 knowing that sky and grass differ.
+
+Does a hint stay on its object? Two more numbers for the hint model, each against the same
+model given no hint, on the a, b of the RGB images the metrics compare (256 x 256):
+
+* **reach**: the share of pixels whose (a, b) moves by more than :data:`REACH_AB` units
+  when the hints are added (one hint on a cup should move the cup, not the whole photo);
+* **leak**: the change of the ab error, 10 log10(MSE_ab without hints / MSE_ab with hints)
+  in dB, on the pixels whose true colour is more than :data:`LEAK_AB` units from every given
+  hint's colour: the hints say nothing about those pixels, so a negative leak means that
+  their colour spread onto other objects;
+* **below automatic**: the share of photos where the model with the hints scores a lower
+  PSNR than the same model without any (and, with a baseline, than the shipped automatic
+  model): true hints should never make a photo worse.
 """
 
 from __future__ import annotations
@@ -29,11 +42,12 @@ from pathlib import Path
 import numpy as np
 import torch.nn.functional as F
 from PIL import Image, ImageDraw
+from skimage.color import rgb2lab
 
 from core.color import AB_SCALE, gray_lightness, grey_rgb, lab_to_rgb_clipped, ntsc_gray
 from core.colorizer import downscale_gray, working_shape
 from core.hints.planes import Hint, hint_input, true_hints
-from core.metrics import colourfulness, psnr, ssim
+from core.metrics import EVAL_SIZE, colourfulness, psnr, ssim
 
 #: The numbers of hints of the evaluation table.
 HINT_COUNTS = (0, 1, 3, 10, 30)
@@ -41,6 +55,10 @@ HINT_COUNTS = (0, 1, 3, 10, 30)
 METHODS = ("model", "nearest", "global", "edges")
 #: Short side at which the edge-aware fill cuts the photo (the hint model's working size).
 EDGE_FILL_SIZE = 96
+#: Reach: a pixel counts as reached when its (a, b) moves by more than this (ab units).
+REACH_AB = 10.0
+#: Leak: the pixels whose true (a, b) is farther than this from every hint's (ab units).
+LEAK_AB = 25.0
 
 
 def photo_seed(name: str) -> int:
@@ -83,10 +101,89 @@ def colorize_with_hints(colorizer, image: np.ndarray, hints: Sequence[Hint]) -> 
     return colorizer.render(colorizer.predict(image, hints=list(hints))).rgb
 
 
+def eval_ab(rgb: np.ndarray, eval_size: int | None = EVAL_SIZE) -> np.ndarray:
+    """The (a, b) of an RGB uint8 image, (h, w, 2) in ab units, at the metrics' size.
+
+    The image is first resized as :func:`core.metrics.psnr` resizes it (256 x 256, bicubic),
+    so reach and leak count the same pixels as the PSNR; ``eval_size=None`` keeps it as is.
+    """
+    from core.metrics import _eval_size
+
+    img = np.asarray(rgb if eval_size is None else _eval_size(np.asarray(rgb), eval_size))
+    return rgb2lab(img[..., :3].astype(np.float64) / 255.0)[..., 1:]
+
+
+def reach(ab_with: np.ndarray, ab_without: np.ndarray, threshold: float = REACH_AB) -> float:
+    """Share of pixels whose (a, b) moves by more than ``threshold`` ab units.
+
+    Parameters
+    ----------
+    ab_with, ab_without : (h, w, 2) a, b of the same model's colorization with and without
+        the hints (:func:`eval_ab`).
+    threshold : ab units (Euclidean distance in the (a, b) plane).
+
+    Returns
+    -------
+    float in [0, 1]: 0 when the hints changed nothing visible, 1 when they moved every pixel.
+    """
+    move = np.hypot(*np.moveaxis(np.asarray(ab_with, np.float64)
+                                 - np.asarray(ab_without, np.float64), -1, 0))
+    return float((move > threshold).mean())
+
+
+def far_from_hints(ab_true: np.ndarray, hints_ab: np.ndarray, far: float = LEAK_AB
+                   ) -> np.ndarray:
+    """(h, w) bool: pixels whose true (a, b) is more than ``far`` units from every hint's."""
+    ab_true = np.asarray(ab_true, np.float64)
+    hints_ab = np.asarray(hints_ab, np.float64).reshape(-1, 2)
+    d = np.hypot(ab_true[..., None, 0] - hints_ab[:, 0], ab_true[..., None, 1] - hints_ab[:, 1])
+    return d.min(axis=-1) > far
+
+
+def leak(ab_with: np.ndarray, ab_without: np.ndarray, ab_true: np.ndarray,
+         hints_ab: np.ndarray, far: float = LEAK_AB) -> float:
+    """Change of the ab error where the hints say nothing, in dB (negative: colour leaked).
+
+    Parameters
+    ----------
+    ab_with, ab_without : (h, w, 2) a, b of the model's colorization with and without the
+        hints.
+    ab_true : (h, w, 2) a, b of the true photo.
+    hints_ab : (K, 2) the hints' (a, b) in ab units (``Hint.unit_ab()`` x 110), K >= 1.
+    far : only pixels whose true colour is more than ``far`` ab units from every hint's.
+
+    Returns
+    -------
+    float: 10 log10(MSE_ab without / MSE_ab with) on those pixels; 0 when the hints left
+    them alone, negative when they made them worse. NaN without such pixels or without
+    hints; +inf if the hints made them exact.
+    """
+    hints_ab = np.asarray(hints_ab, np.float64).reshape(-1, 2)
+    if len(hints_ab) == 0:
+        return float("nan")
+    return error_change(ab_with, ab_without, ab_true, far_from_hints(ab_true, hints_ab, far))
+
+
+def error_change(ab_with: np.ndarray, ab_without: np.ndarray, ab_true: np.ndarray,
+                 mask: np.ndarray) -> float:
+    """10 log10(MSE_ab without / MSE_ab with) on the pixels of ``mask`` (:func:`leak`)."""
+    if not mask.any():
+        return float("nan")
+    t = np.asarray(ab_true, np.float64)[mask]
+    before = np.mean((np.asarray(ab_without, np.float64)[mask] - t) ** 2)
+    after = np.mean((np.asarray(ab_with, np.float64)[mask] - t) ** 2)
+    if after == 0:
+        return float("inf") if before > 0 else 0.0
+    return float(10.0 * np.log10(max(before, 1e-12) / after))
+
+
 def score_photo_hints(colorizer, truth: np.ndarray, name: str,
                       counts: Sequence[int] = HINT_COUNTS, baseline=None) -> list[dict]:
     """One row per (number of hints, method) for one true colour photo; with ``baseline``
-    (the automatic colorizer) also its score, method "automatic", at 0 hints."""
+    (the automatic colorizer) also its score, method "automatic", at 0 hints.
+
+    The model's rows also hold ``psnr_no_hints`` (the same model without hints) and, with
+    hints, ``reach`` and ``leak`` (see the module) against that colorization."""
     gray = ntsc_gray(truth)
     all_hints = true_hints(truth, max(counts), seed=photo_seed(name))
     rows = []
@@ -94,13 +191,23 @@ def score_photo_hints(colorizer, truth: np.ndarray, name: str,
         rgb = baseline.render(baseline.predict(truth)).rgb
         rows.append({"name": name, "hints": 0, "method": "automatic", "psnr": psnr(rgb, truth),
                      "ssim": ssim(rgb, truth), "colourfulness": colourfulness(rgb)})
+    alone = colorize_with_hints(colorizer, truth, [])
+    alone_psnr, alone_ab, true_ab = psnr(alone, truth), eval_ab(alone), eval_ab(truth)
     for n in counts:
         hints = all_hints[:n]
-        results = {"model": colorize_with_hints(colorizer, truth, hints),
+        results = {"model": colorize_with_hints(colorizer, truth, hints) if n else alone,
                    **{kind: fill_rgb(gray, hints, kind) for kind in METHODS[1:]}}
         for method, rgb in results.items():
-            rows.append({"name": name, "hints": n, "method": method, "psnr": psnr(rgb, truth),
-                         "ssim": ssim(rgb, truth), "colourfulness": colourfulness(rgb)})
+            row = {"name": name, "hints": n, "method": method, "psnr": psnr(rgb, truth),
+                   "ssim": ssim(rgb, truth), "colourfulness": colourfulness(rgb)}
+            if method == "model":
+                row["psnr_no_hints"] = alone_psnr
+                if n:
+                    ab = eval_ab(rgb)
+                    hints_ab = np.array([h.unit_ab() for h in hints]) * AB_SCALE
+                    row["reach"] = reach(ab, alone_ab)
+                    row["leak"] = leak(ab, alone_ab, true_ab, hints_ab)
+            rows.append(row)
     return rows
 
 
@@ -119,7 +226,14 @@ def mean_ci(values: Sequence[float], level: float = 0.95, resamples: int = 2000,
 def summarise_hints(rows: Sequence[dict], grey: dict[str, dict]) -> dict:
     """The table: for each N and method, each metric's mean and 95 % interval, and the
     paired PSNR gain over the grey photo and over the nearest-hint and edge-aware fills
-    (same photos, same hints)."""
+    (same photos, same hints).
+
+    The model's entries also hold ``reach`` and ``leak`` (mean and 95 % interval; NaN
+    leaks, photos with no pixel far from the hints, are left out), ``reach_median`` (over
+    photos) and ``below_automatic``:
+    the share of photos where its PSNR is lower than the same model's without hints
+    (``below_automatic_ci``: with its interval); with the automatic model scored,
+    ``below_shipped`` is the share below that model."""
     table: dict = {}
     by = {(r["hints"], r["method"], r["name"]): r for r in rows}
     names = sorted({r["name"] for r in rows})
@@ -133,6 +247,20 @@ def summarise_hints(rows: Sequence[dict], grey: dict[str, dict]) -> dict:
                 if any((n, fill, r["name"]) in by for r in rs):
                     entry[f"gain_over_{fill}"] = mean_ci(
                         [r["psnr"] - by[(n, fill, r["name"])]["psnr"] for r in rs])
+            for k in ("reach", "leak"):
+                if any(k in r for r in rs):
+                    entry[k] = mean_ci([r[k] for r in rs if k in r])
+            if "reach" in entry:
+                entry["reach_median"] = float(np.median([r["reach"] for r in rs if "reach" in r]))
+            if any("psnr_no_hints" in r for r in rs):
+                below = [float(r["psnr"] < r["psnr_no_hints"]) for r in rs
+                         if "psnr_no_hints" in r]
+                entry["below_automatic"] = float(np.mean(below))
+                entry["below_automatic_ci"] = mean_ci(below)
+                shipped = [float(r["psnr"] < by[(0, "automatic", r["name"])]["psnr"])
+                           for r in rs if (0, "automatic", r["name"]) in by]
+                if shipped:
+                    entry["below_shipped"] = float(np.mean(shipped))
             table[str(n)][m] = entry
     return table
 
@@ -185,9 +313,16 @@ def psnr_vs_hints_chart(table: dict, grey_psnr: float, labels: dict[str, str],
 
 
 def evaluate_hints(colorizer, items: Sequence[tuple[Path, str]], counts: Sequence[int],
-                   out: Path | None = None, progress: bool = False, baseline=None) -> dict:
+                   out: Path | None = None, progress: bool = False, baseline=None,
+                   about: dict | None = None) -> dict:
     """Score the hint model and the fills on ``items`` (and the automatic ``baseline``
-    model without hints); writes OUT.json and OUT.png."""
+    model without hints); writes OUT.json and OUT.png.
+
+    The result also records the model's settings (working size, hint fill, locality gate),
+    the date, the machine and ``about`` (e.g. the weights and the command)."""
+    import platform
+    from datetime import datetime, timezone
+
     from tqdm import tqdm
 
     from core.images import ImageError, load_image
@@ -203,13 +338,23 @@ def evaluate_hints(colorizer, items: Sequence[tuple[Path, str]], counts: Sequenc
         grey[name] = {"psnr": psnr(g, truth), "ssim": ssim(g, truth)}
         rows += score_photo_hints(colorizer, truth, name, counts, baseline)
     table = summarise_hints(rows, grey)
+    locality = getattr(colorizer, "hint_locality", None)
     result = {"photos": len(grey), "counts": list(counts), "table": table,
               "grey": {k: mean_ci([v[k] for v in grey.values()]) for k in ("psnr", "ssim")},
-              "rows": rows}
+              **(about or {}),
+              "settings": {"working_size": getattr(colorizer, "working_size", None),
+                           "hint_fill": getattr(colorizer, "hint_fill", None),
+                           "hint_locality": None if locality is None
+                           else locality.to_metadata()},
+              "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+              "machine": platform.platform(), "rows": rows}
     if out is not None:
         out = Path(out)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.with_suffix(".json").write_text(json.dumps(result, indent=1))
+        from core.evaluate import clean_json
+
+        out.with_suffix(".json").write_text(json.dumps(clean_json(result), indent=1,
+                                                       allow_nan=False))
         psnr_vs_hints_chart(table, result["grey"]["psnr"][0],
                             {"model": "hint U-Net", "nearest": "nearest hint",
                              "global": "one global colour", "edges": "edge-aware fill",
@@ -239,6 +384,19 @@ def hints_markdown(result: dict) -> str:
             f"{g_edges} | "
             f"{t['model']['ssim'][0]:.3f} / {t['nearest']['ssim'][0]:.3f} | "
             f"{t['model']['colourfulness'][0]:.1f} / {t['nearest']['colourfulness'][0]:.1f} |")
+    if any("reach" in result["table"][str(n)]["model"] for n in result["counts"]):
+        lines += ["", "| hints | reach: pixels moved > 10 ab (95 % CI) | leak on pixels > 25 ab "
+                  "from every hint, dB (95 % CI) | photos below the model without hints "
+                  "(95 % CI) | below the automatic model |", "|---:|---:|---:|---:|---:|"]
+        for n in result["counts"]:
+            m = result["table"][str(n)]["model"]
+            if "reach" not in m:
+                continue
+            r, lk, b = m["reach"], m["leak"], m.get("below_automatic_ci")
+            below = (f"{100 * b[0]:.1f} % [{100 * b[1]:.1f}, {100 * b[2]:.1f}]" if b else "-")
+            shipped = f"{100 * m['below_shipped']:.1f} %" if "below_shipped" in m else "-"
+            lines.append(f"| {n} | {100 * r[0]:.1f} % [{100 * r[1]:.1f}, {100 * r[2]:.1f}] | "
+                         f"{diff(lk)} | {below} | {shipped} |")
     if "automatic" in result["table"].get("0", {}):
         a = result["table"]["0"]["automatic"]
         lines.append(f"\nAutomatic model (weights/colorizer, no hints): PSNR {a['psnr'][0]:.2f} "

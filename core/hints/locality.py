@@ -1,0 +1,385 @@
+"""How far may a hint's colour reach? An edge-aware (geodesic) gate.
+
+The hint U-Net spreads a hint's colour far too wide: one blue hint in the sky also turns the
+mountain and the meadow blue. The gate keeps the network's answer near the hints and falls
+back to the automatic prediction (the same network given no hint) everywhere else:
+
+.. math:: out(p) = auto(p) + w(p) \\, (with\\_hints(p) - auto(p)), \\qquad
+          w(p) = \\exp\\!\\big(-\\tfrac12 (d(p) / r_n)^2\\big), \\qquad
+          r_n = radius \\cdot n^{growth}
+
+where d(p) is the **geodesic distance** from p to the nearest hint: the cost of the cheapest
+path from a hint to p, a step costing its length (in short sides of the image) plus ``edge``
+times the grey image's gradient magnitude along it (:func:`geodesic_distance`, Dijkstra's
+algorithm as ``skimage.graph.MCP_Geometric``, from all hints at once). In a flat area d is
+the ordinary distance, so the colour fades in a round patch and never ends on a straight
+line; crossing a strong edge costs as much as a long walk, so the colour stays on the side
+of the edge where the hint was. ``w = 1`` on a hint, ``w -> 0`` far from every hint: there
+the hints change nothing and the photo keeps the automatic colours. With n hints the reach
+r_n may grow with n (``growth`` > 0): one hint says little about the rest of the photo,
+ten hints say much, and the network's answer with ten hints is better than without them
+even far from every hint.
+
+The four numbers (``radius``, ``growth``, ``edge``, ``smooth``: a Gaussian blur of the grey
+before its gradient, so that texture such as grass is not a wall) live in the weights' metadata
+``"hint_locality"`` and are read by :meth:`core.colorizer.Colorizer.from_weights`. They are
+chosen on **training** photos (never the validation split) by::
+
+    python -m core.hints.locality --weights weights/hints --data ../shared/data \\
+        --photos 240 --out docs/hint_locality [--write]
+
+which scores a grid of settings with true hints (as ``core.evaluate --hints``) and picks,
+among those meeting the targets (leak >= 0 dB at one hint, at most 5 % of photos below the
+model without hints at three), the best PSNR averaged over 1, 3 and 10 hints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy.ndimage import gaussian_filter
+from skimage.filters import sobel
+from skimage.graph import MCP_Geometric
+
+#: Short side at which ``smooth`` is given (the hint model's working size).
+REFERENCE_SIZE = 96
+
+
+@dataclass(frozen=True)
+class HintLocality:
+    """The gate's settings (weights metadata ``"hint_locality"``).
+
+    Attributes
+    ----------
+    radius : geodesic distance, in short sides of the image, at which the weight of a lone
+        hint has fallen to exp(-1/2) = 0.61 (0.14 at twice that distance).
+    edge : cost, in short sides, of one pixel step through a grey gradient of magnitude 1
+        (Sobel of the grey in [0, 1]); 0 gives the ordinary (Euclidean) distance.
+    smooth : sigma of the Gaussian blur of the grey before its gradient, in pixels at a
+        short side of :data:`REFERENCE_SIZE` (0: none).
+    growth : with n hints the radius is ``radius * n ** growth`` (0: the same for any n).
+    """
+
+    radius: float
+    edge: float
+    smooth: float = 0.0
+    growth: float = 0.0
+
+    def __post_init__(self):
+        if not (self.radius > 0 and self.edge >= 0 and self.smooth >= 0 and self.growth >= 0):
+            raise ValueError("hint locality needs radius > 0 and edge, smooth, growth >= 0: "
+                             f"{self}")
+
+    def reach(self, n: int) -> float:
+        """The radius r_n with ``n`` hints, in short sides."""
+        return self.radius * max(1, n) ** self.growth
+
+    @classmethod
+    def from_metadata(cls, meta: dict | None) -> HintLocality | None:
+        """The settings of a weights' ``"hint_locality"`` entry (None: no gate)."""
+        if not meta:
+            return None
+        if isinstance(meta, HintLocality):
+            return meta
+        return cls(float(meta["radius"]), float(meta["edge"]), float(meta.get("smooth", 0.0)),
+                   float(meta.get("growth", 0.0)))
+
+    def to_metadata(self) -> dict:
+        return asdict(self)
+
+
+def hint_pixels(hints: Sequence, full_shape: tuple[int, int], work_shape: tuple[int, int]
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, cols) of the working pixels the hints land on, as in the hint planes.
+
+    Pixel centres map to pixel centres, rounded to the nearest working pixel
+    (:func:`core.hints.planes.hint_input`).
+    """
+    (H, W), (h, w) = full_shape, work_shape
+    ys = np.array([(p.y + 0.5) * h / H - 0.5 for p in hints], np.float64)
+    xs = np.array([(p.x + 0.5) * w / W - 0.5 for p in hints], np.float64)
+    rows = np.clip(np.round(ys), 0, h - 1).astype(np.int64)
+    cols = np.clip(np.round(xs), 0, w - 1).astype(np.int64)
+    return rows, cols
+
+
+def step_cost(gray: np.ndarray, edge: float, smooth: float = 0.0) -> np.ndarray:
+    """(h, w) cost of one pixel step: 1 / short side + ``edge`` x grey gradient magnitude."""
+    g = np.asarray(gray, np.float64)
+    short = max(1, min(g.shape))
+    if edge == 0:
+        return np.full(g.shape, 1.0 / short)
+    if smooth > 0:
+        g = gaussian_filter(g, smooth * short / REFERENCE_SIZE, mode="nearest")
+    return 1.0 / short + edge * sobel(g)
+
+
+def geodesic_distance(gray: np.ndarray, rows: np.ndarray, cols: np.ndarray, edge: float,
+                      smooth: float = 0.0) -> np.ndarray:
+    """Edge-aware distance from every pixel to the nearest of the given pixels.
+
+    Parameters
+    ----------
+    gray : (h, w) grey image in [0, 1] (the working-size grey the network saw).
+    rows, cols : (K,) integer positions of the hints, K >= 1.
+    edge, smooth : see :class:`HintLocality`.
+
+    Returns
+    -------
+    (h, w) float64, in short sides: 0 on the hints; with ``edge = 0`` the Euclidean distance
+    along 8-connected paths (within 8 % of the straight line).
+    """
+    costs = step_cost(gray, edge, smooth)
+    starts = list(zip(np.asarray(rows).tolist(), np.asarray(cols).tolist(), strict=True))
+    if not starts:
+        raise ValueError("the geodesic distance needs at least one hint")
+    dist, _ = MCP_Geometric(costs, fully_connected=True).find_costs(starts)
+    # MCP charges half of each end's cost per step: a lone start pixel pays nothing
+    return np.asarray(dist, np.float64)
+
+
+def gate(gray: np.ndarray, rows: np.ndarray, cols: np.ndarray, locality: HintLocality
+         ) -> np.ndarray:
+    """(h, w) weight in [0, 1] of the hints' answer: exp(-(d / r_n)^2 / 2), n = len(rows)."""
+    d = geodesic_distance(gray, rows, cols, locality.edge, locality.smooth)
+    return np.exp(-0.5 * (d / locality.reach(len(rows))) ** 2)
+
+
+def blend(auto: np.ndarray, with_hints: np.ndarray, weight: np.ndarray,
+          channel_axis: int = -1) -> np.ndarray:
+    """``auto + weight * (with_hints - auto)``, ``weight`` (h, w) broadcast over channels."""
+    w = np.expand_dims(np.asarray(weight, np.float32), channel_axis)
+    return (auto + w * (with_hints - auto)).astype(np.float32)
+
+
+# -- choosing the settings on training photos ---------------------------------------------
+#: The grid of :func:`choose`: radii (short sides), edge costs, blurs (pixels at 96).
+RADII = (0.1, 0.15, 0.2, 0.3, 0.5, 0.8)
+EDGES = (0.0, 0.3, 1.0, 3.0)
+SMOOTHS = (0.0, 1.5)
+GROWTHS = (0.0, 0.5, 1.0)
+#: The counts of true hints scored, and the targets of the rule.
+COUNTS = (1, 3, 10)
+MAX_BELOW = 0.05
+MIN_LEAK = 0.0
+
+
+def _photo_runs(colorizer, truth: np.ndarray, name: str, counts: Sequence[int]) -> dict:
+    """One training photo: the network's answers with and without the hints (no gate),
+    what the scores compare against, and the hints' working pixels."""
+    from dataclasses import replace
+
+    from core.color import AB_SCALE
+    from core.hints.evaluate import eval_ab, far_from_hints, photo_seed
+    from core.hints.planes import true_hints
+    from core.metrics import _eval_size
+
+    all_hints = true_hints(truth, max(counts), seed=photo_seed(name))
+    truth_small = _eval_size(truth)
+    true_ab = eval_ab(truth_small, None)
+    auto = colorizer.predict(truth)
+    photo = {"prediction": replace(auto, hints=()), "auto_unit": auto.unit_lab,
+             "truth": truth_small, "true_ab": true_ab, "runs": {}}
+    photo["auto_psnr"], photo["auto_ab"] = _rgb_scores(colorizer, photo, auto.unit_lab)
+    for n in counts:
+        hints = all_hints[:n]
+        pred = colorizer.predict(truth, hints=hints)
+        rows, cols = hint_pixels(hints, truth.shape[:2], auto.gray_small.shape)
+        hints_ab = np.array([h.unit_ab() for h in hints]) * AB_SCALE
+        photo["runs"][n] = {"unit": pred.unit_lab, "rows": rows, "cols": cols,
+                            "far": far_from_hints(true_ab, hints_ab)}
+    return photo
+
+
+def _rgb_scores(colorizer, photo: dict, unit: np.ndarray) -> tuple[float, np.ndarray]:
+    """PSNR and (a, b) at the metrics' size of the photo rendered from ``unit``."""
+    from dataclasses import replace
+
+    from core.hints.evaluate import eval_ab
+    from core.metrics import _eval_size, psnr
+
+    rgb = _eval_size(colorizer.render(replace(photo["prediction"], unit_lab=unit)).rgb)
+    return psnr(rgb, photo["truth"]), eval_ab(rgb, None)
+
+
+def _score(colorizer, photo: dict, n: int, weight: np.ndarray | None) -> dict:
+    from core.hints.evaluate import error_change, reach
+
+    run = photo["runs"][n]
+    unit = run["unit"] if weight is None else blend(photo["auto_unit"], run["unit"], weight)
+    p, ab = _rgb_scores(colorizer, photo, unit)
+    return {"psnr": p, "below": float(p < photo["auto_psnr"]),
+            "reach": reach(ab, photo["auto_ab"]),
+            "leak": error_change(ab, photo["auto_ab"], photo["true_ab"], run["far"])}
+
+
+def choose(colorizer, photos: Sequence[tuple[str, np.ndarray]], counts: Sequence[int] = COUNTS,
+           radii: Sequence[float] = RADII, edges: Sequence[float] = EDGES,
+           smooths: Sequence[float] = SMOOTHS, growths: Sequence[float] = GROWTHS,
+           progress: bool = False) -> dict:
+    """Score every gate setting (and none) on ``photos`` with true hints; apply the rule.
+
+    Parameters
+    ----------
+    colorizer : the hint model *without* a gate (its answers are gated here).
+    photos : (name, true RGB) pairs: **training** photos. Hints as ``core.evaluate
+        --hints`` draws them (seeded by the file name; the first n of the 10).
+    counts : numbers of hints scored (1, 3, 10); the targets read the smallest and the
+        middle one.
+
+    Returns
+    -------
+    {"grid": [{"radius", "edge", "smooth", "growth", "<n>": {"psnr", "reach", "leak":
+    [mean, lo, hi], "below": share}}, ...], "none": the same without a gate, "chosen": the
+    rule's setting (or None when no setting meets the targets), "rule": in words,
+    "photos": how many}. PSNR, reach and leak as ``core.evaluate --hints`` computes them.
+    The rule: among the settings with a mean leak >= 0 dB at the smallest count and at most
+    5 % of photos below the model without hints at the middle one, the best PSNR averaged
+    over the counts (a setting good at 10 hints only would leave one hint almost without
+    effect).
+    """
+    from tqdm import tqdm
+
+    from core.hints.evaluate import mean_ci
+
+    data = [_photo_runs(colorizer, truth, name, counts)
+            for name, truth in tqdm(photos, desc="network", disable=not progress)]
+
+    def summary(scores: dict) -> dict:
+        return {str(n): {"psnr": mean_ci([s["psnr"] for s in v]),
+                         "reach": mean_ci([s["reach"] for s in v]),
+                         "leak": mean_ci([s["leak"] for s in v]),
+                         "below": float(np.mean([s["below"] for s in v]))}
+                for n, v in scores.items()}
+
+    none = summary({n: [_score(colorizer, ph, n, None) for ph in data] for n in counts})
+    settings = [(e, s) for e in edges for s in (smooths if e > 0 else smooths[:1])]
+
+    def r_n(r: float, g: float, n: int) -> float:  # the radius with n hints, as a key
+        return round(r * n ** g, 9)
+
+    grid = []
+    for edge, smooth in tqdm(settings, desc="gates", disable=not progress):
+        scores: dict = {}  # (r_n, n) -> scores: settings with the same r_n share the work
+        for ph in data:
+            for n in counts:
+                run = ph["runs"][n]
+                d = geodesic_distance(ph["prediction"].gray_small, run["rows"], run["cols"],
+                                      edge, smooth)
+                for rn in sorted({r_n(r, g, n) for r in radii for g in growths}):
+                    w = np.exp(-0.5 * (d / rn) ** 2)
+                    scores.setdefault((rn, n), []).append(_score(colorizer, ph, n, w))
+        grid += [{"radius": r, "edge": edge, "smooth": smooth, "growth": g,
+                  **summary({n: scores[(r_n(r, g, n), n)] for n in counts})}
+                 for r in radii for g in growths]
+    lo, mid = str(min(counts)), str(sorted(counts)[len(counts) // 2])
+    ok = [g for g in grid if g[lo]["leak"][0] >= MIN_LEAK and g[mid]["below"] <= MAX_BELOW]
+    chosen = max(ok, key=lambda g: np.mean([g[str(n)]["psnr"][0] for n in counts])) \
+        if ok else None
+    return {"photos": len(data), "counts": list(counts), "none": none, "grid": grid,
+            "chosen": None if chosen is None else {k: chosen[k] for k in KEYS},
+            "rule": f"among settings with mean leak >= {MIN_LEAK:g} dB at {lo} hint(s) and at "
+                    f"most {100 * MAX_BELOW:g} % of photos below the model without hints at "
+                    f"{mid}, the best PSNR averaged over {', '.join(map(str, counts))} "
+                    "hints"}
+
+
+#: The settings' names, in the tables' order.
+KEYS = ("radius", "growth", "edge", "smooth")
+
+
+def choice_markdown(result: dict) -> str:
+    """The grid of :func:`choose` as a Markdown table (model card); the chosen row bold."""
+    counts = [str(n) for n in result["counts"]]
+    head = list(KEYS) + [f"PSNR {n}" for n in counts] + [f"reach {n}" for n in counts] + \
+        [f"leak {n}" for n in counts] + [f"below {n}" for n in counts]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---:|" * len(head)]
+
+    def row(label: list[str], g: dict) -> str:
+        cells = label + [f"{g[n]['psnr'][0]:.2f}" for n in counts] + \
+            [f"{100 * g[n]['reach'][0]:.0f} %" for n in counts] + \
+            [f"{g[n]['leak'][0]:+.2f}" for n in counts] + \
+            [f"{100 * g[n]['below']:.0f} %" for n in counts]
+        return "| " + " | ".join(cells) + " |"
+
+    lines.append(row(["no gate"] + [""] * (len(KEYS) - 1), result["none"]))
+    chosen = result.get("chosen") or {}
+    for g in result["grid"]:
+        mark = "**" if all(g[k] == chosen.get(k) for k in KEYS) else ""
+        lines.append(row([f"{mark}{g[k]:g}{mark}" for k in KEYS], g))
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m core.hints.locality``: choose the gate on training photos (module doc)."""
+    import argparse
+    import json
+    import platform
+    import sys
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    from core.colorizer import Colorizer, configure_threads
+    from core.evaluate import clean_json, interleave_sources, validation_items
+    from core.images import ImageError, load_image
+
+    p = argparse.ArgumentParser(prog="python -m core.hints.locality",
+                                description="Choose a hint model's locality gate on "
+                                            "training photos.")
+    p.add_argument("--weights", default="weights/hints", help="weights/NAME of a hint model")
+    p.add_argument("--data", nargs="+", required=True, help="photo folder(s), as core.train")
+    p.add_argument("--photos", type=int, default=240, help="training photos (sources mixed)")
+    p.add_argument("--skip", type=int, default=0,
+                   help="leave out the first N training photos (a second, fresh sample)")
+    p.add_argument("--radii", type=float, nargs="+", default=list(RADII))
+    p.add_argument("--edges", type=float, nargs="+", default=list(EDGES))
+    p.add_argument("--smooths", type=float, nargs="+", default=list(SMOOTHS))
+    p.add_argument("--growths", type=float, nargs="+", default=list(GROWTHS))
+    p.add_argument("--counts", type=int, nargs="+", default=list(COUNTS))
+    p.add_argument("--out", default=None, help="writes OUT.json (the grid)")
+    p.add_argument("--write", action="store_true",
+                   help="store the chosen setting as metadata.hint_locality in the weights' "
+                        "JSON (the safetensors are untouched)")
+    a = p.parse_args(argv)
+    configure_threads()  # one torch thread, as the app server
+    colorizer = Colorizer.from_weights(a.weights, device="cpu", hint_locality=None)
+    if colorizer.in_channels == 1:
+        print(f"error: {a.weights} takes no hints", file=sys.stderr)
+        return 2
+    items = interleave_sources(validation_items(a.data, split="train"))[a.skip:]
+    photos = []
+    for path, _source in items:
+        if len(photos) == a.photos:
+            break
+        try:
+            photos.append((Path(path).name, load_image(path)))
+        except (ImageError, OSError):
+            continue
+    result = choose(colorizer, photos, a.counts, a.radii, a.edges, a.smooths, a.growths,
+                    progress=True)
+    result.update({"weights": str(a.weights), "skip": a.skip,
+                   "command": "python -m core.hints.locality " + " ".join(
+                       argv if argv is not None else sys.argv[1:]),
+                   "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                   "machine": platform.platform()})
+    print(choice_markdown(result))
+    print(f"\nrule: {result['rule']}\nchosen: {result['chosen']}")
+    if a.out:
+        Path(a.out).with_suffix(".json").write_text(
+            json.dumps(clean_json(result), indent=1, allow_nan=False))
+    if a.write:
+        if result["chosen"] is None:
+            print("error: no setting meets the targets; nothing written", file=sys.stderr)
+            return 1
+        path = Path(a.weights).with_suffix(".json")
+        doc = json.loads(path.read_text())
+        doc["metadata"]["hint_locality"] = result["chosen"]
+        path.write_text(json.dumps(doc, indent=2) + "\n")
+        print(f"wrote metadata.hint_locality into {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -237,11 +237,7 @@ def controls(token: str, room) -> None:
             methods = rp.available_methods(shipped_colorizer(), hint_colorizer())
             seed = int.from_bytes(os.urandom(3), "big")
             try:
-                photos = rp.make_round(int(n), seed, methods)
-                with st.spinner(tr("classe.round_preparing")):
-                    for p in photos:  # made once here: the phones find them ready
-                        picture(p)
-                room_store().start_round(token, photos)
+                room_store().start_round(token, rp.make_round(int(n), seed, methods))
                 room_store().push(token, "classe", {}, set(NAMES))  # everyone to the vote
             except RoomError as e:
                 say(e)

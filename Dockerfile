@@ -25,4 +25,5 @@ CMD ["python", "-m", "streamlit", "run", "streamlit_app.py", \
      "--server.port=8501", "--server.address=0.0.0.0", "--server.headless=true", \
      "--server.maxUploadSize=50", "--server.enableXsrfProtection=true", \
      "--server.enableCORS=true", "--server.fileWatcherType=none", "--runner.postScriptGC=false", \
+     "--server.scriptHealthCheckEnabled=true", \
      "--browser.gatherUsageStats=false"]

@@ -10,6 +10,7 @@ from ui.model import server_setup
 from ui.nav import NAMES, PAGES
 from ui.room import follow_room
 from ui.sticky import keep_sticky_params
+from ui.warm import wait_if_probe
 
 # Every run goes through here (ui.lang reruns a screen that ran around it). First of all:
 # ?lang=, ?run=, ?projector= survive clicks on other screens (ui/sticky.py).
@@ -31,6 +32,7 @@ def unknown_path_opens_home(names: set[str]) -> None:
 
 
 server_setup()
+wait_if_probe()  # the readiness check answers once every screen is warm (ui/warm.py)
 unknown_path_opens_home(set(NAMES) - {"home"})
 language_switch()
 projector_switch()

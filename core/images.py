@@ -154,13 +154,24 @@ def is_grey(rgb: np.ndarray, tolerance: float = 2.0) -> bool:
     return float(np.percentile(spread, 99)) <= tolerance
 
 
+#: See :func:`resize_max_side`.
+REDUCING_GAP = 1.5
+
+
 def resize_max_side(rgb: np.ndarray, max_side: int) -> np.ndarray:
-    """Downscale so the longest side is at most ``max_side`` (display resolution)."""
+    """Downscale so the longest side is at most ``max_side`` (display resolution).
+
+    Lanczos, after an exact box reduction by an integer factor while the image is still
+    more than 1.5 times too large (``reducing_gap``): a 12 MP phone photo shown at 1280 px
+    costs 85 ms of CPU instead of 133 for a plain Lanczos pass (measured 2026-12-02), and
+    differs from it by 0.3 grey levels on average (the box filter is itself a fair
+    downscale; Pillow's documentation calls a gap of 2 indistinguishable in most cases).
+    """
     h, w = rgb.shape[:2]
     if max(h, w) <= max_side:
         return rgb
     im = Image.fromarray(rgb)
-    im.thumbnail((max_side, max_side), Image.LANCZOS)
+    im.thumbnail((max_side, max_side), Image.LANCZOS, reducing_gap=REDUCING_GAP)
     return np.asarray(im)
 
 

@@ -53,6 +53,7 @@ def test_dockerfile():
     unknown = [f for f in flags if f not in options]
     assert not unknown, f"not Streamlit options: {unknown}"
     assert f"--server.maxUploadSize={MAX_BYTES // 2**20}" in text
+    assert "--server.scriptHealthCheckEnabled=true" in text  # the readiness check (ui/warm.py)
 
 
 def test_dockerignore_keeps_secrets_and_junk_out():
@@ -70,7 +71,10 @@ def test_kubernetes_manifest():
     deployment, service, ingress = docs
     assert int(re.search(r"^  replicas: (\d+)", deployment, re.M).group(1)) >= 2
     assert "containerPort: 8501" in deployment
-    assert deployment.count("path: /_stcore/health") == 2  # readiness + liveness
+    # ready once every screen is warm (ui/warm.py); alive while it answers at all
+    assert re.search(r"readinessProbe:\n\s+httpGet: \{path: /_stcore/script-health-check",
+                     deployment)
+    assert re.search(r"livenessProbe:\n\s+httpGet: \{path: /_stcore/health", deployment)
     assert re.search(r"^  sessionAffinity: ClientIP$", service, re.M)
     assert "nginx.ingress.kubernetes.io/affinity: cookie" in ingress
 

@@ -68,7 +68,10 @@ def _warm_up() -> threading.Thread:
        for this, so the first screen paints its text while torch loads (cold start);
     2. the first ``torch.optim.AdamW`` imports ``torch._dynamo`` (measured: about 3 s holding
        the GIL in the load test, freezing every session of the class when the first student
-       starts a training). Done at the first visit (the teacher's), nobody waits.
+       starts a training). Done at the first visit (the teacher's), nobody waits;
+    3. every screen is visited once in its default state (:mod:`ui.warm`), so the first
+       student's first open of a screen costs what a later one does; the readiness check
+       (``/_stcore/script-health-check``) answers once this is done.
     """
     _one_ast_parse_at_a_time()
 
@@ -87,6 +90,10 @@ def _warm_up() -> threading.Thread:
         import torch
 
         torch.optim.AdamW([torch.zeros(1, requires_grad=True)])
+        from ui.nav import NAMES
+        from ui.warm import warm_screens
+
+        warm_screens(NAMES)
 
     thread = threading.Thread(target=work, name="colorisation-warm-up", daemon=True)
     thread.start()

@@ -1,0 +1,54 @@
+"""A freshly started server opens every screen once before its readiness check answers
+(ui/warm.py): the first student of the lesson pays no first-visit cost."""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from tests.conftest import free_port, start_streamlit, stop, wait_healthy
+from ui.nav import NAMES
+from ui.warm import WARMED, is_readiness_probe, server_address, warm_screens
+
+WARM_LINE = re.compile(r"warm-up: every screen visited once in [\d.]+ s: (\{.*\})")
+
+
+def test_without_a_server_nothing_is_visited_and_nobody_waits():
+    assert server_address() is None  # no Streamlit server in the test process
+    assert not is_readiness_probe()
+    assert warm_screens(NAMES) == {}
+    assert WARMED.is_set()  # a probe never waits for a warm-up that cannot happen
+
+
+def test_readiness_answers_once_every_screen_is_warm():
+    port = free_port()
+    log = Path(tempfile.gettempdir()) / f"colorisation_warm_{port}.log"
+    proc = start_streamlit(port, log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc, log)
+        # Liveness answers at once; readiness only after the server opened every screen.
+        assert WARM_LINE.search(log.read_text(errors="replace")) is None
+        t0 = time.monotonic()
+        with urllib.request.urlopen(f"{url}/_stcore/script-health-check", timeout=170) as r:
+            status, body = r.status, r.read().decode()
+        waited = time.monotonic() - t0
+        text = log.read_text(errors="replace")  # read as soon as readiness answered
+        assert (status, body) == (200, "ok"), text[-2000:]
+        found = WARM_LINE.search(text)
+        assert found, f"readiness answered after {waited:.1f} s before the warm-up ended:\n" \
+            + text[-2000:]
+        results = json.loads(found.group(1))
+        assert list(results) == list(NAMES)
+        assert all(v == "ok" for v in results.values()), results  # no screen failed
+        assert "Traceback" not in text, text[-3000:]
+        # A second probe does not warm again (once per server)
+        with urllib.request.urlopen(f"{url}/_stcore/script-health-check", timeout=60) as r:
+            assert r.status == 200
+        assert len(WARM_LINE.findall(log.read_text(errors="replace"))) == 1
+    finally:
+        stop(proc)

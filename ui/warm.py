@@ -1,0 +1,138 @@
+"""A freshly started server opens every screen once, before it says it is ready.
+
+The first visit of a screen in a server process pays for what every later visit finds
+ready: the screen's imports, its cached computations at their default settings, the models
+(measured by ``benchmarks/bench_actions.py``: 0.1-0.8 CPU-s more than a later visit, 2.5 s
+for the first page while torch loads). Without this the first student of the lesson pays
+it, on every screen. So the server's one-time warm-up (:mod:`ui.model`) ends by visiting
+each screen itself, in its default state, through its own websocket, exactly as a browser
+would (the same script runs, the same caches fill), and only then sets :data:`WARMED`.
+
+Readiness: Streamlit's ``/_stcore/script-health-check`` (``server.scriptHealthCheckEnabled``
+in .streamlit/config.toml) runs the app's script in a session of its own; that run waits
+here for the warm-up (:func:`wait_if_probe`), so the check answers 200 only once every
+screen is warm. The deploy files use it as the readiness check; ``/_stcore/health`` still
+answers at once (liveness).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+#: Set when every screen has been visited once (or the warm-up gave up: never blocks forever).
+WARMED = threading.Event()
+#: Seconds a readiness probe waits for the warm-up before it answers anyway.
+PROBE_WAIT = 50.0
+#: Seconds one screen's visit may take.
+VISIT_TIMEOUT = 60.0
+
+LOG = logging.getLogger("colorisation.warm")
+
+
+def server_address() -> str | None:
+    """``http://127.0.0.1:PORT/BASE`` of this process's own Streamlit server, or None when
+    no server runs here (AppTest, a command line)."""
+    try:
+        from streamlit import config
+        from streamlit.runtime import Runtime
+
+        if not Runtime.exists():
+            return None
+        port = int(config.get_option("server.port"))
+        base = (config.get_option("server.baseUrlPath") or "").strip("/")
+    except Exception:  # noqa: BLE001 (no server: nothing to warm)
+        return None
+    return f"http://127.0.0.1:{port}" + (f"/{base}" if base else "")
+
+
+def visit(url: str, screen: str, query: str = "lang=fr") -> str:
+    """Open one screen in a new session, as a browser does, and wait for its run to end.
+
+    Returns how the run ended ("ok", "error", "timeout"). The protocol is Streamlit's own:
+    the XSRF cookie from the health check (sent back as the websocket's second subprotocol
+    and as a cookie), then one ``rerun_script`` naming the page by its URL path; every
+    widget keeps its default (no widget state sent).
+    """
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from websockets.sync.client import connect
+
+    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=10) as r:
+        cookies = r.headers.get_all("Set-Cookie") or []
+    xsrf = next((c.split(";")[0].split("=", 1)[1] for c in cookies
+                 if c.startswith("_streamlit_xsrf=")), "")
+    protocols = ["streamlit"] + ([xsrf] if xsrf else [])
+    headers = {"Cookie": f"_streamlit_xsrf={xsrf}"} if xsrf else {}
+    ws_url = "ws" + url[len("http"):] + "/_stcore/stream"
+    with connect(ws_url, subprotocols=protocols, additional_headers=headers,
+                 origin="{0.scheme}://{0.netloc}".format(urllib.parse.urlsplit(url)),
+                 open_timeout=10, max_size=None, user_agent_header="colorisation warm-up") as ws:
+        back = BackMsg()
+        run = back.rerun_script
+        run.query_string, run.page_name = query, "" if screen == "home" else screen
+        run.context_info.url = f"{url}/{'' if screen == 'home' else screen}"
+        ws.send(back.SerializeToString())
+        end = time.monotonic() + VISIT_TIMEOUT
+        while time.monotonic() < end:
+            try:
+                raw = ws.recv(timeout=max(0.1, end - time.monotonic()))
+            except TimeoutError:
+                break
+            msg = ForwardMsg()
+            msg.ParseFromString(raw)
+            kind = msg.WhichOneof("type")
+            if kind == "delta" and msg.delta.new_element.WhichOneof("type") == "exception":
+                return "error"
+            if kind == "script_finished" and not msg.metadata.run.fragment_ids:
+                return "ok"
+    return "timeout"
+
+
+def warm_screens(screens: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """Visit each screen once through this server's own websocket; sets :data:`WARMED`.
+
+    Returns {screen: "ok" | "error" | "timeout" | "failed: ..."} (also logged). Without a
+    server in this process (tests, command lines) nothing is visited.
+    """
+    results: dict[str, str] = {}
+    try:
+        url = server_address()
+        if url is None:
+            return results
+        t0 = time.perf_counter()
+        for screen in screens:
+            try:
+                results[screen] = visit(url, screen)
+            except Exception as e:  # noqa: BLE001 (a screen that fails warms the others)
+                results[screen] = f"failed: {type(e).__name__}: {e}"[:200]
+        LOG.warning("warm-up: every screen visited once in %.1f s: %s",
+                    time.perf_counter() - t0, json.dumps(results))
+        return results
+    finally:
+        WARMED.set()
+
+
+def is_readiness_probe() -> bool:
+    """True in the run of Streamlit's script health check (a session with no browser: it
+    is not in the runtime's session manager)."""
+    try:
+        from streamlit.runtime import Runtime
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        if ctx is None or not Runtime.exists():
+            return False
+        return Runtime.instance()._session_mgr.get_session_info(ctx.session_id) is None
+    except Exception:  # noqa: BLE001 (private API moved: behave as an ordinary run)
+        return False
+
+
+def wait_if_probe(timeout: float = PROBE_WAIT) -> None:
+    """In the readiness probe's run only: wait until every screen is warm."""
+    if is_readiness_probe():
+        WARMED.wait(timeout)

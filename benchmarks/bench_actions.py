@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import io
 import json
 import os
@@ -185,12 +186,40 @@ class Student(WsStudent):
     def __init__(self, url: str):
         super().__init__(url)
         self.components: set[str] = set()
+        self.fragment_of: dict[str, str] = {}  # widget id -> the st.fragment drawing it
+        self.finished = 0  # runs finished, fragment runs included
+        self.finished_event = asyncio.Event()
+
+    def handle(self, msg) -> None:
+        super().handle(msg)
+        if msg.WhichOneof("type") == "script_finished":
+            self.finished += 1
+            self.finished_event.set()
 
     def handle_delta(self, msg) -> None:
         super().handle_delta(msg)
         el = msg.delta.new_element if msg.delta.WhichOneof("type") == "new_element" else None
-        if el is not None and el.WhichOneof("type") == "component_instance":
-            self.components.add(el.component_instance.id)
+        kind = el.WhichOneof("type") if el is not None else None
+        if kind is None:
+            return
+        wid = getattr(getattr(el, kind), "id", "")
+        if kind == "component_instance":
+            self.components.add(wid)
+        if wid and msg.delta.fragment_id:
+            self.fragment_of[wid] = msg.delta.fragment_id
+
+    async def rerun_fragment(self, fragment_id: str) -> None:
+        """What the browser sends when a widget inside an ``st.fragment`` changes: a rerun
+        of that fragment only; returns when it has finished."""
+        before = self.finished
+        await self.send(self.rerun_msg(fragment_id=fragment_id))
+        end = time.monotonic() + 120
+        while self.finished == before:
+            self.finished_event.clear()
+            if time.monotonic() > end:
+                raise TimeoutError("fragment run not finished after 120 s")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.finished_event.wait(), 1.0)
 
 
 async def opened(url: str, screen: str) -> Student:
@@ -230,8 +259,14 @@ def next_state(c: Student, key: str, k: int) -> WidgetState:
 
 
 async def step(c: Student, state: WidgetState) -> None:
+    """Set a widget's value as the browser does: a rerun of its fragment when it is drawn
+    in one (``st.fragment``), else of the whole screen."""
     c.states[state.id] = state
-    await c.rerun()
+    fragment = c.fragment_of.get(state.id)
+    if fragment:
+        await c.rerun_fragment(fragment)
+    else:
+        await c.rerun()
     c.problems += await c.media_done()
     c.check("step")
 
@@ -287,10 +322,11 @@ async def play(url: str, pid: int, repeats: int, prof: Profile, train_s: float) 
             continue
         key = controls[0][0]
         c = await opened(url, screen)
-        with prof.section(f"step {screen}"):
+        part = " (its section)" if c.fragment_of.get(c.widget_id(key)) else " (whole screen)"
+        name = f"step {screen}: {key}{part}"
+        with prof.section(name):
             for k in range(repeats):
-                await meter.measure(f"step {screen}",
-                                    lambda c=c, k=k, key=key: step(c, next_state(c, key, k)))
+                await meter.measure(name, lambda c=c, k=k, key=key: step(c, next_state(c, key, k)))
         await c.close()
     # 3. uploads: a different photo every time (no cache helps)
     for label, size in (("colorize 12 MP", (4032, 3024)), ("colorize 1 MP", (1152, 864))):

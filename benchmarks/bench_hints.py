@@ -41,6 +41,7 @@ from bench_ui import (  # noqa: E402 (benchmarks is not a package)
     served,
     wait_complete,
 )
+from machine_ref import in_ref, reference_seconds  # noqa: E402
 from results_md import cpu_name, write_section  # noqa: E402
 
 FRAME = 'iframe[title*="streamlit_image_coordinates"]'
@@ -175,6 +176,8 @@ def main(argv: list[str] | None = None) -> dict:
                    help="only the server side with and without the locality gate (printed)")
     p.add_argument("--repeats", type=int, default=40)
     a = p.parse_args(argv)
+    ref = reference_seconds()  # this machine's unit, measured in the same run
+    print(f"ref = {ref:.3f} s", flush=True)
     if a.server_only:
         cost = gate_cost(a.repeats)
         ms = {k: f"p50 {1000 * v['p50']:.1f} ms, p95 {1000 * v['p95']:.1f} ms"
@@ -183,7 +186,7 @@ def main(argv: list[str] | None = None) -> dict:
               f"{cost['working'][0]}, 1 torch thread, 1 to {cost['repeats']} hints, "
               f"load average {' / '.join(f'{v:.1f}' for v in os.getloadavg())}")
         for k in ("plain", "gated", "gate", "plain_render", "gated_render"):
-            print(f"  {k:13s} {ms[k]}")
+            print(f"  {k:13s} {ms[k]} (p50 {in_ref(cost[k]['p50'], ref)})")
         print(f"  first tap on a new photo with the gate (network twice): "
               f"{1000 * cost['first_tap_gated']:.1f} ms")
         return cost
@@ -197,19 +200,22 @@ def main(argv: list[str] | None = None) -> dict:
         TITLE, "",
         f"*`python benchmarks/bench_hints.py --viewport {a.viewport}` on {date}: {cpu_name()}, "
         f"{os.cpu_count()} cores; one user, server and Chromium on the same cores; load average "
-        f"{load0} at start, {load1} at the end.*", "",
+        f"{load0} at start, {load1} at the end; ref = ECCV16 256², 2 threads, median, measured "
+        f"in this run: {ref:.3f} s.*", "",
         *([a.note, ""] if a.note else []),
         f"- Click (or tap) on the photo to the updated result, the new image decoded: p50 "
-        f"**{pct(clicks, 50):.2f} s**, p95 **{pct(clicks, 95):.2f} s**, mean "
+        f"**{pct(clicks, 50):.2f} s** ({in_ref(pct(clicks, 50), ref)}), p95 "
+        f"**{pct(clicks, 95):.2f} s** ({in_ref(pct(clicks, 95), ref)}), mean "
         f"{statistics.mean(clicks):.2f} s over {len(clicks)} clicks (1 to {len(clicks) + 1} "
         f"hints); target ≤ {TARGET_S} s: {ok} it.",
         f"- Server side, one click (hint model at short side 96, then Lab → RGB at the display "
         f"size {server['shape'][1]}x{server['shape'][0]}, 1 torch thread): p50 "
-        f"{1000 * server['p50']:.0f} ms, p95 {1000 * server['p95']:.0f} ms.", ""])
+        f"{1000 * server['p50']:.0f} ms ({in_ref(server['p50'], ref)}), p95 "
+        f"{1000 * server['p95']:.0f} ms ({in_ref(server['p95'], ref)}).", ""])
     print(section)
     if not a.no_write:
         write_section(RESULTS, TITLE, section)
-    return {"clicks": clicks, "server": server}
+    return {"clicks": clicks, "server": server, "ref_s": ref}
 
 
 if __name__ == "__main__":

@@ -91,9 +91,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> dict:
     args = parse(argv)
     photos = scenarios.student_photos(args.students)
+    from machine_ref import reference_seconds
+
+    ref = reference_seconds()  # this machine's unit, before the servers share its cores
     with server.Deployment(args.replicas, args.url, args.pid) as dep:
         for b in dep.backends:
-            # The teacher's visit before the class warms each replica (imports, model).
+            server.wait_ready(b)  # as the deploy files: every screen warmed (ui/warm.py)
+            # The teacher's visit before the class (imports, model).
             asyncio.run(scenarios.teacher_visit(b))
         watch = server.MemoryWatch(dep.pids)
         start_mib = server.MemoryWatch.total_mib(dep.pids)
@@ -130,6 +134,7 @@ def main(argv: list[str] | None = None) -> dict:
         finally:
             watch.stop_flag = True
     s = report.summary(stats, args, memory, wall)
+    s["ref_s"] = round(ref, 4)
     print(json.dumps(s, indent=1))
     if not args.no_write:
         report.write_results(s, Path(args.results), args.note)

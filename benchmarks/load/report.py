@@ -85,6 +85,11 @@ def write_results(s: dict, path: Path, note: str) -> None:
     def f(x):
         return "—" if x is None else f"{x:.2f}"
 
+    ref = s.get("ref_s")
+
+    def r(x):  # in units of this machine's reference, measured in the same run
+        return "—" if x is None or not ref else f"{x / ref:.2f} ref"
+
     client, replicas = s.get("client", "browser"), s.get("replicas", 1)
     section = section_title(s)
     setup = ("one app process" if replicas == 1 else
@@ -119,11 +124,14 @@ def write_results(s: dict, path: Path, note: str) -> None:
         f"{section}\n\n"
         f"Machine: {s['machine']}; {s['date']}; `{command(s)}`: {setup}.\n\n"
         f"{scenario} (client mode `{client}`: {how}).\n\n"
-        "| measure | p50 | p95 | n |\n|---|---|---|---|\n"
+        + (f"ref = ECCV16 256², 2 threads, median, measured in this run: **{ref:.3f} s**; "
+           "targets in ref (issue 21, 2 replicas, 30 students within 10 s, 5 training): "
+           "colorize p95 ≤ 2.5, control p95 ≤ 1, 0 errors.\n\n" if ref else "")
+        + "| measure | p50 | p95 | p95 in ref | n |\n|---|---|---|---|---|\n"
         f"| {colorize}, s | {f(s['colorize_p50_s'])} | "
-        f"{f(s['colorize_p95_s'])} | {s['n_colorize']} |\n"
+        f"{f(s['colorize_p95_s'])} | {r(s['colorize_p95_s'])} | {s['n_colorize']} |\n"
         f"| {control}, s | {f(s['control_p50_s'])} | "
-        f"{f(s['control_p95_s'])} | {s['n_control']} |\n\n"
+        f"{f(s['control_p95_s'])} | {r(s['control_p95_s'])} | {s['n_control']} |\n\n"
         f"Completed students: {s['completed']} / {s['students'] * s.get('rounds', 1)}; "
         f"errors: {s['errors']}"
         + (f" ({'; '.join(s['error_messages'])})" if s["errors"] else "") + ". "

@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -73,6 +74,19 @@ def wait_healthy(url: str, timeout: float = 90) -> None:
         except OSError:
             time.sleep(0.3)
     raise TimeoutError(url)
+
+
+def wait_ready(url: str, timeout: float = 180) -> bool:
+    """Wait for the app's readiness check (``/_stcore/script-health-check``: every screen
+    opened once by the server itself, ui/warm.py), as the deploy files do. False when the
+    app has none (an older checkout: HTTP 404)."""
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/script-health-check", timeout=timeout) as r:
+            return r.status == 200
+    except urllib.error.HTTPError as e:
+        if e.code == 404:
+            return False
+        raise
 
 
 def cpu_seconds(pid: int) -> float:

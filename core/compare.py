@@ -14,6 +14,7 @@ metrics across any change.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 
@@ -129,10 +130,24 @@ class View:
     settings: Settings
     result: Colorization  # at display resolution; result.prediction is the model's output
     rgb_jpeg: bytes
-    metrics: dict | None  # psnr, ssim, colourfulness, colourfulness_truth (colour photos)
-    ab_error: np.ndarray | None  # (h, w) Δab on the ERROR_SIDE grid (colour photos)
     #: the screen's own objects derived from the prediction (figures), kept while it is.
     memo: dict = field(default_factory=dict)
+
+    # Computed when a screen first reads them, then kept: the hints screen shows them only
+    # in its "against the true colours" view, so a tap does not pay for SSIM on every
+    # colour photo (bench_actions: metrics were a fifth of a tap's CPU).
+    @functools.cached_property
+    def metrics(self) -> dict | None:
+        """psnr, ssim, colourfulness, colourfulness_truth against the truth (colour photos;
+        None for a grey one)."""
+        return compare(self.result.rgb, self.photo.shown) if self.photo.has_truth else None
+
+    @functools.cached_property
+    def ab_error(self) -> np.ndarray | None:
+        """(h, w) Δab on the ERROR_SIDE grid against the truth (colour photos; else None)."""
+        if not self.photo.has_truth:
+            return None
+        return ab_error(self.result.lab, self.photo.truth_lab)
 
     @property
     def channels(self) -> np.ndarray:
@@ -161,13 +176,8 @@ def compare_view(rgb: np.ndarray, colorizer: Colorizer, settings: Settings,
                   colorizer.predict(photo.shown, settings.working_size, settings.hints))
     result = colorizer.render(prediction, saturation=settings.saturation,
                               use_model_l=settings.use_model_l)
-    metrics = err = None
-    if photo.has_truth:
-        metrics = compare(result.rgb, photo.shown)
-        err = ab_error(result.lab, photo.truth_lab)
     return View(photo=photo, settings=settings, result=result,
-                rgb_jpeg=to_jpeg_bytes(result.rgb), metrics=metrics, ab_error=err,
-                memo=previous.memo if reuse else {})
+                rgb_jpeg=to_jpeg_bytes(result.rgb), memo=previous.memo if reuse else {})
 
 
 def full_resolution_png(photo: Photo, colorizer: Colorizer, settings: Settings) -> bytes:

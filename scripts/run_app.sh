@@ -17,4 +17,14 @@ install_system_packages
 use_venv
 install_torch
 python -m pip install -q -r requirements.txt
+# Beside the server: ask for its readiness check, which makes it open every screen once
+# (ui/warm.py), so the first student's first screen costs what the thirtieth's does.
+port=8501
+for ((i = 1; i <= $#; i++)); do
+  case "${!i}" in
+    --server.port=*) port="${!i#*=}" ;;
+    --server.port) j=$((i + 1)); port="${!j}" ;;
+  esac
+done
+python -m ui.warm --url "http://127.0.0.1:${port}" &
 exec python -m streamlit run streamlit_app.py "$@"

@@ -136,3 +136,33 @@ def wait_if_probe(timeout: float = PROBE_WAIT) -> None:
     """In the readiness probe's run only: wait until every screen is warm."""
     if is_readiness_probe():
         WARMED.wait(timeout)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m ui.warm [--url http://127.0.0.1:8501]``: wait for a starting server,
+    then for its readiness check (which makes it warm every screen); prints when ready.
+    ``scripts/run_app.sh`` runs it beside the server, so a teacher's server is warm before
+    the first student arrives, without anyone opening it first."""
+    import argparse
+    import sys
+
+    p = argparse.ArgumentParser(prog="python -m ui.warm", description=main.__doc__)
+    p.add_argument("--url", default="http://127.0.0.1:8501")
+    p.add_argument("--timeout", type=float, default=300.0)
+    a = p.parse_args(argv)
+    end = time.monotonic() + a.timeout
+    while time.monotonic() < end:
+        try:
+            with urllib.request.urlopen(f"{a.url}/_stcore/script-health-check",
+                                        timeout=max(1.0, end - time.monotonic())) as r:
+                if r.status == 200:
+                    print(f"Colorisation: ready, every screen warmed ({a.url})", flush=True)
+                    return 0
+        except OSError:  # not listening yet, or still starting
+            time.sleep(0.5)
+    print(f"Colorisation: {a.url} not ready after {a.timeout:.0f} s", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -432,11 +432,25 @@ def main(argv: list[str] | None = None) -> int:
         lines += ["", *profile_table(prof.samples)]
     text = "\n".join(lines) + "\n"
     print(text)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / f"bench_actions_{a.label}.json").write_text(json.dumps(result, indent=1))
     if not a.no_write:
-        OUT.mkdir(parents=True, exist_ok=True)
-        (OUT / f"bench_actions_{a.label}.json").write_text(json.dumps(result, indent=1))
         write_section(RESULTS, f"## CPU per action ({a.label})", text)
     return 0
+
+
+def paired(before: dict, after: dict) -> list[str]:
+    """Before and after, action by action: CPU-seconds (median) and in each run's ref."""
+    rb, ra = before["ref_s"], after["ref_s"]
+    lines = [f"| action | before: CPU-s | in ref ({rb:.3f} s) | after: CPU-s | in ref "
+             f"({ra:.3f} s) | after / before |", "|---|---:|---:|---:|---:|---:|"]
+    for name, cpus in after["cpu"].items():
+        if name not in before["cpu"]:
+            continue
+        b, c = statistics.median(before["cpu"][name]), statistics.median(cpus)
+        ratio = f"{c / b:.2f}" if b > 0 else "—"
+        lines.append(f"| {name} | {b:.3f} | {b / rb:.2f} | {c:.3f} | {c / ra:.2f} | {ratio} |")
+    return lines
 
 
 if __name__ == "__main__":

@@ -26,8 +26,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-import torch
-
 
 def env_int(name: str, default: int, low: int = 1) -> int:
     """An integer setting from the environment (``default`` when unset or not a number)."""
@@ -153,6 +151,9 @@ def compute_slot(timeout: float = 2.0, threads: int = CPU_THREADS) -> Iterator[b
     replicas, see :class:`MachineSlots`); otherwise this process's. Inside, this thread's
     torch uses ``threads`` threads; the previous value is restored.
     """
+    import torch  # here, not at the top: the entry point imports this module (via the class
+    # rooms) and would wait for torch (1.3 s) before the first page paints (cold start)
+
     fd = None
     if _MACHINE is not None:
         fd = _MACHINE.acquire(timeout)

@@ -52,3 +52,23 @@ def test_readiness_answers_once_every_screen_is_warm():
         assert len(WARM_LINE.findall(log.read_text(errors="replace"))) == 1
     finally:
         stop(proc)
+
+
+def test_the_entry_point_paints_before_torch_is_imported():
+    """Cold start: everything streamlit_app.py imports before the first page paints must
+    leave torch (1.3 s to import) to the background warm-up (ui/model.py)."""
+    import ast
+    import subprocess
+    import sys
+
+    tree = ast.parse((Path(__file__).resolve().parent.parent / "streamlit_app.py").read_text())
+    modules = sorted({n.module for n in tree.body if isinstance(n, ast.ImportFrom) and n.module}
+                     | {a.name for n in tree.body if isinstance(n, ast.Import) for a in n.names})
+    assert "ui.room" in modules and "ui.model" in modules  # the list is read, not guessed
+    code = ("import importlib, sys\n"
+            f"for m in {modules!r}: importlib.import_module(m)\n"
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parent.parent, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "False", "an entry-point import pulls torch in"

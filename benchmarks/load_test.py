@@ -6,6 +6,7 @@
     python benchmarks/load_test.py --mode burst --students 30 --trainers 5 --replicas 2
     python benchmarks/load_test.py --mode burst --trainers 10 --reloaders 10 --replicas 2
     python benchmarks/load_test.py --client browser      # real Chromium pages instead
+    python benchmarks/load_test.py --mode room           # a class room (benchmarks/load/room.py)
 
 Two classes (``--mode``):
 
@@ -54,8 +55,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--client", choices=("ws", "browser"), default="ws",
                    help="ws: protocol-level websocket clients (the server's latency); "
                         "browser: Chromium pages (includes rendering on the same CPU)")
-    p.add_argument("--mode", choices=("eased", "burst"), default="eased",
-                   help="eased: at most --concurrent at once; burst: all within --arrival s")
+    p.add_argument("--mode", choices=("eased", "burst", "room"), default="eased",
+                   help="eased: at most --concurrent at once; burst: all within --arrival s; "
+                        "room: a class room, its vote round and experiment (load/room.py)")
     p.add_argument("--students", type=int, default=30)
     p.add_argument("--concurrent", type=int, default=10, help="eased: students active at once")
     p.add_argument("--trainers", type=int, default=5)
@@ -75,6 +77,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                    help="seconds between two rounds (Streamlit frees closed sessions after "
                         "server.disconnectedSessionTTL, 120 s)")
     p.add_argument("--max-seconds", type=float, default=480.0, help="hard stop (per round)")
+    p.add_argument("--photos", type=int, default=10, help="room: photos of the vote round")
+    p.add_argument("--budget", type=int, default=20, help="room: steps of the class experiment")
+    p.add_argument("--store", choices=("redis", "sqlite"), default="redis",
+                   help="room: where the rooms live (redis: a redis-server started here)")
     p.add_argument("--results", default=str(ROOT / "benchmarks" / "RESULTS.md"))
     p.add_argument("--note", default="", help="a sentence added to the results section")
     p.add_argument("--no-write", action="store_true")
@@ -83,6 +89,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         p.error("loopback URLs only")
     if args.client == "browser" and args.mode != "eased":
         p.error("--client browser runs the eased class only")
+    if args.mode == "room":
+        args.think = args.think if "--think" in (argv or sys.argv) else 1.5
+        args.trainers = 10 if "--trainers" not in (argv or sys.argv) else args.trainers
+        if args.store == "redis" and "--replicas" not in (argv or sys.argv):
+            args.replicas = 2  # the shipped deployment
     args.trainers = min(args.trainers, args.students)
     args.reloaders = min(args.reloaders, args.trainers) if args.mode == "burst" else 0
     return args
@@ -90,6 +101,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse(argv)
+    if args.mode == "room":
+        from load import room
+
+        return room.main(args)
     photos = scenarios.student_photos(args.students)
     from machine_ref import reference_seconds
 

@@ -94,3 +94,23 @@ def test_large_photo_shown_small_downloaded_full_with_hints_moved():
     assert view.result.prediction.hints == settings.hints  # in pixels of the shown photo
     png = full_resolution_png(view.photo, model, settings)
     assert Image.open(io.BytesIO(png)).size == (2000, 1500)
+
+
+def test_photo_digest_kept_only_for_photos_that_cannot_change():
+    import hashlib
+
+    from core.compare import _DIGESTS, photo_digest
+
+    rng = np.random.default_rng(3)
+    rgb = rng.integers(0, 256, (40, 60, 3), dtype=np.uint8)
+    plain = hashlib.blake2b(rgb.tobytes(), digest_size=8).hexdigest()
+    assert photo_digest(rgb) == plain
+    rgb[0, 0] ^= 255  # a writeable array may change: never remembered
+    assert photo_digest(rgb) != plain and id(rgb) not in _DIGESTS
+    frozen = np.ndarray(rgb.shape, np.uint8, buffer=rgb.tobytes())  # as a decoded upload
+    assert not frozen.flags.writeable
+    first = photo_digest(frozen)
+    assert _DIGESTS[id(frozen)][1] == first == photo_digest(frozen) == photo_digest(rgb)
+    key = id(frozen)
+    del frozen
+    assert key not in _DIGESTS  # forgotten with the photo

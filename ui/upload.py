@@ -38,7 +38,9 @@ def _decoded(store: dict, file_id: str, name: str, data) -> Upload | None:
     """The file's Upload, decoded on first sight; None (message shown) for a bad file."""
     if file_id not in store:
         try:
-            store[file_id] = Upload(file_id, name, load_image(data.getvalue()))
+            rgb = load_image(data.getvalue())
+            rgb.setflags(write=False)  # a photo never changes: its digest is kept (core.compare)
+            store[file_id] = Upload(file_id, name, rgb)
         except ImageError as e:
             store[file_id] = e
     got = store[file_id]

@@ -335,6 +335,9 @@ async def play(url: str, pid: int, repeats: int, prof: Profile, train_s: float) 
             for data in photos:
                 c = await upload_ready(url)
                 await meter.measure(label, lambda c=c, data=data: upload(c, data))
+                # then one step of the saturation on that photo (a student's next move)
+                await meter.measure(f"step colorize on the {label[9:]} photo",
+                                    lambda c=c: step(c, next_state(c, "cz_sat", 0)))
                 await c.close()
     # 4. taps on the hints screen's photo
     c = await opened(url, "hints")

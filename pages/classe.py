@@ -35,6 +35,7 @@ from ui.room import (
     error_text,
     my_seat,
     page_hash,
+    page_timer,
     room_store,
     still_here,
     take_seat,
@@ -43,7 +44,9 @@ from ui.room import (
 from ui.sticky import set_sticky, sticky
 
 ss = st.session_state
-BOARD_EVERY = 3.0  # seconds between two refreshes of the teacher's board
+#: Seconds between two refreshes of the teacher's board: a join or a vote shows on the
+#: projector about a second later (issue 22 §6; the load test's "teacher's view behind").
+BOARD_EVERY = 1.0
 #: A student's class training ticks this often.
 STUDENT_EVERY = 1.0
 #: Session keys of this screen.
@@ -237,7 +240,11 @@ def controls(token: str, room) -> None:
             methods = rp.available_methods(shipped_colorizer(), hint_colorizer())
             seed = int.from_bytes(os.urandom(3), "big")
             try:
-                room_store().start_round(token, rp.make_round(int(n), seed, methods))
+                photos = rp.make_round(int(n), seed, methods)
+                with st.spinner(tr("classe.round_preparing")):
+                    for p in photos:  # made once here: the phones find them ready
+                        picture(p)
+                room_store().start_round(token, photos)
                 room_store().push(token, "classe", {}, set(NAMES))  # everyone to the vote
             except RoomError as e:
                 say(e)
@@ -453,6 +460,11 @@ def train_section(seat: Seat) -> None:
             start_training(seat, variant, key)
             st.rerun()
         return
+    if ss.get(state.ROOM_LEAVING):  # a push takes this phone elsewhere at the next poll
+        st.progress(min(1.0, ws.run.steps / steps),
+                    text=tr("classe.exp_progress", steps=ws.run.steps, of=steps))
+        return
+    page_timer()
     class_training(page_hash(), exp["id"], steps)
 
 

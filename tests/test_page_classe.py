@@ -114,3 +114,24 @@ def test_every_refusal_of_the_room_has_a_message_in_both_languages():
     for lang in ("fr", "en"):
         missing = [r for r in reasons if f"classe.err_{r}" not in catalogue(lang)]
         assert not missing, (lang, missing)
+
+
+def test_a_push_during_a_class_training_waits_for_a_run_without_its_timer(rooms):
+    """The class training's timed fragment could run stale under the pushed page (the phone
+    went blank): the push first redraws the screen without it, then changes the screen."""
+    at, token = open_teacher()
+    code = rooms.teacher(token).code
+    st = open_page("classe", lang="fr", code=code)
+    rooms.start_experiment(token, ["reference", "rgb"], {"steps": 20})
+    st.run()
+    button(st, "Lancer mon entraînement").click().run()
+    assert not st.exception
+    rooms.push(token, "sigmoid", {"x": "3"}, {"sigmoid"})
+    st.run()  # the training's timer stops: still here, its progress drawn without it
+    assert not st.exception
+    assert current_page(st) == "classe"
+    assert any("pas sur 20" in p.proto.text for p in st.get("progress")), st.get("progress")
+    st.run()  # the next poll follows the push
+    assert not st.exception
+    assert current_page(st) == "sigmoid"
+    assert st.query_params["x"] in ("3", ["3"])

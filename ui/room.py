@@ -5,10 +5,25 @@ streamlit_app.py calls :func:`follow_room` once per run, after the navigation. E
 the room does is :mod:`core.room`; this module only reads the seat of the sticky parameter
 ``?room=<token>`` and draws a small sidebar fragment that polls the room every
 :data:`POLL_SECONDS`.
+
+A push changes the page from the server (``st.switch_page``), while the browser's timers of
+timed fragments keep running. A timed rerun the browser sent before it learnt of the new
+page arrives with the old page's script hash; Streamlit (1.67) runs it as a fragment run
+under that hash and its browser code, seeing a run of another page, clears the page: the
+student's phone showed a blank screen with only the sidebar ("Bad delta path" when the
+fragment then drew). Two rules keep that from happening:
+
+* a timed fragment that gets such a stale rerun sends the browser back to the page it shows
+  (:func:`still_here`, with the page and URL parameters of the last full run);
+* a push leaves a screen whose timed fragment could not do that (the class training: the
+  new page's full run forgets it, Streamlit skips the stale rerun but the browser is cleared
+  all the same) only once a full run has stopped that fragment's timer
+  (:func:`page_timer`), a poll later.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 
 import streamlit as st
@@ -30,6 +45,7 @@ LATE_PUSH_SECONDS = 15 * 60.0
 STORE_DOWN = (StoreError, ConnectionError, OSError)
 
 ss = st.session_state
+LOG = logging.getLogger("colorisation.room")
 
 
 def room_store() -> Rooms:
@@ -91,21 +107,44 @@ def page_hash() -> str:
 
 
 def still_here(page: str) -> bool:
-    """Whether a fragment drawn on screen ``page`` (:func:`page_hash` then) still belongs to
-    the screen shown. A timed rerun of a fragment can reach the server after the page
-    changed (a push, a click in the menu): drawing then would write into the new screen's
-    layout (the browser stops with "Bad delta path"), so such a rerun draws nothing."""
-    return not page or page == page_hash()
+    """Whether a fragment drawn on screen ``page`` (:func:`page_hash` then) may draw: True in
+    a rerun of that screen. A timed rerun the browser sent before the server changed its
+    page (a push) runs under the old page's hash, and the browser clears its page when that
+    run starts: the browser is sent back to the page it shows, in a full run (this call
+    does not return), or, with no page known, the fragment draws nothing."""
+    if not page or page == page_hash():
+        return True
+    shown = ss.get(state.SHOWN_PAGE)
+    if shown and shown[0] == page:
+        LOG.warning("a timed rerun of an earlier page: the browser is sent back to /%s",
+                    shown[1].url_path)
+        st.switch_page(shown[1], query_params=shown[2])
+    return False
+
+
+def page_timer() -> None:
+    """Called by a screen when its full run draws a timed fragment of its own (the class
+    training): a push waits until a full run without it (see the module's docstring)."""
+    ss[state.PAGE_TIMER] = page_hash()
+
+
+def remember_page(current: st.Page) -> None:
+    """The page this full run shows and its URL parameters: where :func:`still_here` sends
+    the browser back."""
+    ss[state.SHOWN_PAGE] = (page_hash(), current, st.query_params.to_dict())
 
 
 def follow_room(current: st.Page, pages: dict[str, st.Page]) -> None:
     """Once per run, after the navigation: in a room, follow a new push of the teacher
     (here, in the page's full run, as a ``?page=`` preset does), then show the room in the
     sidebar and poll it."""
+    remember_page(current)
+    timer = ss.pop(state.PAGE_TIMER, None) == page_hash()
+    ss.pop(state.ROOM_LEAVING, None)
     if not sticky("room"):
         return
     name = current.url_path or "home"
-    _follow_push(name, pages)
+    _follow_push(name, pages, timer)
     with st.sidebar:
         _room_badge(page_hash(), name, pages)
 
@@ -128,7 +167,7 @@ def signature(seat: Seat | None) -> tuple:
     return (r.get("id"), r.get("state"), e.get("id"), e.get("state"), seat.room.open)
 
 
-def _follow_push(screen: str, pages: dict[str, st.Page]) -> None:
+def _follow_push(screen: str, pages: dict[str, st.Page], timer: bool) -> None:
     try:
         seat = my_seat(drop_on_error=False)
     except STORE_DOWN:
@@ -137,9 +176,15 @@ def _follow_push(screen: str, pages: dict[str, st.Page]) -> None:
     push = _new_push(seat)
     if push is None:
         return
-    ss[state.ROOM_PUSH_SEEN] = push["seq"]
     target = pages.get(push["screen"])
-    if target is not None and (push["screen"] != screen or push["params"]):
+    moves = target is not None and push["screen"] != screen
+    if moves and timer:
+        # this screen's own timed fragment is still ticking in the browser: this run draws
+        # the screen without it, and the next poll (the push still new) changes the screen
+        ss[state.ROOM_LEAVING] = True
+        return
+    ss[state.ROOM_PUSH_SEEN] = push["seq"]
+    if target is not None and (moves or push["params"]):
         st.switch_page(target, query_params={**push["params"], "lang": lang(),
                                              "room": sticky("room")})
 
@@ -148,6 +193,9 @@ def _follow_push(screen: str, pages: dict[str, st.Page]) -> None:
 def _room_badge(page: str, screen: str, pages: dict[str, st.Page]) -> None:
     if not still_here(page):
         return
+    shown = ss.get(state.SHOWN_PAGE)
+    if shown and shown[0] == page:  # the URL as the browser has it now (a slider's ?x=)
+        ss[state.SHOWN_PAGE] = (page, shown[1], st.query_params.to_dict())
     try:
         seat = my_seat()
     except STORE_DOWN:
@@ -164,5 +212,8 @@ def _room_badge(page: str, screen: str, pages: dict[str, st.Page]) -> None:
                                                       ss.get(state.ROOM_REPORTED))
     except RoomError:
         return
+    if ss.get(state.ROOM_LEAVING) and not getattr(get_script_run_ctx(),
+                                                  "fragment_ids_this_run", None):
+        return  # this full run put the push off until the browser's timers stop: next poll
     if _new_push(seat) is not None or signature(seat) != ss.get(state.ROOM_SIGNATURE):
         st.rerun(scope="app")  # follow it, or show the new round, in a full run

@@ -38,6 +38,13 @@ ROOM_REPORTED = "_room_reported"
 ROOM_SIGNATURE = "_room_signature"
 #: A message about the room to show once on the « Classe » screen (a RoomError's reason).
 ROOM_NOTICE = "_room_notice"
+#: The screen the browser shows (its st.Page and URL parameters, from the last full run),
+#: where a timed fragment sends the browser back when a stale rerun cleared it (ui/room.py).
+SHOWN_PAGE = "_shown_page"
+#: Set by a run that drew a timed fragment of its screen (the class training), and
+#: whether a push waits for that fragment's timer to stop before changing the screen.
+PAGE_TIMER = "_page_timer"
+ROOM_LEAVING = "_room_leaving"
 
 # Widget keys of the sidebar controls (Streamlit owns their values).
 LANG_RADIO = "_lang_radio"

@@ -112,6 +112,8 @@ def test_board_and_csv(tmp_path):
     room = rooms.get(room.id)
     s = report.round_summary(rooms, room, room.round)
     assert s["votes"] == 12 and s["voters"] == 4 and s["rates"]["real"]["rate"] == 1.0
+    live = report.round_summary(rooms, room, room.round, rates=False)  # the board while voting
+    assert live == {"votes": 12, "voters": 4, "expected": 3}
     e = report.experiment_summary(rooms, room, room.experiment)
     board = {b["variant"]: b for b in e["board"]}
     assert board["reference"]["students"] == 2 and board["ab"]["students"] == 2

@@ -33,6 +33,7 @@ def test_a_room_of_three_phones_through_two_replicas_and_redis():
     assert s["trained"] == 1 and s["scores_stored"] == 1
     # the teacher's board counted each join and each first vote
     assert s["teacher_behind"]["n"] == 6 and s["board_refreshes"] >= 2
+    assert s["push"]["n"] == 3  # every phone followed the round's push
     assert s["ref_s"] > 0 and s["join"]["p95_ref"] is not None
 
 
@@ -43,6 +44,7 @@ def test_room_section_is_replaced_not_duplicated(tmp_path):
     s = {"store": "redis", "replicas": 2, "students": 30, "arrival_s": 10.0, "photos": 10,
          "think_s": 1.5, "trainers": 10, "budget_steps": 20, "ref_s": 0.5, "join": timing,
          "vote": {**timing, "p95_ref": 0.6}, "teacher_behind": timing, "train": timing,
+         "push": timing,
          "joined": 30, "voted_all": 30, "trained": 10, "scores_stored": 10,
          "votes_sent": 300, "votes_stored": 300, "lost_votes": 0, "errors": 0,
          "error_messages": [], "board_refreshes": 40, "wall_s": 100.0,

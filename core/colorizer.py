@@ -192,7 +192,7 @@ class Colorizer:
 
     def __init__(self, model: UNet, device: str | torch.device | None = None,
                  working_size: int = WORKING_SIZE, chroma_gain: float = 1.0,
-                 hint_fill: str = "nearest", hint_locality=None):
+                 hint_fill: str = "nearest", hint_locality=None, hint_fallback=None):
         self.device = torch.device(device) if device is not None else pick_device()
         self.model = model.to(self.device).eval()
         if self.device.type == "cpu":
@@ -214,6 +214,9 @@ class Colorizer:
             from core.hints.locality import HintLocality
 
             self.hint_locality = HintLocality.from_metadata(hint_locality)
+        # The automatic model the gate falls back to (hint_locality.fallback, loaded by
+        # from_weights): None means the same network given no hint.
+        self.hint_fallback = hint_fallback if self.hint_locality is not None else None
         # the network's answers without hints for the last photos (a screen predicts again on
         # every tap with the same photo): key -> (bounded, unit) at the working size
         self._no_hints: OrderedDict = OrderedDict()
@@ -229,6 +232,11 @@ class Colorizer:
         kwargs.setdefault("working_size", int(meta.get("working_size", WORKING_SIZE)))
         kwargs.setdefault("hint_fill", str(meta.get("hint_fill", "nearest")))
         kwargs.setdefault("hint_locality", meta.get("hint_locality"))
+        loc = kwargs["hint_locality"]
+        fallback = loc.get("fallback") if isinstance(loc, dict) else getattr(loc, "fallback", "")
+        if fallback and kwargs.get("hint_fallback") is None:
+            kwargs["hint_fallback"] = cls.from_weights(Path(name).parent / fallback,
+                                                       device=kwargs.get("device"))
         return cls(model, **kwargs)
 
     @property
@@ -289,7 +297,7 @@ class Colorizer:
         pre = feats["outc"][..., :h, :w]
         unit = to_unit_lab(self.output, bounded, x[:, :1])
         weight = None
-        if hints and self.hint_locality is not None:
+        if self.hint_locality is not None and (hints or self.hint_fallback is not None):
             bounded, unit, weight = self._gate(x, bounded, unit, hints, (H, W), small, cut_skips)
         self._sync()
         t2 = time.perf_counter()
@@ -315,14 +323,19 @@ class Colorizer:
             if hit is not None:
                 self._no_hints.move_to_end(key)
                 return hit
-        from core.hints.planes import hint_input
+        if self.hint_fallback is not None:  # the automatic model, in this model's colour scale
+            from core.hints.locality import fallback_unit
 
-        empty = hint_input((), small.shape, small.shape).to(self.device, torch.float32)
-        x0 = torch.cat([x[:, :1], empty], dim=1)
-        if self.device.type == "cpu":
-            x0 = x0.contiguous(memory_format=torch.channels_last)
-        bounded = self.model(x0, cut_skips=cut_skips)
-        hit = (bounded, to_unit_lab(self.output, bounded, x0[:, :1]))
+            hit = fallback_unit(self.hint_fallback, small, self, cut_skips)
+        else:
+            from core.hints.planes import hint_input
+
+            empty = hint_input((), small.shape, small.shape).to(self.device, torch.float32)
+            x0 = torch.cat([x[:, :1], empty], dim=1)
+            if self.device.type == "cpu":
+                x0 = x0.contiguous(memory_format=torch.channels_last)
+            bounded = self.model(x0, cut_skips=cut_skips)
+            hit = (bounded, to_unit_lab(self.output, bounded, x0[:, :1]))
         with self._no_hints_lock:
             self._no_hints[key] = hit
             while len(self._no_hints) > self.NO_HINTS_CACHE:
@@ -338,6 +351,8 @@ class Colorizer:
         from core.hints.locality import gate, hint_pixels
 
         auto_bounded, auto_unit = self._without_hints(x, small, cut_skips)
+        if not hints:  # a fallback model and no hint: the automatic model's answer
+            return auto_bounded, auto_unit, np.zeros(small.shape, np.float32)
         rows, cols = hint_pixels(hints, full_shape, small.shape)
         weight = gate(small, rows, cols, self.hint_locality).astype(np.float32)
         w = torch.from_numpy(weight)[None, None].to(self.device)

@@ -312,10 +312,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     gain = args.chroma_gain if args.chroma_gain is not None else float(meta.get("chroma_gain", 1))
     size = args.size if args.size is not None else int(meta.get("working_size", WORKING_SIZE))
     # the hint fill and locality gate of the weights' metadata, as the screens load them
+    locality = None if args.no_hint_locality else meta.get("hint_locality")
+    fallback = (locality or {}).get("fallback")  # the automatic model the gate falls back to
     colorizer = Colorizer(model, device=args.device, working_size=size, chroma_gain=gain,
                           hint_fill=str(meta.get("hint_fill", "nearest")),
-                          hint_locality=None if args.no_hint_locality
-                          else meta.get("hint_locality"))
+                          hint_locality=locality,
+                          hint_fallback=Colorizer.from_weights(
+                              Path(args.weights).parent / fallback, device=args.device)
+                          if fallback else None)
     items = interleave_sources(validation_items(args.data, args.chroma_threshold,
                                                 args.val_per_source, args.split))
     if args.limit:

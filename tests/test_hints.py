@@ -244,3 +244,80 @@ def test_colorizer_gate_falls_back_to_the_answer_without_hints_far_from_them(tmp
     assert len(gated._no_hints) == 1
     again = gated.predict(img, hints=hints)
     assert np.array_equal(again.unit_lab, p.unit_lab) and len(gated._no_hints) == 1
+
+
+def test_range_term_stops_a_hint_on_another_brightness_without_an_edge():
+    """A smooth left-to-right ramp (no edge for the geodesic cost to see): the range term
+    lowers the weight where the grey differs from the hint's; off (tone 0) it is the gate
+    of before, and with several hints each pixel keeps the largest hint's weight."""
+    from core.hints.locality import HintLocality, gate, geodesic_distance, hint_distances
+
+    ramp = np.tile(np.linspace(0.0, 1.0, 96, dtype=np.float32), (48, 1))
+    rows, cols = np.array([24]), np.array([20])
+    plain = gate(ramp, rows, cols, HintLocality(1.0, edge=0.0))
+    toned = gate(ramp, rows, cols, HintLocality(1.0, edge=0.0, tone=0.1))
+    assert toned[24, 20] == pytest.approx(1.0) and plain[24, 20] == 1
+    # 40 px right of the hint the grey is 0.42 brighter: the range term cuts it down
+    assert toned[24, 60] < 0.01 * plain[24, 60] and plain[24, 60] > 0.5
+    # same grey (a column above the hint): the range term changes nothing
+    assert toned[4, 20] == pytest.approx(plain[4, 20], abs=1e-6)
+    # per-hint distances: their minimum is the all-hints geodesic distance
+    two_r, two_c = np.array([24, 10]), np.array([20, 80])
+    d = hint_distances(ramp, two_r, two_c, 1.0)
+    assert d.shape == (2, 48, 96)
+    np.testing.assert_allclose(d.min(axis=0), geodesic_distance(ramp, two_r, two_c, 1.0),
+                               atol=1e-12)
+    both = gate(ramp, two_r, two_c, HintLocality(1.0, edge=0.0, tone=0.1))
+    assert both[10, 80] == pytest.approx(1.0) and both[24, 20] == pytest.approx(1.0)
+
+
+def test_locality_metadata_reads_tone_and_fallback_and_older_entries():
+    from core.hints.locality import HintLocality
+
+    loc = HintLocality(0.15, 3.0, smooth=1.5, growth=1.5, tone=0.1, fallback="colorizer")
+    assert HintLocality.from_metadata(loc.to_metadata()) == loc
+    old = HintLocality.from_metadata({"radius": 0.3, "edge": 3, "smooth": 1.5, "growth": 1})
+    assert old.tone == 0 and old.fallback == ""
+    with pytest.raises(ValueError):
+        HintLocality(0.2, 1.0, tone=-0.1)
+
+
+def test_wilson_upper_end_gives_the_rule_a_margin():
+    from core.hints.locality import wilson_upper
+
+    assert wilson_upper(0, 80) == pytest.approx(0.0458, abs=5e-4)
+    # 16 of 320 (5.0 %) no longer passes; 8 of 320 (2.5 %) does, 9 does not
+    assert wilson_upper(16, 320) > 0.075
+    assert wilson_upper(8, 320) < 0.05 < wilson_upper(9, 320)
+    assert wilson_upper(0, 0) == 1.0
+
+
+def test_gate_falls_back_to_the_automatic_model_in_its_own_colours(tmp_path):
+    """With ``fallback`` the gate returns to another (automatic) model: no hint gives exactly
+    that model's rendering (its chroma gain included), far from a hint too; on the hint the
+    hint network's answer."""
+    from core.colorizer import Colorizer
+
+    torch.manual_seed(1)
+    auto = UNet(UNetConfig(width=4, depth=2)).eval()
+    save_model(auto, tmp_path / "auto", metadata={"working_size": 48, "chroma_gain": 0.6})
+    _gated_pair(tmp_path, {"radius": 0.2, "edge": 1.0, "fallback": "auto"})
+    gated = Colorizer.from_weights(tmp_path / "h", device="cpu")
+    raw = Colorizer.from_weights(tmp_path / "h", device="cpu", hint_locality=None)
+    shipped = Colorizer.from_weights(tmp_path / "auto", device="cpu")
+    assert gated.hint_fallback is not None and gated.hint_locality.fallback == "auto"
+    img = np.zeros((96, 192, 3), np.uint8)
+    img[:, 128:] = 220
+    want = shipped.render(shipped.predict(img)).rgb
+    alone = gated.predict(img)
+    assert np.abs(gated.render(alone).rgb.astype(int) - want).max() <= 1
+    assert alone.hint_weight is not None and alone.hint_weight.max() == 0
+    hints = [Hint(40, 48, (200, 30, 30))]
+    p = gated.predict(img, hints=hints)
+    out = gated.render(p).rgb.astype(int)
+    assert np.abs(out[:, 150:] - want[:, 150:]).max() <= 1  # past the edge: automatic
+    np.testing.assert_allclose(p.unit_lab[24, 20], raw.predict(img, hints=hints).unit_lab[24, 20],
+                               atol=1e-5)  # on the hint: the hint network's answer
+    # without the gate there is no fallback: the network's own answer without hints
+    assert raw.hint_fallback is None
+    assert not np.array_equal(raw.render(raw.predict(img)).rgb, want)

@@ -126,6 +126,8 @@ def test_below_automatic_is_the_share_of_photos_worse_with_hints():
     m = summarise_hints(rows, grey)["3"]["model"]
     assert m["below_automatic"] == 0.25  # only p1 (19 < 20); p2's tie is not below
     assert m["below_shipped"] == 0.5  # p2 (20 < 21) and p3 (26 < 27)
+    lo, hi = m["below_shipped_ci"][1:]
+    assert m["below_shipped_ci"][0] == 0.5 and lo < 0.5 < hi
     assert abs(m["reach"][0] - 0.15) < 1e-12 and m["reach"][1] <= 0.15 <= m["reach"][2]
     assert abs(m["leak"][0] - 1 / 6) < 1e-12  # the NaN (no far pixel) left out
 
@@ -171,3 +173,44 @@ def test_evaluate_hints_table_and_cli(tmp_path):
     assert code == 0
     out = json.loads((tmp_path / "cli.json").read_text())
     assert out["counts"] == [0, 1] and out["photos"] >= 1
+    # a gate that falls back to the automatic model: without hints the hint model *is* it,
+    # so "below the model without hints" and "below the automatic model" agree
+    save_model(tiny(7), tmp_path / "gated", metadata={
+        "working_size": 32, "hint_locality": {"radius": 0.2, "edge": 1.0, "fallback": "auto"}})
+    code = evaluate_main(["--weights", str(tmp_path / "gated"), "--data",
+                          str(tmp_path / "data"), "--hints", "0", "1", "--out",
+                          str(tmp_path / "gated_ev"), "--baseline", str(tmp_path / "auto"),
+                          "--val-per-source", "3"])
+    assert code == 0
+    out = json.loads((tmp_path / "gated_ev.json").read_text())
+    assert out["settings"]["hint_locality"]["fallback"] == "auto"
+    t0 = out["table"]["0"]
+    assert abs(t0["model"]["psnr"][0] - t0["automatic"]["psnr"][0]) < 0.05
+    assert out["table"]["1"]["model"]["below_automatic"] == \
+        out["table"]["1"]["model"]["below_shipped"]
+
+
+def test_choose_scores_tones_against_the_fallback_and_the_margin_needs_photos():
+    """The grid of core.hints.locality with a range term and an automatic fallback: every
+    setting is scored against the fallback; with the margin rule two photos can never be
+    enough (the Wilson upper end of 0 of 2 is far above 5 %), without it they can."""
+    from core.hints.locality import choice_markdown, choose
+
+    photos = [(f"p{i}.png", two_colour_photo()) for i in range(2)]
+    hint_model = Colorizer(tiny(7), device="cpu", working_size=32)
+    auto = Colorizer(tiny(1), device="cpu", working_size=32, chroma_gain=0.7)
+    kw = dict(counts=(1, 3), radii=(0.1,), edges=(1.0,), smooths=(0.0,), growths=(0.0,),
+              tones=(0.0, 0.1), fallback=auto, fallback_name="auto")
+    strict = choose(hint_model, photos, margin=True, **kw)
+    assert [g["tone"] for g in strict["grid"]] == [0.0, 0.1]
+    for g in strict["grid"]:
+        assert g["3"]["below_upper"] >= g["3"]["below"] and g["3"]["below_upper"] > 0.5
+    assert strict["chosen"] is None and strict["qualified"] == 0 and strict["margin"]
+    assert "automatic model (auto)" in strict["rule"] and "Wilson" in strict["rule"]
+    loose = choose(hint_model, photos, margin=False, **kw)
+    ok = [g for g in loose["grid"] if g["1"]["leak"][0] >= 0 and g["3"]["below"] <= 0.05]
+    assert loose["qualified"] == len(ok)
+    if ok:
+        assert loose["chosen"]["fallback"] == "auto"
+    head = choice_markdown(strict).splitlines()[0]
+    assert "| tone |" in head and "95 % upper" in head

@@ -19,7 +19,9 @@ The fills are the floor: a learned model must beat them, by stopping colour at e
 knowing that sky and grass differ.
 
 Does a hint stay on its object? Two more numbers for the hint model, each against the same
-model given no hint, on the a, b of the RGB images the metrics compare (256 x 256):
+model given no hint (with a locality gate that falls back to the automatic model,
+``hint_locality.fallback``, that is the automatic model's colorization), on the a, b of the
+RGB images the metrics compare (256 x 256):
 
 * **reach**: the share of pixels whose (a, b) moves by more than :data:`REACH_AB` units
   when the hints are added (one hint on a cup should move the cup, not the whole photo);
@@ -29,7 +31,8 @@ model given no hint, on the a, b of the RGB images the metrics compare (256 x 25
   their colour spread onto other objects;
 * **below automatic**: the share of photos where the model with the hints scores a lower
   PSNR than the same model without any (and, with a baseline, than the shipped automatic
-  model): true hints should never make a photo worse.
+  model; the two are the same when the gate falls back to it): true hints should never make
+  a photo worse.
 """
 
 from __future__ import annotations
@@ -233,7 +236,8 @@ def summarise_hints(rows: Sequence[dict], grey: dict[str, dict]) -> dict:
     photos) and ``below_automatic``:
     the share of photos where its PSNR is lower than the same model's without hints
     (``below_automatic_ci``: with its interval); with the automatic model scored,
-    ``below_shipped`` is the share below that model."""
+    ``below_shipped`` is the share below that model (``below_shipped_ci``: with its
+    interval)."""
     table: dict = {}
     by = {(r["hints"], r["method"], r["name"]): r for r in rows}
     names = sorted({r["name"] for r in rows})
@@ -261,6 +265,7 @@ def summarise_hints(rows: Sequence[dict], grey: dict[str, dict]) -> dict:
                            for r in rs if (0, "automatic", r["name"]) in by]
                 if shipped:
                     entry["below_shipped"] = float(np.mean(shipped))
+                    entry["below_shipped_ci"] = mean_ci(shipped)
             table[str(n)][m] = entry
     return table
 
@@ -387,14 +392,17 @@ def hints_markdown(result: dict) -> str:
     if any("reach" in result["table"][str(n)]["model"] for n in result["counts"]):
         lines += ["", "| hints | reach: pixels moved > 10 ab (95 % CI) | leak on pixels > 25 ab "
                   "from every hint, dB (95 % CI) | photos below the model without hints "
-                  "(95 % CI) | below the automatic model |", "|---:|---:|---:|---:|---:|"]
+                  "(95 % CI) | below the automatic model (95 % CI) |", "|---:|---:|---:|---:|---:|"]
         for n in result["counts"]:
             m = result["table"][str(n)]["model"]
             if "reach" not in m:
                 continue
             r, lk, b = m["reach"], m["leak"], m.get("below_automatic_ci")
             below = (f"{100 * b[0]:.1f} % [{100 * b[1]:.1f}, {100 * b[2]:.1f}]" if b else "-")
-            shipped = f"{100 * m['below_shipped']:.1f} %" if "below_shipped" in m else "-"
+            bs = m.get("below_shipped_ci")
+            shipped = (f"{100 * bs[0]:.1f} % [{100 * bs[1]:.1f}, {100 * bs[2]:.1f}]" if bs
+                       else f"{100 * m['below_shipped']:.1f} %" if "below_shipped" in m
+                       else "-")
             lines.append(f"| {n} | {100 * r[0]:.1f} % [{100 * r[1]:.1f}, {100 * r[2]:.1f}] | "
                          f"{diff(lk)} | {below} | {shipped} |")
     if "automatic" in result["table"].get("0", {}):

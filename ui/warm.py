@@ -93,6 +93,30 @@ def visit(url: str, screen: str, query: str = "lang=fr") -> str:
     return "timeout"
 
 
+#: The large libraries the screens import (some lazily, through Streamlit: pandas and
+#: pyarrow for tables), imported one after the other by the warm-up before any screen runs.
+LIBRARIES = ("pandas", "pyarrow", "plotly.graph_objects", "plotly.io", "scipy.ndimage",
+             "skimage.color", "skimage.metrics", "skimage.graph", "skimage.transform",
+             "segno")
+
+
+def import_libraries() -> None:
+    """Import :data:`LIBRARIES` in this (the warm-up's) thread, one at a time.
+
+    Two threads importing the same large package at once can meet CPython's import
+    deadlock detection and see a partially initialised module ("partially initialized
+    module 'pandas'", seen once when the warm-up's visit of the U-Net screen ran beside a
+    student's first screen): imported here first, every screen then finds them loaded.
+    """
+    import importlib
+
+    for name in LIBRARIES:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # an optional one missing: the screen that needs it says so
+            LOG.warning("warm-up: %s could not be imported", name)
+
+
 def warm_screens(screens: list[str] | tuple[str, ...]) -> dict[str, str]:
     """Visit each screen once through this server's own websocket; sets :data:`WARMED`.
 

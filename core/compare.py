@@ -70,7 +70,10 @@ def every_kth(a: np.ndarray, side: int) -> np.ndarray:
 
 def lab_of(rgb: np.ndarray) -> np.ndarray:
     """CIE Lab (H, W, 3) of an RGB uint8 photo (torch conversion, scikit-image's numbers)."""
-    t = torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1).float() / 255.0
+    a = np.ascontiguousarray(rgb)
+    if not a.flags.writeable:  # a frozen upload (ui/upload.py): torch wants a writable buffer
+        a = a.copy()
+    t = torch.from_numpy(a).permute(2, 0, 1).float() / 255.0
     return rgb_to_lab_torch(t).permute(1, 2, 0).numpy()
 
 

@@ -91,9 +91,8 @@ def _warm_up() -> threading.Thread:
 
         torch.optim.AdamW([torch.zeros(1, requires_grad=True)])
         from ui.nav import NAMES
-        from ui.warm import import_libraries, warm_screens
+        from ui.warm import warm_screens
 
-        import_libraries()
         warm_screens(NAMES)
 
     thread = threading.Thread(target=work, name="colorisation-warm-up", daemon=True)

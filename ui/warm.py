@@ -107,6 +107,9 @@ def import_libraries() -> None:
     deadlock detection and see a partially initialised module ("partially initialized
     module 'pandas'", seen once when the warm-up's visit of the U-Net screen ran beside a
     student's first screen): imported here first, every screen then finds them loaded.
+    Only on a real server, before its readiness check answers (students come after it):
+    without one (AppTest, command lines) nothing is imported here, since a script thread
+    of the same process may be importing the same package at that moment.
     """
     import importlib
 
@@ -129,6 +132,7 @@ def warm_screens(screens: list[str] | tuple[str, ...]) -> dict[str, str]:
         if url is None:
             return results
         t0 = time.perf_counter()
+        import_libraries()
         for screen in screens:
             try:
                 results[screen] = visit(url, screen)

@@ -18,6 +18,19 @@ WARM_LINE = re.compile(r"warm-up: every screen visited once in [\d.]+ s: (\{.*\}
 
 
 def test_without_a_server_nothing_is_visited_and_nobody_waits():
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        import streamlit as st
+
+        from ui.warm import is_readiness_probe, server_address
+
+        st.write(f"{server_address()} {is_readiness_probe()}")
+
+    # during an AppTest run (the app's warm-up thread starts in one) the runtime is a
+    # stand-in: not a server to visit, nor a probe to hold
+    at = AppTest.from_function(script).run()
+    assert [m.value for m in at.markdown] == ["None False"]
     assert server_address() is None  # no Streamlit server in the test process
     assert not is_readiness_probe()
     assert warm_screens(NAMES) == {}

@@ -41,7 +41,8 @@ def server_address() -> str | None:
         from streamlit import config
         from streamlit.runtime import Runtime
 
-        if not Runtime.exists():
+        # AppTest installs a MagicMock(spec=Runtime) as the runtime: not a server
+        if not Runtime.exists() or type(Runtime.instance()) is not Runtime:
             return None
         port = int(config.get_option("server.port"))
         base = (config.get_option("server.baseUrlPath") or "").strip("/")
@@ -153,7 +154,7 @@ def is_readiness_probe() -> bool:
         from streamlit.runtime.scriptrunner import get_script_run_ctx
 
         ctx = get_script_run_ctx()
-        if ctx is None or not Runtime.exists():
+        if ctx is None or not Runtime.exists() or type(Runtime.instance()) is not Runtime:
             return False
         return Runtime.instance()._session_mgr.get_session_info(ctx.session_id) is None
     except Exception:  # noqa: BLE001 (private API moved: behave as an ordinary run)

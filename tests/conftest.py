@@ -255,8 +255,11 @@ def start_streamlit(port: int, log_path: Path, extra_env: dict | None = None) ->
     )
 
 
-def wait_healthy(url: str, proc: subprocess.Popen, log_path: Path, timeout: float = 90) -> None:
-    """Wait for ``url/_stcore/health`` to answer ok; fail with the server's log otherwise."""
+def wait_healthy(url: str, proc: subprocess.Popen, log_path: Path, timeout: float = 90,
+                 ready: bool = True) -> None:
+    """Wait for ``url/_stcore/health`` to answer ok, then (``ready``) for the readiness check
+    the deploy files use (the server opens every screen itself first, ui/warm.py), so that
+    a test meets the server a class would; fail with the server's log otherwise."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -265,6 +268,10 @@ def wait_healthy(url: str, proc: subprocess.Popen, log_path: Path, timeout: floa
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
                 if r.status == 200:
+                    if ready:
+                        with urllib.request.urlopen(f"{url}/_stcore/script-health-check",
+                                                    timeout=180) as rr:
+                            assert rr.status == 200, rr.status
                     return
         except OSError:
             pass
@@ -315,7 +322,8 @@ def streamlit_url(chromium) -> Iterator[str]:
 
 @pytest.fixture
 def fresh_streamlit_url() -> Iterator[str]:
-    """A server of its own that nobody has visited yet (first-visit behaviour)."""
+    """A server of its own that no browser has visited yet (first-visit behaviour; ready, as
+    a deployed server is: it has opened its screens itself, ui/warm.py)."""
     yield from _serve()
 
 

@@ -43,7 +43,7 @@ def test_readiness_answers_once_every_screen_is_warm():
     proc = start_streamlit(port, log)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_healthy(url, proc, log)
+        wait_healthy(url, proc, log, ready=False)
         # Liveness answers at once; readiness only after the server opened every screen.
         assert WARM_LINE.search(log.read_text(errors="replace")) is None
         t0 = time.monotonic()

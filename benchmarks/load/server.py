@@ -171,6 +171,7 @@ class Deployment:
         try:
             for b in self.backends:
                 wait_healthy(b)
+                wait_ready(b)  # every screen warmed (ui/warm.py), as the deploy files wait
             wait_healthy(self.url)
         except BaseException:
             self.__exit__(None, None, None)

@@ -40,7 +40,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
@@ -406,12 +405,8 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     ref = reference_seconds()
     print(f"ref = {ref:.3f} s", flush=True)
-    with Deployment(replicas=1) as dep:
-        if not a.no_ready:  # as the deploy files: wait for the readiness check (ui/warm.py)
-            t0 = time.monotonic()
-            with urllib.request.urlopen(f"{dep.url}/_stcore/script-health-check",
-                                        timeout=180) as r:
-                print(f"ready: HTTP {r.status} after {time.monotonic() - t0:.1f} s", flush=True)
+    # as the deploy files, the server is ready (every screen warmed) unless --no-ready
+    with Deployment(replicas=1, ready=not a.no_ready) as dep:
         prof = Profile(dep.pids[0], a.profile)
         started = time.monotonic()
         result = asyncio.run(play(dep.url, dep.pids[0], a.repeats, prof, a.train_seconds))

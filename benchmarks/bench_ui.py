@@ -315,10 +315,11 @@ def cold_start(browser, viewport: dict, app_dir: Path) -> dict:
 def wait_ready(base: str, timeout: float = 180) -> float:
     """Wait for the readiness check the deploy files use (every screen warmed by the server
     itself, ui/warm.py); seconds waited."""
+    from load.server import wait_ready as ready  # benchmarks/ is on the path
+
     t0 = time.monotonic()
-    with urllib.request.urlopen(f"{base}/_stcore/script-health-check", timeout=timeout) as r:
-        if r.status != 200:
-            raise RuntimeError(f"readiness: HTTP {r.status}")
+    if not ready(base, timeout):
+        raise RuntimeError("this app has no readiness check (/_stcore/script-health-check)")
     return time.monotonic() - t0
 
 

@@ -110,8 +110,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     ref = reference_seconds()  # this machine's unit, before the servers share its cores
     with server.Deployment(args.replicas, args.url, args.pid) as dep:
-        for b in dep.backends:
-            server.wait_ready(b)  # as the deploy files: every screen warmed (ui/warm.py)
+        for b in dep.backends:  # (Deployment has waited for each one's readiness)
             # The teacher's visit before the class (imports, model).
             asyncio.run(scenarios.teacher_visit(b))
         watch = server.MemoryWatch(dep.pids)

@@ -44,9 +44,9 @@ def photo_digest(rgb: np.ndarray) -> str:
     """A short fingerprint of a photo's pixels (cache key; never leaves the session).
 
     A read-only array that owns its pixels, or whose pixels are an immutable ``bytes``
-    (a decoded upload: ui/upload.py freezes it), cannot change, so its digest is computed once and remembered while the array lives: the
-    colorize and hints screens ask for it on every rerun, and a 12 MP photo takes 35 ms of
-    CPU to hash.
+    (a decoded upload: ui/upload.py freezes it), cannot change, so its digest is computed
+    once and remembered while the array lives: the colorize and hints screens ask for it
+    on every rerun, and a 12 MP photo takes 35 ms of CPU to hash.
     """
     frozen = not rgb.flags.writeable and (rgb.flags.owndata or isinstance(rgb.base, bytes))
     if frozen:

@@ -144,8 +144,8 @@ class Deployment:
     """
 
     def __init__(self, replicas: int = 1, url: str | None = None, pid: int | None = None,
-                 env: dict | None = None):
-        self.replicas, self.procs = replicas, []
+                 env: dict | None = None, ready: bool = True):
+        self.replicas, self.procs, self.ready = replicas, [], ready
         self.url, self.pids, self.backends = url, [pid] if pid else [], [url] if url else []
         self.env = dict(env or {})
         self.workdir = Path(tempfile.mkdtemp(prefix="load_test_"))
@@ -171,7 +171,8 @@ class Deployment:
         try:
             for b in self.backends:
                 wait_healthy(b)
-                wait_ready(b)  # every screen warmed (ui/warm.py), as the deploy files wait
+                if self.ready:  # every screen warmed (ui/warm.py), as the deploy files wait
+                    wait_ready(b)
             wait_healthy(self.url)
         except BaseException:
             self.__exit__(None, None, None)

@@ -186,6 +186,9 @@ def test_lab_ranges_legend_leaves_the_bars_visible(chromium, streamlit_url, lang
     for viewport in (PHONE, DESKTOP):
         with browser_page(chromium, viewport) as pg:
             _open(pg, streamlit_url, "lab", lang=lang)
+            # plotly draws a chart's frame before its legend: wait for the legend itself
+            # (CI once read the page between the two).
+            pg.wait_for_function(f"{LEGEND_AND_PLOT}.length > 0", timeout=60_000)
             boxes = pg.evaluate(LEGEND_AND_PLOT)
             assert boxes, "no chart with a legend on the Lab screen"
             legend_top, legend_bottom, plot_top, _ = boxes[0]

@@ -341,6 +341,40 @@ def measure_fresh(browser, base: str, viewport: dict, screens: list[str]) -> dic
     return out
 
 
+#: Streamlit's own floor on this machine and browser (``--floor``): the same measures on apps
+#: that show nothing of ours, in the same run.
+FLOOR_APPS = {
+    "a title": 'import streamlit as st\nst.title("Floor")\n',
+    "a title and one plotly chart": (
+        'import plotly.graph_objects as go\nimport streamlit as st\nst.title("Floor")\n'
+        'st.plotly_chart(go.Figure(go.Scatter(x=[0, 1, 2], y=[0, 1, 4])))\n'),
+}
+
+
+def measure_floor(browser, viewport: dict, repeats: int = 3) -> dict:
+    """Cold start and first open on a fresh page of :data:`FLOOR_APPS` (the app's own
+    ``.streamlit/config.toml``, without its readiness check): what no cut in this app can
+    go below, with Streamlit, this Chromium and these cores. Median of ``repeats``."""
+    out = {}
+    for what, source in FLOOR_APPS.items():
+        with tempfile.TemporaryDirectory() as tmp:
+            app = Path(tmp)
+            (app / "streamlit_app.py").write_text(source)
+            (app / ".streamlit").mkdir()
+            config = (ROOT / ".streamlit" / "config.toml").read_text()
+            (app / ".streamlit" / "config.toml").write_text(
+                config.replace("scriptHealthCheckEnabled = true", ""))
+            cold = [cold_start(browser, viewport, app)["complete_s"] for _ in range(repeats)]
+            with served(app, tag="bench_ui_floor") as base:
+                fresh = [measure_fresh(browser, base, viewport, ["home"])["home"]
+                         for _ in range(repeats)]
+        fresh = [v for v in fresh if isinstance(v, float)]
+        out[what] = {"cold_s": statistics.median(cold),
+                     "fresh_s": statistics.median(fresh) if fresh else None}
+        print(f"floor, {what}: {out[what]}", flush=True)
+    return out
+
+
 def measure_screen(pg, base: str, screen: str, other: str, repeats: int,
                    n_steps: int) -> dict:
     """Opens (address, sidebar from ``other``) and the controls of one screen."""
@@ -455,6 +489,13 @@ def report(res: dict) -> str:
               "Cold start (server launch to a complete home page): "
               f"**{mark(c['complete_s'], TARGETS['cold'])}** (health check {c['health_s']:.1f} s, title "
               f"{c['title_s']:.1f} s).", ""]
+    if res.get("floor"):
+        lines += ["Streamlit's own floor, same run (`--floor`: apps with nothing of ours, the "
+                  "same config, median of 3): "
+                  + "; ".join(f"{what}: cold start {mark(v['cold_s'], TARGETS['cold'])}, first "
+                              "open on a fresh page "
+                              + (mark(v['fresh_s'], TARGETS['open']) if v['fresh_s'] else "error")
+                              for what, v in res["floor"].items()) + ".", ""]
     if res.get("fresh"):
         lines += [f"First open of each screen, a fresh browser page each (no cache, no earlier "
                   f"visit), once the server said it was ready ({res['ready_s']:.1f} s after "
@@ -463,6 +504,8 @@ def report(res: dict) -> str:
         lines += [f"| {k} | {mark(v, TARGETS['open']) if isinstance(v, float) else v} |"
                   for k, v in res["fresh"].items()]
         lines.append("")
+    if not res["screens"]:
+        return "\n".join(lines) + "\n"
     lines += ["Open = median (max) of the repeats on a warm page; step = p50 / p95 of single "
               "steps; settle = after ten quick steps.", "",
               "| screen | open, sidebar | open, address | control | step p50 | step p95 "
@@ -504,6 +547,10 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--no-write", action="store_true")
     p.add_argument("--fresh", action="store_true",
                    help="also: each screen's first open on a fresh page, no warm-up visit")
+    p.add_argument("--floor", action="store_true",
+                   help="also: Streamlit's own floor (a bare app, and one with a chart)")
+    p.add_argument("--only-first", action="store_true",
+                   help="cold start, --floor and --fresh only (no warm opens or steps)")
     p.add_argument("--no-warm-visit", action="store_true",
                    help="skip the teacher's warm-up visit of every screen (the server's own "
                         "warm-up, ui/warm.py, still runs)")
@@ -536,14 +583,18 @@ def main(argv: list[str] | None = None) -> dict:
         out = ROOT / "benchmarks" / "out"
         out.mkdir(parents=True, exist_ok=True)
         slug = "".join(ch if ch.isalnum() else "_" for ch in args.label)
+        if args.floor:
+            res["floor"] = measure_floor(browser, viewport)
         if args.fresh:
             with served(args.app_dir) as base:
                 res["ready_s"] = wait_ready(base)
                 res["fresh"] = measure_fresh(browser, base, viewport, args.screens)
-        with served(args.app_dir) as base:
-            res["screens"] = measure(browser, base, viewport, args.screens, args.repeats,
-                                     args.steps, out / f"bench_ui_{slug}.partial.json",
-                                     warm_visit=not args.no_warm_visit)
+        res["screens"] = {}
+        if not args.only_first:
+            with served(args.app_dir) as base:
+                res["screens"] = measure(browser, base, viewport, args.screens, args.repeats,
+                                         args.steps, out / f"bench_ui_{slug}.partial.json",
+                                         warm_visit=not args.no_warm_visit)
         browser.close()
     res["machine"]["load_after"] = " / ".join(f"{v:.1f}" for v in os.getloadavg())
     section = report(res)

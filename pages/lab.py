@@ -22,7 +22,7 @@ from core.lessons.lab import (
 )
 from core.lessons.pipeline import diverging_rgb
 from ui.figures import colour_bar, show
-from ui.images import jpeg, png
+from ui.images import jpeg, png_uri
 from ui.lang import num, span, tr
 from ui.photo import photo_picker
 from ui.samples import photo_name
@@ -49,9 +49,7 @@ def _gamut(L: float) -> tuple[np.ndarray, np.ndarray, float]:
 @st.cache_data(show_spinner=False, max_entries=32)
 def _gamut_png(L: float) -> str:
     """The gamut slice as a PNG data URI: a tenth of the bytes of its pixel values."""
-    import base64
-
-    return "data:image/png;base64," + base64.b64encode(png(_gamut(L)[0])).decode("ascii")
+    return png_uri(_gamut(L)[0])
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

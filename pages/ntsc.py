@@ -20,7 +20,7 @@ from core.lessons.ntsc import (
 )
 from core.lessons.pipeline import diverging_rgb
 from ui.figures import colour_bar, show
-from ui.images import jpeg
+from ui.images import jpeg, png_uri
 from ui.lang import num, percent_sign, tex, tr
 from ui.photo import photo_picker
 from ui.samples import photo_name
@@ -102,11 +102,12 @@ def hover_figure(rgb: np.ndarray, gray: np.ndarray) -> go.Figure:
     # fought the matching and stretched the grey one sideways.
     fig = make_subplots(1, 2, shared_xaxes="all", shared_yaxes="all", horizontal_spacing=0.03)
     # The colour panel's own z gives R, G, B; Y rides along as its customdata.
-    fig.add_trace(go.Image(z=small, x0=0, dx=k, y0=0, dy=k, customdata=y255,
+    # Pictures as PNG sources (ui/images.py png_uri): hover reads the same exact values.
+    fig.add_trace(go.Image(source=png_uri(small), x0=0, dx=k, y0=0, dy=k, customdata=y255,
                            hovertemplate="x=%{x}, y=%{y}<br>R=%{z[0]}  G=%{z[1]}  B=%{z[2]}"
                                          "<br><b>Y=%{customdata}</b><extra></extra>"), 1, 1)
     # The grey as an image too: both panels then keep the photo's proportions.
-    fig.add_trace(go.Image(z=np.dstack([y255] * 3), x0=0, dx=k, y0=0, dy=k,
+    fig.add_trace(go.Image(source=png_uri(np.dstack([y255] * 3)), x0=0, dx=k, y0=0, dy=k,
                            hovertemplate="x=%{x}, y=%{y}<br><b>Y=%{z[0]}</b><extra></extra>"),
                   1, 2)
     fig.update_yaxes(autorange="reversed", showticklabels=False, showgrid=False, zeroline=False)

@@ -149,7 +149,8 @@ PROBE_PANELS = """(() => {
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_ntsc_probe_panels_keep_the_photo_proportions(chromium, streamlit_url, viewport):
     """The pixel probe's grey panel is drawn the size of the colour panel (it was stretched
-    sideways on a desktop), and a finger's tap shows a pixel's values (phones)."""
+    sideways on a desktop); a finger's tap (phones) or the mouse (desktop) shows a pixel's
+    values."""
     ctx = chromium.new_context(viewport=viewport, has_touch=viewport is PHONE)
     try:
         pg = ctx.new_page()
@@ -167,8 +168,41 @@ def test_ntsc_probe_panels_keep_the_photo_proportions(chromium, streamlit_url, v
             pg.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
             pg.wait_for_function("document.querySelectorAll('.hoverlayer .hovertext').length",
                                  timeout=10_000)
+        else:
+            _hover_reads_the_photos_pixels(pg, probe)
     finally:
         ctx.close()
+
+
+def _hover_reads_the_photos_pixels(pg, probe) -> None:
+    """Hovering either panel gives the photo's own R, G, B and the NTSC Y of that pixel
+    (the panels are sent as PNG pictures and plotly reads the values back from them)."""
+    import re
+
+    import numpy as np
+
+    from core.color import ntsc_gray
+    from core.samples import load_sample
+
+    rgb = load_sample("astronaut")
+    y255 = np.round(ntsc_gray(rgb) * 255).astype(int)
+    drags = probe.locator(".nsewdrag")
+    seen = 0
+    for panel in range(drags.count()):
+        box = drags.nth(panel).bounding_box()
+        for fx, fy in ((0.25, 0.4), (0.7, 0.3), (0.1, 0.8)):
+            pg.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+            pg.wait_for_function("document.querySelectorAll('.hoverlayer .hovertext').length",
+                                 timeout=10_000)
+            text = pg.locator(".hoverlayer .hovertext").first.text_content()
+            x, y = (int(v) for v in re.search(r"x=(\d+), y=(\d+)", text).groups())
+            assert int(re.search(r"Y=(\d+)", text).group(1)) == y255[y, x], text
+            if "R=" in text:
+                rgb_text = re.search(r"R=(\d+)\s+G=(\d+)\s+B=(\d+)", text).groups()
+                got = [int(v) for v in rgb_text]
+                assert got == [int(v) for v in rgb[y, x]], text
+            seen += 1
+    assert seen == 6
 
 
 #: Each plotly chart's legend box and plot area (top, bottom), in page pixels.

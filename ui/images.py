@@ -55,3 +55,16 @@ def png(image: np.ndarray, max_side: int = MAX_SIDE) -> bytes:
     buf = io.BytesIO()
     _pil(image, max_side, Image.Resampling.NEAREST).save(buf, format="PNG", compress_level=3)
     return buf.getvalue()
+
+
+def png_uri(image: np.ndarray, max_side: int = MAX_SIDE) -> str:
+    """:func:`png` as a data URI, for a plotly image trace's ``source``.
+
+    Given ``source`` instead of ``z``, plotly draws the picture as one image element and reads
+    a hovered pixel's values back from it (PNG: exactly); ``z`` sends every pixel as JSON
+    numbers and the browser redraws it pixel by pixel (0.26 s of a 0.42 s NTSC weight step,
+    160 px panels, Chromium on 2 cores; bench_ui).
+    """
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(png(image, max_side)).decode("ascii")

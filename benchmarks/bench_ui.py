@@ -21,7 +21,8 @@ page's own clock (``performance.now()``), so Python's polling adds nothing:
 (Streamlit greys what the current run has not redrawn yet), no skeleton placeholder, every
 image decoded, every plotly chart drawn, and the title is shown; then it must stay so for
 ``QUIET_MS`` (the time reported is when it first became so). A step counts only once a run
-it caused has started: a control that triggers no run is reported as an error.
+it caused has started (the page showed "running", or the server sent a message after the
+input): a control that triggers no run is reported as an error.
 
 Writes ``## UI responsiveness (LABEL)`` in benchmarks/RESULTS.md (other sections are left
 alone) and the raw figures in benchmarks/out/bench_ui_LABEL.json.
@@ -90,6 +91,16 @@ new MutationObserver(ms => { for (const m of ms)
                       attributeFilter: ['data-test-script-state']});
 for (const ev of ['keydown', 'pointerdown'])
   document.addEventListener(ev, () => { window.__bench.input = performance.now(); }, true);
+// The server's messages, timed: a section rerun that hits its caches can start and end
+// between two paints, and the page's script-state attribute then never shows "running".
+window.__bench.msgs = [];
+const NativeWebSocket = window.WebSocket;
+window.WebSocket = class extends NativeWebSocket {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener('message', () => window.__bench.msgs.push(performance.now()));
+  }
+};
 """
 
 #: Resolves when the view is complete (see the module docstring) after time t0.
@@ -116,7 +127,8 @@ async ({t0, tRun, expectRun, quietMs, timeoutMs}) => {
   while (true) {
     const now = performance.now();
     const started = !expectRun || going
-      || window.__bench.runs.some(r => r[0] >= tRun && r[1] === 'running');
+      || window.__bench.runs.some(r => r[0] >= tRun && r[1] === 'running')
+      || window.__bench.msgs.some(t => t >= tRun);
     const b = started ? busy() : 'waiting for a run';
     if (b) { clearSince = null; reason = b; }
     else if (clearSince === null) clearSince = now;

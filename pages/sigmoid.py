@@ -24,6 +24,7 @@ from ui.images import png
 from ui.lang import num, tr
 from ui.model import BY_MODEL, colorizer
 from ui.photo import photo_picker
+from ui.warm import also_warm
 
 X_MIN, X_MAX = -8.0, 8.0
 LRS = (0.5, 1.0, 2.0, 3.0, 5.0)
@@ -303,6 +304,8 @@ def tiny_trainings() -> None:
                           help=tr("sigmoid.lr_help"))
     with st.spinner(tr("sigmoid.training")):
         runs = tiny_runs(lr)
+    # the server's own first visit computes every rate (ui/warm.py): no first-step wait
+    also_warm("sigmoid: learning rates", tiny_runs, LRS)
     show(loss_figure(runs), width="stretch", config=CHART)
     d1, d2 = st.columns(2)
     for col, b in ((d1, "scaled_sigmoid"), (d2, "none")):

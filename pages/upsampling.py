@@ -19,6 +19,7 @@ from ui.images import png
 from ui.lang import labels, num, percent_sign, tr
 from ui.model import BY_MODEL, colorizer
 from ui.photo import photo_picker
+from ui.warm import also_warm
 
 CHART = {"displayModeBar": False}
 SMALL = 40  # side of the small input of part 1: pixels must be visible
@@ -150,6 +151,8 @@ def render_small(rgb: np.ndarray) -> None:
                       format_func=lambda f: f"×{f}")
     with st.spinner(tr("upsampling.training")):
         sr = enlarged(rgb, factor)
+    # the server's own first visit computes both factors (ui/warm.py): no first-step wait
+    also_warm("upsampling: factors", lambda f: enlarged(rgb, f), (2, 4))
     h, w = sr["truth"].shape[:2]
     st.caption(tr("upsampling.rendered", sh=sr["small"].shape[0], sw=sr["small"].shape[1],
                   h=h, w=w, share=num(1 / factor**2, ".0%")))

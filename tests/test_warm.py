@@ -14,7 +14,7 @@ from tests.conftest import free_port, start_streamlit, stop, wait_healthy
 from ui.nav import NAMES
 from ui.warm import WARMED, is_readiness_probe, server_address, warm_screens
 
-WARM_LINE = re.compile(r"warm-up: every screen visited once in [\d.]+ s: (\{.*\})")
+WARM_LINE = re.compile(r"warm-up: every screen visited once in [\d.]+ s: (\{.*\}); also: (\{.*\})")
 
 
 def test_without_a_server_nothing_is_visited_and_nobody_waits():
@@ -35,6 +35,24 @@ def test_without_a_server_nothing_is_visited_and_nobody_waits():
     assert not is_readiness_probe()
     assert warm_screens(NAMES) == {}
     assert WARMED.is_set()  # a probe never waits for a warm-up that cannot happen
+
+
+def test_a_controls_other_settings_are_computed_on_the_warm_up_visit_only():
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        import streamlit as st
+
+        from ui.warm import also_warm, is_warm_up_visit
+
+        def compute(setting):
+            raise AssertionError(f"computed {setting} outside the warm-up")
+
+        also_warm("a test control", compute, (1, 2))
+        st.write(f"{is_warm_up_visit()}")
+
+    at = AppTest.from_function(script).run()
+    assert not at.exception and [m.value for m in at.markdown] == ["False"]
 
 
 def test_readiness_answers_once_every_screen_is_warm():
@@ -58,6 +76,9 @@ def test_readiness_answers_once_every_screen_is_warm():
         results = json.loads(found.group(1))
         assert list(results) == list(NAMES)
         assert all(v == "ok" for v in results.values()), results  # no screen failed
+        # the few settings of some controls were computed during the same visits
+        assert json.loads(found.group(2)) == {"sigmoid: learning rates": 5,
+                                              "upsampling: factors": 2}, found.group(0)
         assert "Traceback" not in text, text[-3000:]
         # A second probe does not warm again (once per server)
         with urllib.request.urlopen(f"{url}/_stcore/script-health-check", timeout=60) as r:

@@ -30,6 +30,8 @@ WARMED = threading.Event()
 PROBE_WAIT = 50.0
 #: Seconds one screen's visit may take.
 VISIT_TIMEOUT = 60.0
+#: The warm-up's websocket says who it is (``User-Agent``): :func:`is_warm_up_visit`.
+USER_AGENT = "colorisation warm-up"
 
 LOG = logging.getLogger("colorisation.warm")
 
@@ -72,7 +74,7 @@ def visit(url: str, screen: str, query: str = "lang=fr") -> str:
     ws_url = "ws" + url[len("http"):] + "/_stcore/stream"
     with connect(ws_url, subprotocols=protocols, additional_headers=headers,
                  origin="{0.scheme}://{0.netloc}".format(urllib.parse.urlsplit(url)),
-                 open_timeout=10, max_size=None, user_agent_header="colorisation warm-up") as ws:
+                 open_timeout=10, max_size=None, user_agent_header=USER_AGENT) as ws:
         back = BackMsg()
         run = back.rerun_script
         run.query_string, run.page_name = query, "" if screen == "home" else screen
@@ -92,6 +94,35 @@ def visit(url: str, screen: str, query: str = "lang=fr") -> str:
             if kind == "script_finished" and not msg.metadata.run.fragment_ids:
                 return "ok"
     return "timeout"
+
+
+def is_warm_up_visit() -> bool:
+    """True in a run of the server's own warm-up visit (:func:`visit`), False otherwise."""
+    try:
+        import streamlit as st
+
+        return st.context.headers.get("User-Agent") == USER_AGENT
+    except Exception:  # noqa: BLE001 (no script run: not a visit)
+        return False
+
+
+#: What :func:`also_warm` computed during the warm-up: {what: how many settings}.
+ALSO_WARMED: dict[str, int] = {}
+
+
+def also_warm(what: str, compute, settings) -> None:
+    """On the warm-up visit only: ``compute(s)`` for each of a control's other ``settings``
+    (``what`` names them in the warm-up's log line).
+
+    A screen's default state is warmed by the visit itself; a control with a few settings
+    (the sigmoid screen's learning rates, the upsampling factor) would still make the first
+    student who moves it wait for a computation every later student finds cached (0.2-0.5 s
+    on the first step, bench_ui). Shared caches (``st.cache_data``) fill here instead.
+    """
+    if is_warm_up_visit():
+        for setting in settings:
+            compute(setting)
+        ALSO_WARMED[what] = len(settings)
 
 
 #: The large libraries the screens import (some lazily, through Streamlit: pandas and
@@ -139,8 +170,8 @@ def warm_screens(screens: list[str] | tuple[str, ...]) -> dict[str, str]:
                 results[screen] = visit(url, screen)
             except Exception as e:  # noqa: BLE001 (a screen that fails warms the others)
                 results[screen] = f"failed: {type(e).__name__}: {e}"[:200]
-        LOG.warning("warm-up: every screen visited once in %.1f s: %s",
-                    time.perf_counter() - t0, json.dumps(results))
+        LOG.warning("warm-up: every screen visited once in %.1f s: %s; also: %s",
+                    time.perf_counter() - t0, json.dumps(results), json.dumps(ALSO_WARMED))
         return results
     finally:
         WARMED.set()

@@ -10,7 +10,7 @@ from ui.model import server_setup
 from ui.nav import NAMES, PAGES
 from ui.room import follow_room
 from ui.sticky import keep_sticky_params
-from ui.warm import wait_if_probe
+from ui.warm import person_run, wait_if_probe
 
 # Every run goes through here (ui.lang reruns a screen that ran around it). First of all:
 # ?lang=, ?run=, ?projector= survive clicks on other screens (ui/sticky.py).
@@ -33,22 +33,24 @@ def unknown_path_opens_home(names: set[str]) -> None:
 
 server_setup()
 wait_if_probe()  # the readiness check answers once every screen is warm (ui/warm.py)
-unknown_path_opens_home(set(NAMES) - {"home"})
-language_switch()
-projector_switch()
-apply_projector_layout()
-st_pages = {
-    section: {name: st.Page(path, title=tr(f"nav.{name}"), icon=icon, url_path=name,
-                            default=name == "home")
-              for name, path, icon in pages}
-    for section, pages in PAGES.items()
-}
-# expanded: every screen listed (by default Streamlit folds a long menu under "View N more")
-nav = st.navigation({tr(f"nav.section_{s}"): list(ps.values()) for s, ps in st_pages.items()},
-                    expanded=True)
-# Classroom links: ?page=sigmoid&x=3&lang=en opens that screen (once per session).
-open_preset_page({name: p for ps in st_pages.values() for name, p in ps.items()}, nav)
-# In a class room (?room=): report this screen, follow the teacher's pushes (ui/room.py).
-follow_room(nav, {name: p for ps in st_pages.values() for name, p in ps.items()})
-with guarded("page"):  # an unexpected error: a message and a reference, never a traceback
-    nav.run()
+# While someone's screen runs, the server's own warm-up waits (ui/warm.py person_run).
+with person_run():
+    unknown_path_opens_home(set(NAMES) - {"home"})
+    language_switch()
+    projector_switch()
+    apply_projector_layout()
+    st_pages = {
+        section: {name: st.Page(path, title=tr(f"nav.{name}"), icon=icon, url_path=name,
+                                default=name == "home")
+                  for name, path, icon in pages}
+        for section, pages in PAGES.items()
+    }
+    # expanded: every screen listed (by default Streamlit folds a long menu under "View N more")
+    nav = st.navigation({tr(f"nav.section_{s}"): list(ps.values()) for s, ps in st_pages.items()},
+                        expanded=True)
+    # Classroom links: ?page=sigmoid&x=3&lang=en opens that screen (once per session).
+    open_preset_page({name: p for ps in st_pages.values() for name, p in ps.items()}, nav)
+    # In a class room (?room=): report this screen, follow the teacher's pushes (ui/room.py).
+    follow_room(nav, {name: p for ps in st_pages.values() for name, p in ps.items()})
+    with guarded("page"):  # an unexpected error: a message and a reference, never a traceback
+        nav.run()

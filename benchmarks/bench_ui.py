@@ -359,8 +359,25 @@ FLOOR_APPS = {
     "a title": 'import streamlit as st\nst.title("Floor")\n',
     "a title and one plotly chart": (
         'import plotly.graph_objects as go\nimport streamlit as st\nst.title("Floor")\n'
-        'st.plotly_chart(go.Figure(go.Scatter(x=[0, 1, 2], y=[0, 1, 4])))\n'),
+        '@st.fragment\n'
+        'def chart():\n'
+        '    n = st.slider("n", 1, 40, 20, key="floor_n")\n'
+        '    st.plotly_chart(go.Figure(go.Scatter(x=list(range(50)), y=[i % n for i in range(50)])))\n'
+        'chart()\n'),
 }
+
+
+def floor_steps(browser, base: str, viewport: dict, n: int = 8) -> list[float]:
+    """Single steps of the floor app's slider (a section with one chart), warm page."""
+    ctx = browser.new_context(viewport=viewport)
+    ctx.add_init_script(INIT_JS)
+    pg = ctx.new_page()
+    pg.set_default_timeout(60_000)
+    try:
+        open_by_link(pg, base, "home")
+        return steps(pg, "floor_n", "slider", n)
+    finally:
+        ctx.close()
 
 
 def measure_floor(browser, viewport: dict, repeats: int = 3) -> dict:
@@ -380,9 +397,12 @@ def measure_floor(browser, viewport: dict, repeats: int = 3) -> dict:
             with served(app, tag="bench_ui_floor") as base:
                 fresh = [measure_fresh(browser, base, viewport, ["home"])["home"]
                          for _ in range(repeats)]
+                step = floor_steps(browser, base, viewport) if "floor_n" in source else []
         fresh = [v for v in fresh if isinstance(v, float)]
         out[what] = {"cold_s": statistics.median(cold),
-                     "fresh_s": statistics.median(fresh) if fresh else None}
+                     "fresh_s": statistics.median(fresh) if fresh else None,
+                     "step_p50": pct(step, 50) if step else None,
+                     "step_p95": pct(step, 95) if step else None}
         print(f"floor, {what}: {out[what]}", flush=True)
     return out
 
@@ -507,6 +527,9 @@ def report(res: dict) -> str:
                   + "; ".join(f"{what}: cold start {mark(v['cold_s'], TARGETS['cold'])}, first "
                               "open on a fresh page "
                               + (mark(v['fresh_s'], TARGETS['open']) if v['fresh_s'] else "error")
+                              + (f", a slider step redrawing the chart p50 {v['step_p50']:.2f} s, "
+                                 f"p95 {mark(v['step_p95'], TARGETS['step_p95'])}"
+                                 if v.get("step_p95") else "")
                               for what, v in res["floor"].items()) + ".", ""]
     if res.get("fresh"):
         lines += [f"First open of each screen, a fresh browser page each (no cache, no earlier "

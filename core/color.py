@@ -13,11 +13,14 @@ scikit-image to 1e-4.
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from skimage.color import lab2rgb, rgb2lab
 from skimage.color.colorconv import rgb_from_xyz, xyz_from_rgb
+
+if TYPE_CHECKING:  # torch is imported by the torch functions themselves: the screens that
+    import torch  # only draw (home's first lines) paint before torch loads (cold start)
 
 #: NTSC (ITU-R BT.601) luma weights of R, G and B, as in the course.
 NTSC_WEIGHTS = (0.299, 0.587, 0.114)
@@ -166,6 +169,8 @@ def lab_colour_255(L: float, a: float, b: float) -> list[int]:
 def gray_lightness_torch(gray: torch.Tensor) -> torch.Tensor:
     """Torch twin of :func:`gray_lightness` for batches, scaled like the model's L:
     (N, 1, H, W) grey in [0, 1] -> L* / 50 - 1 in [-1, 1] (the grey baseline in training)."""
+    import torch
+
     y = gray.clamp(0, 1)
     lin = torch.where(y > 0.04045, ((y + 0.055) / 1.055) ** 2.4, y / 12.92)
     eps = (6.0 / 29.0) ** 3
@@ -180,11 +185,15 @@ D65_WHITE = (0.95047, 1.0, 1.08883)
 
 def _mix(matrix: np.ndarray, x: torch.Tensor) -> torch.Tensor:
     """Apply a 3 x 3 colour matrix along dim -3 of (3, H, W) or (N, 3, H, W)."""
+    import torch
+
     m = torch.as_tensor(matrix, dtype=x.dtype, device=x.device)
     return (m @ x.reshape(*x.shape[:-2], -1)).reshape(x.shape)
 
 
 def _white(x: torch.Tensor) -> torch.Tensor:
+    import torch
+
     return torch.tensor(D65_WHITE, dtype=x.dtype, device=x.device).view(3, 1, 1)
 
 
@@ -200,6 +209,8 @@ def lab_to_rgb_torch(lab: torch.Tensor) -> torch.Tensor:
     tensor costs page faults, and allocating one per step made this 3x slower. An ONNX
     export (the live view, :mod:`core.live_video`) records the same steps without ``out=``.
     """
+    import torch
+
     if torch.onnx.is_in_onnx_export():
         return _lab_to_rgb_graph(lab)
     L, a, b = lab.unbind(dim=-3)
@@ -220,6 +231,8 @@ def lab_to_rgb_torch(lab: torch.Tensor) -> torch.Tensor:
 
 def _lab_to_rgb_graph(lab: torch.Tensor) -> torch.Tensor:
     """:func:`lab_to_rgb_torch` step by step without in-place operations (exportable)."""
+    import torch
+
     L, a, b = lab.unbind(dim=-3)
     fy = (L + 16.0) / 116.0
     f = torch.stack([fy + a / 500.0, fy, (fy - b / 200.0).clamp(min=0.0)], dim=-3)
@@ -231,6 +244,8 @@ def _lab_to_rgb_graph(lab: torch.Tensor) -> torch.Tensor:
 
 def rgb_to_lab_torch(rgb: torch.Tensor) -> torch.Tensor:
     """sRGB in [0, 1], (3, H, W) or (N, 3, H, W) -> CIE Lab, as ``skimage.color.rgb2lab``."""
+    import torch
+
     linear = rgb.le(0.04045)
     lin = torch.where(linear, rgb / 12.92, ((rgb.clamp(min=0.04045) + 0.055) / 1.055) ** 2.4)
     xyz = _mix(xyz_from_rgb, lin).div_(_white(lin))
@@ -242,6 +257,8 @@ def rgb_to_lab_torch(rgb: torch.Tensor) -> torch.Tensor:
 
 def unit_to_lab_torch(unit: torch.Tensor) -> torch.Tensor:
     """Torch twin of :func:`unit_to_lab` for (..., 3, H, W): L = 50 (x + 1), a, b = 110 x."""
+    import torch
+
     scale = torch.tensor([L_SCALE, AB_SCALE, AB_SCALE], dtype=unit.dtype, device=unit.device)
     shift = torch.tensor([1.0, 0.0, 0.0], dtype=unit.dtype, device=unit.device)
     return (unit + shift.view(3, 1, 1)) * scale.view(3, 1, 1)
@@ -249,6 +266,8 @@ def unit_to_lab_torch(unit: torch.Tensor) -> torch.Tensor:
 
 def lab_to_unit_torch(lab: torch.Tensor) -> torch.Tensor:
     """Torch twin of :func:`lab_to_unit` for (..., 3, H, W)."""
+    import torch
+
     scale = torch.tensor([L_SCALE, AB_SCALE, AB_SCALE], dtype=lab.dtype, device=lab.device)
     shift = torch.tensor([1.0, 0.0, 0.0], dtype=lab.dtype, device=lab.device)
     return lab / scale.view(3, 1, 1) - shift.view(3, 1, 1)

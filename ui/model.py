@@ -89,9 +89,11 @@ def _warm_up() -> threading.Thread:
             _MODEL_READY.set()
         import torch
 
-        torch.optim.AdamW([torch.zeros(1, requires_grad=True)])
         from ui.nav import NAMES
-        from ui.warm import warm_screens
+        from ui.warm import give_way, warm_screens
+
+        give_way()
+        torch.optim.AdamW([torch.zeros(1, requires_grad=True)])
 
         warm_screens(NAMES)
 

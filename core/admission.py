@@ -10,7 +10,8 @@ One Streamlit server serves a whole class; these caps keep it answering:
   :data:`COMPUTE_SLOTS` (``COLORISATION_TRAIN_PARALLEL``, half the cores by default) at the
   same time, each with :data:`CPU_THREADS` torch thread (``COLORISATION_TRAIN_THREADS``, 1),
   so trainings never take the whole machine (``torch.set_num_threads`` sets the calling
-  thread's OpenMP team size, and is restored at the end of the tick). Replicas on one
+  thread's OpenMP team size, and is restored at the end of the tick), at a lower priority
+  (:data:`TRAIN_NICE`: the others' clicks first). Replicas on one
   machine share these slots when ``COLORISATION_TRAIN_SLOT_DIR`` names a common folder.
 
 What a run is and how it trains is in :mod:`core.live`; where runs are kept between two
@@ -44,6 +45,32 @@ LEASE_SECONDS = 15.0
 _CPUS = os.cpu_count() or 1
 COMPUTE_SLOTS = env_int("COLORISATION_TRAIN_PARALLEL", max(1, _CPUS // 2))
 CPU_THREADS = env_int("COLORISATION_TRAIN_THREADS", 1)
+#: Niceness of a thread while it trains (``COLORISATION_TRAIN_NICE``; 0: none): the class's
+#: uploads and clicks get the cores first, the trainings take what is left.
+TRAIN_NICE = env_int("COLORISATION_TRAIN_NICE", 10, low=0)
+
+
+def lower_thread_priority(nice: int = TRAIN_NICE) -> bool:
+    """Raise this OS thread's niceness to at least ``nice``; True when it is so.
+
+    Linux keeps a niceness per thread: a training tick's thread (Streamlit runs each
+    session's script in a thread of its own) then yields the cores to the threads that
+    draw the other students' screens. Never lowered back (an unprivileged process may not):
+    the thread keeps it until its script run ends. Nothing is done in a process's main
+    thread (that would be the whole process) or where the system has no per-thread
+    priority (an error there is ignored).
+    """
+    if nice <= 0 or not hasattr(os, "setpriority"):
+        return False
+    tid = threading.get_native_id()
+    if tid == os.getpid():
+        return False
+    try:
+        if os.getpriority(os.PRIO_PROCESS, tid) < nice:
+            os.setpriority(os.PRIO_PROCESS, tid, nice)
+        return os.getpriority(os.PRIO_PROCESS, tid) >= nice
+    except OSError:
+        return False
 
 
 class SlotRegistry:
@@ -164,6 +191,7 @@ def compute_slot(timeout: float = 2.0, threads: int = CPU_THREADS) -> Iterator[b
     try:
         if got:
             torch.set_num_threads(threads)
+            lower_thread_priority()
         yield got
     finally:
         if got:

@@ -130,6 +130,28 @@ def test_compute_slot_sets_and_restores_threads():
     assert torch.get_num_threads() == before
 
 
+def test_a_training_tick_runs_at_a_lower_priority_in_its_own_thread_only():
+    """Linux: the tick's thread is niced (TRAIN_NICE), the process's other threads are not."""
+    import os
+    import threading
+
+    seen = {}
+
+    def tick():
+        with admission.compute_slot(threads=1) as got:
+            seen["got"] = got
+            seen["nice"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    other = os.getpriority(os.PRIO_PROCESS, 0)
+    worker = threading.Thread(target=tick)
+    worker.start()
+    worker.join()
+    assert seen["got"] and admission.TRAIN_NICE == 10
+    assert seen["nice"] >= max(other, admission.TRAIN_NICE)
+    assert os.getpriority(os.PRIO_PROCESS, 0) == other  # the process's main thread: unchanged
+    assert not admission.lower_thread_priority()  # never the main thread (the whole process)
+
+
 def test_remember_run_keeps_the_last_ones(photos):
     runs = []
     for i in range(7):

@@ -26,7 +26,7 @@ from core.color import grey_rgb, lab_to_rgb_clipped, rgb_to_lab_torch
 from core.colorizer import Colorization, Colorizer
 from core.hints.planes import scale_hints
 from core.images import is_grey, resize_max_side, to_jpeg_bytes, to_png_bytes
-from core.metrics import compare
+from core.metrics import at_eval_size, compare
 
 #: Longest side of the photo on the screen (the download keeps full resolution).
 SHOW_SIDE = 1280
@@ -116,6 +116,11 @@ class Photo:
         """A colour photo: its own colours are the truth the colorization is compared with."""
         return self.truth_jpeg is not None
 
+    @functools.cached_property
+    def truth_at_eval_size(self) -> np.ndarray:
+        """The shown photo at the metrics' size: resized once, not on every saturation step."""
+        return at_eval_size(self.shown)
+
 
 def study_photo(rgb: np.ndarray, digest: str | None = None) -> Photo:
     """Grey check, grey version, truth and the grey baseline's metrics of a photo."""
@@ -163,7 +168,8 @@ class View:
     def metrics(self) -> dict | None:
         """psnr, ssim, colourfulness, colourfulness_truth against the truth (colour photos;
         None for a grey one)."""
-        return compare(self.result.rgb, self.photo.shown) if self.photo.has_truth else None
+        return (compare(self.result.rgb, self.photo.truth_at_eval_size)
+                if self.photo.has_truth else None)
 
     @functools.cached_property
     def ab_error(self) -> np.ndarray | None:

@@ -15,7 +15,9 @@ from skimage.metrics import peak_signal_noise_ratio
 EVAL_SIZE = 256
 
 
-def _eval_size(rgb: np.ndarray, size: int = EVAL_SIZE) -> np.ndarray:
+def at_eval_size(rgb: np.ndarray, size: int = EVAL_SIZE) -> np.ndarray:
+    """``rgb`` resized to size x size (bicubic), as every metric here compares; as is when
+    it already is (a caller may resize a photo's truth once and pass it to each compare)."""
     if rgb.shape[:2] == (size, size):
         return rgb
     return np.asarray(Image.fromarray(rgb).resize((size, size), Image.BICUBIC))
@@ -30,7 +32,7 @@ def psnr(pred: np.ndarray, truth: np.ndarray, data_range: float = 255.0,
     ``data_range=1.0`` suits float images in [0, 1] (the upsampling screen).
     """
     if eval_size is not None:
-        pred, truth = _eval_size(pred, eval_size), _eval_size(truth, eval_size)
+        pred, truth = at_eval_size(pred, eval_size), at_eval_size(truth, eval_size)
     return float(peak_signal_noise_ratio(np.asarray(truth), np.asarray(pred),
                                          data_range=data_range))
 
@@ -47,8 +49,8 @@ def ssim(pred: np.ndarray, truth: np.ndarray) -> float:
     # float32 convolutions (float64 grouped ones are 50x slower in torch) on values scaled
     # to [0, 1] and centred on 0.5: variances subtract small numbers, so little is lost;
     # the means are shifted back and the formula is evaluated in float64.
-    x = torch.from_numpy(_eval_size(truth).astype(np.float32) / 255.0 - 0.5).permute(2, 0, 1)
-    y = torch.from_numpy(_eval_size(pred).astype(np.float32) / 255.0 - 0.5).permute(2, 0, 1)
+    x = torch.from_numpy(at_eval_size(truth).astype(np.float32) / 255.0 - 0.5).permute(2, 0, 1)
+    y = torch.from_numpy(at_eval_size(pred).astype(np.float32) / 255.0 - 0.5).permute(2, 0, 1)
     maps = torch.cat([x, y, x * x, y * y, x * y])[None]  # (1, 15, H, W)
     n = maps.shape[1]
     # Separable Gaussian, "valid" part only: skimage crops (win_size - 1) / 2 pixels of each
@@ -81,7 +83,7 @@ def colourfulness(rgb: np.ndarray) -> float:
 
     with rg = R - G and yb = (R + G) / 2 - B on the 0-255 scale.
     """
-    x = _eval_size(rgb).astype(np.float64)
+    x = at_eval_size(rgb).astype(np.float64)
     rg = x[..., 0] - x[..., 1]
     yb = 0.5 * (x[..., 0] + x[..., 1]) - x[..., 2]
     return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
@@ -89,6 +91,6 @@ def colourfulness(rgb: np.ndarray) -> float:
 
 def compare(pred: np.ndarray, truth: np.ndarray) -> dict[str, float]:
     """PSNR, SSIM and colourfulness of a prediction, with the truth's colourfulness."""
-    pred, truth = _eval_size(pred), _eval_size(truth)  # once, not once per metric
+    pred, truth = at_eval_size(pred), at_eval_size(truth)  # once, not once per metric
     return {"psnr": psnr(pred, truth), "ssim": ssim(pred, truth),
             "colourfulness": colourfulness(pred), "colourfulness_truth": colourfulness(truth)}

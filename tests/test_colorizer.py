@@ -57,6 +57,23 @@ def test_predict_then_render_is_colorize_and_keeps_what_screens_show():
     assert small.rgb.shape == (64, 96, 3)
 
 
+def test_a_saturation_step_reuses_the_lightness_and_changes_nothing_else():
+    """render keeps the input's L* with the prediction (computed once): a step at another
+    saturation gives what a render from scratch gives."""
+    from dataclasses import replace
+
+    c = _colorizer()
+    p = c.predict(load_sample("chelsea"))
+    first = c.render(p, saturation=1.0)
+    light = p.lightness
+    np.testing.assert_allclose(first.lab[..., 0], light, atol=1e-6)
+    step = c.render(p, saturation=1.6)
+    assert p.lightness is light  # not computed again
+    fresh = c.render(replace(p), saturation=1.6)  # a new prediction: nothing cached
+    np.testing.assert_array_equal(step.rgb, fresh.rgb)
+    assert not np.array_equal(step.rgb, first.rgb)
+
+
 def test_render_matches_the_scikit_image_reference():
     from core.color import to_rgb, unit_to_lab
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from core.metrics import _eval_size, colourfulness, compare, psnr, ssim
+from core.metrics import at_eval_size, colourfulness, compare, psnr, ssim
 from core.samples import load_sample
 
 
@@ -24,7 +24,7 @@ def _pairs():
 @pytest.mark.parametrize("k", range(4))
 def test_ssim_matches_scikit_image(k):
     truth, pred = _pairs()[k]
-    ref = structural_similarity(_eval_size(truth), _eval_size(pred), data_range=255,
+    ref = structural_similarity(at_eval_size(truth), at_eval_size(pred), data_range=255,
                                 channel_axis=2, gaussian_weights=True, sigma=1.5,
                                 use_sample_covariance=False)
     assert ssim(pred, truth) == pytest.approx(ref, abs=1e-5)
@@ -38,7 +38,7 @@ def test_identical_images_and_compare():
     assert colourfulness(grey) == pytest.approx(0.0, abs=1e-9)
     m = compare(grey, coffee)
     assert m["psnr"] == pytest.approx(peak_signal_noise_ratio(
-        _eval_size(coffee), _eval_size(grey), data_range=255))
+        at_eval_size(coffee), at_eval_size(grey), data_range=255))
     assert m["ssim"] == pytest.approx(ssim(grey, coffee))
     assert m["colourfulness_truth"] == pytest.approx(colourfulness(coffee))
     assert m["colourfulness_truth"] > 10

@@ -110,9 +110,9 @@ def eval_ab(rgb: np.ndarray, eval_size: int | None = EVAL_SIZE) -> np.ndarray:
     The image is first resized as :func:`core.metrics.psnr` resizes it (256 x 256, bicubic),
     so reach and leak count the same pixels as the PSNR; ``eval_size=None`` keeps it as is.
     """
-    from core.metrics import _eval_size
+    from core.metrics import at_eval_size
 
-    img = np.asarray(rgb if eval_size is None else _eval_size(np.asarray(rgb), eval_size))
+    img = np.asarray(rgb if eval_size is None else at_eval_size(np.asarray(rgb), eval_size))
     return rgb2lab(img[..., :3].astype(np.float64) / 255.0)[..., 1:]
 
 

@@ -292,10 +292,10 @@ def _photo_runs(colorizer, truth: np.ndarray, name: str, counts: Sequence[int],
     from core.color import AB_SCALE
     from core.hints.evaluate import eval_ab, far_from_hints, photo_seed
     from core.hints.planes import true_hints
-    from core.metrics import _eval_size
+    from core.metrics import at_eval_size
 
     all_hints = true_hints(truth, max(counts), seed=photo_seed(name))
-    truth_small = _eval_size(truth)
+    truth_small = at_eval_size(truth)
     true_ab = eval_ab(truth_small, None)
     auto = colorizer.predict(truth)
     auto_unit = auto.unit_lab
@@ -320,9 +320,9 @@ def _rgb_scores(colorizer, photo: dict, unit: np.ndarray) -> tuple[float, np.nda
     from dataclasses import replace
 
     from core.hints.evaluate import eval_ab
-    from core.metrics import _eval_size, psnr
+    from core.metrics import at_eval_size, psnr
 
-    rgb = _eval_size(colorizer.render(replace(photo["prediction"], unit_lab=unit)).rgb)
+    rgb = at_eval_size(colorizer.render(replace(photo["prediction"], unit_lab=unit)).rgb)
     return psnr(rgb, photo["truth"]), eval_ab(rgb, None)
 
 

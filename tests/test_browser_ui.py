@@ -158,6 +158,9 @@ def test_ntsc_probe_panels_keep_the_photo_proportions(chromium, streamlit_url, v
         _open(pg, streamlit_url, "ntsc", lang="en")
         probe = pg.locator(f'{MAIN} [data-testid="stPlotlyChart"]').nth(1)
         probe.scroll_into_view_if_needed()
+        # the panels are PNG pictures: plotly places them once decoded, after its frame
+        pg.wait_for_function(f"{PROBE_PANELS}.filter(([w, h]) => w > 0 && h > 0).length === 2",
+                             timeout=60_000)
         panels = pg.evaluate(PROBE_PANELS)
         assert len(panels) == 2, panels
         (w1, h1), (w2, h2) = panels

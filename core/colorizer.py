@@ -129,6 +129,11 @@ def downscale_gray(gray: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return F.interpolate(g, size=shape, mode="area")[0, 0].numpy()
 
 
+def _lightness(gray: np.ndarray) -> np.ndarray:
+    """(H, W) float32 L* in [0, 100] of a grey image in [0, 1] (torch's formula, as trained)."""
+    return ((gray_lightness_torch(torch.from_numpy(gray)[None, None]) + 1.0) * 50.0)[0, 0].numpy()
+
+
 @dataclass(frozen=True, eq=False)
 class Prediction:
     """What the model predicted for one photo at one working size (:meth:`Colorizer.predict`).
@@ -158,8 +163,7 @@ class Prediction:
         """(H, W) float32: L* of the input grey at full resolution, the L that
         :meth:`Colorizer.render` shows. Once per prediction: every saturation step renders
         it again (a fifth of a step's CPU at 1280 px)."""
-        g = torch.from_numpy(self.gray)[None, None]
-        return ((gray_lightness_torch(g) + 1.0) * 50.0)[0, 0].numpy()
+        return _lightness(self.gray)
 
     @property
     def lab(self) -> np.ndarray:
@@ -396,12 +400,8 @@ class Colorizer:
         if use_model_l:
             lab = small
         else:
-            if full_resolution:
-                light = torch.from_numpy(p.lightness)[None, None].to(self.device)
-            else:
-                light = (gray_lightness_torch(torch.from_numpy(gray)[None, None].to(self.device))
-                         + 1.0) * 50.0
-            lab = torch.cat([light, small], dim=1)
+            light = p.lightness if full_resolution else _lightness(gray)
+            lab = torch.cat([torch.from_numpy(light)[None, None].to(self.device), small], dim=1)
         rgb = _to_uint8(lab_to_rgb_torch(lab))[0].cpu().numpy()
         self._sync()
         return Colorization(rgb=rgb, lab=lab[0].permute(1, 2, 0).cpu().numpy(), prediction=p,

@@ -195,7 +195,7 @@ def _room_badge(page: str, screen: str, pages: dict[str, st.Page]) -> None:
         return
     shown = ss.get(state.SHOWN_PAGE)
     if shown and shown[0] == page:  # the URL as the browser has it now (a slider's ?x=)
-        ss[state.SHOWN_PAGE] = (page, shown[1], st.query_params.to_dict())
+        remember_page(shown[1])
     try:
         seat = my_seat()
     except STORE_DOWN:

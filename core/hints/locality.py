@@ -200,18 +200,25 @@ def gate_weight(dist: np.ndarray, reach: float, tones: np.ndarray | None = None,
     return w.max(axis=0) if w.ndim == 3 else w
 
 
+def gate_distances(gray: np.ndarray, rows: np.ndarray, cols: np.ndarray, edge: float,
+                   smooth: float, ranged: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """What :func:`gate_weight` needs: with a range term (``ranged``), each hint's own
+    geodesic and grey distances (K, h, w); without, the distance to the nearest hint (h, w)
+    and None: one Dijkstra run from all hints, the same weights as the K runs' largest."""
+    if ranged:
+        return (hint_distances(gray, rows, cols, edge, smooth),
+                tone_distances(gray, rows, cols, smooth))
+    return geodesic_distance(gray, rows, cols, edge, smooth), None
+
+
 def gate(gray: np.ndarray, rows: np.ndarray, cols: np.ndarray, locality: HintLocality
          ) -> np.ndarray:
     """(h, w) weight in [0, 1] of the hints' answer: exp(-(d / r_n)^2 / 2), n = len(rows),
     d the distance to the nearest hint; with a range term (``tone`` > 0) each hint's weight
     also falls with the grey difference to that hint, and w is the largest of them."""
-    reach = locality.reach(len(rows))
-    if locality.tone > 0:
-        return gate_weight(hint_distances(gray, rows, cols, locality.edge, locality.smooth),
-                           reach, tone_distances(gray, rows, cols, locality.smooth),
-                           locality.tone)
-    return gate_weight(geodesic_distance(gray, rows, cols, locality.edge, locality.smooth),
-                       reach)
+    d, dg = gate_distances(gray, rows, cols, locality.edge, locality.smooth,
+                           locality.tone > 0)
+    return gate_weight(d, locality.reach(len(rows)), dg, locality.tone)
 
 
 def fallback_unit(fallback, gray_small: np.ndarray, hint_model, cut_skips: bool = False
@@ -403,8 +410,9 @@ def choose(colorizer, photos: Sequence[tuple[str, np.ndarray]], counts: Sequence
             gray = ph["prediction"].gray_small
             for n in counts:
                 run = ph["runs"][n]
-                d = hint_distances(gray, run["rows"], run["cols"], edge, smooth)
-                dg = tone_distances(gray, run["rows"], run["cols"], smooth)
+                # per-hint distances only when a range term needs them (K runs, not one)
+                d, dg = gate_distances(gray, run["rows"], run["cols"], edge, smooth,
+                                       any(t > 0 for t in tones))
                 for rn in sorted({r_n(r, g, n) for r in radii for g in growths}):
                     for tone in tones:
                         w = gate_weight(d, rn, dg, tone)

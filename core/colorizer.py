@@ -361,13 +361,20 @@ class Colorizer:
         """The hints' answer near the hints, the answer without hints far from them:
         ``auto + w (with - auto)`` with w the edge-aware gate of :mod:`core.hints.locality`.
         """
-        from core.hints.locality import gate, hint_pixels
+        from core.color import AB_SCALE
+        from core.hints.locality import agreement, gate, hint_pixels
 
         auto_bounded, auto_unit = self._without_hints(x, small, cut_skips)
         if not hints:  # a fallback model and no hint: the automatic model's answer
             return auto_bounded, auto_unit, np.zeros(small.shape, np.float32)
         rows, cols = hint_pixels(hints, full_shape, small.shape)
-        weight = gate(small, rows, cols, self.hint_locality).astype(np.float32)
+        strengths = None
+        if self.hint_locality.agree > 0:  # what the automatic answer shows at the hints
+            shown = auto_unit[0, 1:, torch.from_numpy(rows), torch.from_numpy(cols)].T
+            shown = shown.float().cpu().numpy() * AB_SCALE * self.chroma_gain
+            strengths = agreement(np.array([h.unit_ab() for h in hints]) * AB_SCALE, shown,
+                                  self.hint_locality.agree)
+        weight = gate(small, rows, cols, self.hint_locality, strengths).astype(np.float32)
         w = torch.from_numpy(weight)[None, None].to(self.device)
         return (auto_bounded + w * (bounded - auto_bounded),
                 auto_unit + w * (unit - auto_unit), weight)

@@ -321,3 +321,68 @@ def test_gate_falls_back_to_the_automatic_model_in_its_own_colours(tmp_path):
     # without the gate there is no fallback: the network's own answer without hints
     assert raw.hint_fallback is None
     assert not np.array_equal(raw.render(raw.predict(img)).rgb, want)
+
+
+def test_agreement_term_scales_each_hint_by_its_gap_to_the_automatic_colour():
+    """A hint of the colour the automatic model already shows changes nothing; one farther
+    than ``agree`` counts fully; a weaker hint keeps its own, lower weight around it."""
+    from core.hints.locality import HintLocality, agreement, gate
+
+    s = agreement([[0, 0], [10, 0], [60, 80]], [[0, 0], [0, 0], [0, 0]], 20.0)
+    np.testing.assert_allclose(s, [0.0, 0.5, 1.0])
+    assert np.array_equal(agreement([[5, 5]], [[0, 0]], 0.0), [1.0])  # off: full strength
+    flat = np.full((48, 96), 0.5, np.float32)
+    rows, cols = np.array([24, 24, 24]), np.array([10, 48, 86])
+    loc = HintLocality(0.1, edge=0.0, agree=20.0)
+    full = gate(flat, rows, cols, loc)
+    w = gate(flat, rows, cols, loc, strengths=s)
+    assert w[24, 10] < 1e-9 and full[24, 10] == 1.0  # agrees: no weight of its own
+    assert w[24, 48] == pytest.approx(0.5) and w[24, 86] == pytest.approx(1.0)
+    assert np.all(w <= full + 1e-12)
+    assert np.array_equal(gate(flat, rows, cols, loc, strengths=np.ones(3)), full)
+
+
+def test_a_hint_the_automatic_model_agrees_with_leaves_its_colours(tmp_path):
+    """Through the colorizer: with the agreement term, a hint of exactly the automatic
+    model's colour at that point gives the automatic rendering; a far colour changes it."""
+    from core.colorizer import Colorizer
+    from core.hints.planes import Hint
+
+    torch.manual_seed(1)
+    auto = UNet(UNetConfig(width=4, depth=2)).eval()
+    save_model(auto, tmp_path / "auto", metadata={"working_size": 48})
+    _gated_pair(tmp_path, {"radius": 0.3, "edge": 1.0, "fallback": "auto", "agree": 15.0})
+    gated = Colorizer.from_weights(tmp_path / "h", device="cpu")
+    assert gated.hint_locality.agree == 15.0
+    img = np.full((96, 192, 3), 120, np.uint8)
+    base = gated.render(gated.predict(img))
+    same = tuple(int(v) for v in base.rgb[48, 40])  # the colour shown at the hint's pixel
+    p = gated.predict(img, hints=[Hint(40, 48, same)])
+    assert p.hint_weight.max() < 0.35  # rounding to 8-bit RGB leaves a small gap at most
+    far = gated.predict(img, hints=[Hint(40, 48, (20, 200, 40))])
+    assert far.hint_weight.max() == pytest.approx(1.0)
+    assert np.abs(gated.render(far).rgb.astype(int) - base.rgb).max() > 10
+
+
+def test_texture_term_lets_a_hint_cross_texture_but_not_an_object_outline():
+    """Fine stripes (texture) on the left, a strong step to white on the right: with
+    absolute gradients every stripe is a wall and one hint colours a few pixels; with the
+    texture term the photo's weaker gradients cost nothing and the hint fills the striped
+    area, and the outline (its strongest gradients) still stops it."""
+    from core.hints.locality import HintLocality, gate, step_cost
+
+    img = np.full((48, 96), 0.3, np.float32)
+    img[:, :64:4] = 0.4  # stripes: a gradient of 0.1 every 4 px
+    img[:, 64:] = 1.0  # the outline: a step of 0.7
+    rows, cols = np.array([24]), np.array([30])
+    walls = gate(img, rows, cols, HintLocality(1.0, edge=10.0, smooth=0.0))
+    textured = gate(img, rows, cols, HintLocality(1.0, edge=10.0, smooth=0.0, texture=0.8))
+    assert (walls[:, :60] > 0.5).mean() < 0.15
+    assert (textured[:, 10:50] > 0.5).mean() > 0.9
+    assert textured[:, 70:].max() < 0.01  # past the outline
+    # the texture quantile only lowers costs; 0 is the plain cost
+    assert np.all(step_cost(img, 10.0, 0.0, 0.8) <= step_cost(img, 10.0, 0.0) + 1e-12)
+    with pytest.raises(ValueError):
+        HintLocality(0.2, 1.0, texture=1.0)
+    loc = HintLocality(0.2, 1.0, texture=0.8, agree=10.0, fallback="colorizer")
+    assert HintLocality.from_metadata(loc.to_metadata()) == loc

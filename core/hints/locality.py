@@ -23,7 +23,10 @@ ten hints say much, and the network's answer with ten hints is better than witho
 even far from every hint.
 
 An optional **range term** (``tone``) also lowers each hint's weight where the grey differs
-from the grey at that hint (:class:`HintLocality`).
+from the grey at that hint, and an optional **agreement term** (``agree``) lowers the weight
+of a hint whose colour the automatic model already shows at that point: such a hint tells
+the model nothing new, and the hint network's colours around it would only replace the
+automatic model's, for better or worse (:class:`HintLocality`).
 
 The numbers (``radius``, ``growth``, ``edge``, ``smooth``: a Gaussian blur of the grey before
 its gradient, so that texture such as grass is not a wall; ``tone``) and ``fallback`` live in
@@ -72,6 +75,15 @@ class HintLocality:
         exp(-1/2 (dg / tone)^2), dg in grey units [0, 1]. A pixel of another brightness is
         likely another object, even with no edge in between (a soft shadow, a gradient).
         With several hints w is the largest of the hints' weights.
+    agree : agreement term, in ab units (0: off). Each hint's weight is multiplied by
+        min(1, |hint's (a, b) - automatic (a, b) at the hint| / agree) (:func:`agreement`):
+        a hint of the colour the automatic model already gives there changes nothing, one
+        that differs by ``agree`` or more counts fully.
+    texture : share of the photo's own gradients treated as texture (0: none). Only the part
+        of a gradient above the photo's ``texture`` quantile of gradient magnitude costs
+        ``edge``: grass, fabric or hair no longer stop a hint within its object, the photo's
+        strongest edges (its objects' outlines) still do. Absolute gradients would make every
+        textured photo a maze of walls where a hint colours a few pixels.
     fallback : the automatic model the gate falls back to far from the hints, as a weights
         name beside the hint model's (``"colorizer"``: ``weights/colorizer``, the model of
         the colorize screen, which the hints screen compares with); ``""``: the same hint
@@ -84,12 +96,14 @@ class HintLocality:
     growth: float = 0.0
     tone: float = 0.0
     fallback: str = ""
+    agree: float = 0.0
+    texture: float = 0.0
 
     def __post_init__(self):
         if not (self.radius > 0 and self.edge >= 0 and self.smooth >= 0 and self.growth >= 0
-                and self.tone >= 0):
+                and self.tone >= 0 and self.agree >= 0 and 0 <= self.texture < 1):
             raise ValueError("hint locality needs radius > 0 and edge, smooth, growth, "
-                             f"tone >= 0: {self}")
+                             f"tone, agree >= 0, 0 <= texture < 1: {self}")
 
     def reach(self, n: int) -> float:
         """The radius r_n with ``n`` hints, in short sides."""
@@ -104,7 +118,8 @@ class HintLocality:
             return meta
         return cls(float(meta["radius"]), float(meta["edge"]), float(meta.get("smooth", 0.0)),
                    float(meta.get("growth", 0.0)), float(meta.get("tone", 0.0)),
-                   str(meta.get("fallback") or ""))
+                   str(meta.get("fallback") or ""), float(meta.get("agree", 0.0)),
+                   float(meta.get("texture", 0.0)))
 
     def to_metadata(self) -> dict:
         return asdict(self)
@@ -133,31 +148,36 @@ def smoothed(gray: np.ndarray, smooth: float) -> np.ndarray:
     return g
 
 
-def step_cost(gray: np.ndarray, edge: float, smooth: float = 0.0) -> np.ndarray:
-    """(h, w) cost of one pixel step: 1 / short side + ``edge`` x grey gradient magnitude."""
+def step_cost(gray: np.ndarray, edge: float, smooth: float = 0.0, texture: float = 0.0
+              ) -> np.ndarray:
+    """(h, w) cost of one pixel step: 1 / short side + ``edge`` x grey gradient magnitude
+    (with ``texture`` > 0: only the part above the photo's ``texture`` quantile of it)."""
     g = np.asarray(gray, np.float64)
     short = max(1, min(g.shape))
     if edge == 0:
         return np.full(g.shape, 1.0 / short)
-    return 1.0 / short + edge * sobel(smoothed(g, smooth))
+    grad = sobel(smoothed(g, smooth))
+    if texture > 0:
+        grad = np.maximum(grad - np.quantile(grad, texture), 0.0)
+    return 1.0 / short + edge * grad
 
 
 def geodesic_distance(gray: np.ndarray, rows: np.ndarray, cols: np.ndarray, edge: float,
-                      smooth: float = 0.0) -> np.ndarray:
+                      smooth: float = 0.0, texture: float = 0.0) -> np.ndarray:
     """Edge-aware distance from every pixel to the nearest of the given pixels.
 
     Parameters
     ----------
     gray : (h, w) grey image in [0, 1] (the working-size grey the network saw).
     rows, cols : (K,) integer positions of the hints, K >= 1.
-    edge, smooth : see :class:`HintLocality`.
+    edge, smooth, texture : see :class:`HintLocality`.
 
     Returns
     -------
     (h, w) float64, in short sides: 0 on the hints; with ``edge = 0`` the Euclidean distance
     along 8-connected paths (within 8 % of the straight line).
     """
-    costs = step_cost(gray, edge, smooth)
+    costs = step_cost(gray, edge, smooth, texture)
     starts = list(zip(np.asarray(rows).tolist(), np.asarray(cols).tolist(), strict=True))
     if not starts:
         raise ValueError("the geodesic distance needs at least one hint")
@@ -167,13 +187,13 @@ def geodesic_distance(gray: np.ndarray, rows: np.ndarray, cols: np.ndarray, edge
 
 
 def hint_distances(gray: np.ndarray, rows: np.ndarray, cols: np.ndarray, edge: float,
-                   smooth: float = 0.0) -> np.ndarray:
+                   smooth: float = 0.0, texture: float = 0.0) -> np.ndarray:
     """(K, h, w): the geodesic distance from every pixel to each hint on its own.
 
     The range term needs to know *which* hint a pixel is near; :func:`geodesic_distance`
     (one run from all hints) is their minimum over K.
     """
-    costs = step_cost(gray, edge, smooth)
+    costs = step_cost(gray, edge, smooth, texture)
     mcp = MCP_Geometric(costs, fully_connected=True)
     out = np.empty((len(rows),) + costs.shape, np.float64)
     for k, (r, c) in enumerate(zip(np.asarray(rows).tolist(), np.asarray(cols).tolist(),
@@ -189,36 +209,82 @@ def tone_distances(gray: np.ndarray, rows: np.ndarray, cols: np.ndarray, smooth:
     return np.abs(g[None] - g[np.asarray(rows), np.asarray(cols)][:, None, None])
 
 
-def gate_weight(dist: np.ndarray, reach: float, tones: np.ndarray | None = None,
-                tone: float = 0.0) -> np.ndarray:
-    """exp(-1/2 (d / reach)^2), times exp(-1/2 (dg / tone)^2) with the range term; with
-    per-hint (K, h, w) inputs, the largest over the hints."""
+def hint_weights(dist: np.ndarray, reach: float, tones: np.ndarray | None = None,
+                 tone: float = 0.0) -> np.ndarray:
+    """exp(-1/2 (d / reach)^2), times exp(-1/2 (dg / tone)^2) with the range term; the same
+    shape as ``dist`` ((h, w), or (K, h, w): each hint's own weight)."""
     expo = (dist / reach) ** 2
     if tone > 0 and tones is not None:
         expo = expo + (tones / tone) ** 2
-    w = np.exp(-0.5 * expo)
-    return w.max(axis=0) if w.ndim == 3 else w
+    return np.exp(-0.5 * expo)
+
+
+def gate_weight(dist: np.ndarray, reach: float, tones: np.ndarray | None = None,
+                tone: float = 0.0, strengths: np.ndarray | None = None) -> np.ndarray:
+    """:func:`hint_weights`; with per-hint (K, h, w) inputs, the largest over the hints, each
+    first multiplied by its ``strengths`` (K,) (the agreement term) when given."""
+    w = hint_weights(dist, reach, tones, tone)
+    if w.ndim == 3:
+        if strengths is not None:
+            w = w * np.asarray(strengths, np.float64)[:, None, None]
+        return w.max(axis=0)
+    return w
+
+
+def agreement(hints_ab: np.ndarray, auto_ab: np.ndarray, agree: float) -> np.ndarray:
+    """(K,) strength of each hint: min(1, |hint (a, b) - automatic (a, b)| / ``agree``).
+
+    Parameters
+    ----------
+    hints_ab : (K, 2) the hints' (a, b), in ab units.
+    auto_ab : (K, 2) the automatic model's (a, b) at the hints' pixels, in ab units, as the
+        screen shows them (its chroma gain applied).
+    agree : ab distance from which a hint counts fully; 0: every hint counts fully.
+    """
+    hints_ab = np.asarray(hints_ab, np.float64).reshape(-1, 2)
+    if agree <= 0:
+        return np.ones(len(hints_ab))
+    gap = np.linalg.norm(hints_ab - np.asarray(auto_ab, np.float64).reshape(-1, 2), axis=1)
+    return np.clip(gap / agree, 0.0, 1.0)
 
 
 def gate_distances(gray: np.ndarray, rows: np.ndarray, cols: np.ndarray, edge: float,
-                   smooth: float, ranged: bool) -> tuple[np.ndarray, np.ndarray | None]:
+                   smooth: float, ranged: bool, texture: float = 0.0
+                   ) -> tuple[np.ndarray, np.ndarray | None]:
     """What :func:`gate_weight` needs: with a range term (``ranged``), each hint's own
     geodesic and grey distances (K, h, w); without, the distance to the nearest hint (h, w)
     and None: one Dijkstra run from all hints, the same weights as the K runs' largest."""
     if ranged:
-        return (hint_distances(gray, rows, cols, edge, smooth),
+        return (hint_distances(gray, rows, cols, edge, smooth, texture),
                 tone_distances(gray, rows, cols, smooth))
-    return geodesic_distance(gray, rows, cols, edge, smooth), None
+    return geodesic_distance(gray, rows, cols, edge, smooth, texture), None
 
 
-def gate(gray: np.ndarray, rows: np.ndarray, cols: np.ndarray, locality: HintLocality
-         ) -> np.ndarray:
+def gate(gray: np.ndarray, rows: np.ndarray, cols: np.ndarray, locality: HintLocality,
+         strengths: np.ndarray | None = None) -> np.ndarray:
     """(h, w) weight in [0, 1] of the hints' answer: exp(-(d / r_n)^2 / 2), n = len(rows),
     d the distance to the nearest hint; with a range term (``tone`` > 0) each hint's weight
-    also falls with the grey difference to that hint, and w is the largest of them."""
-    d, dg = gate_distances(gray, rows, cols, locality.edge, locality.smooth,
-                           locality.tone > 0)
-    return gate_weight(d, locality.reach(len(rows)), dg, locality.tone)
+    also falls with the grey difference to that hint, and w is the largest of them. With
+    ``strengths`` (K,) (the agreement term, :func:`agreement`), each hint's weight is first
+    multiplied by its strength: the hints at full strength share one distance run, each
+    weaker one has its own, and a hint of strength 0 costs nothing."""
+    reach = locality.reach(len(rows))
+    rows, cols = np.asarray(rows), np.asarray(cols)
+    ranged = locality.tone > 0
+    if strengths is None or np.all(np.asarray(strengths) >= 1):
+        d, dg = gate_distances(gray, rows, cols, locality.edge, locality.smooth, ranged,
+                               locality.texture)
+        return gate_weight(d, reach, dg, locality.tone)
+    s = np.asarray(strengths, np.float64)
+    w = np.zeros(np.shape(gray), np.float64)
+    groups = [np.flatnonzero(s >= 1)] + [np.array([k]) for k in np.flatnonzero((s > 0) & (s < 1))]
+    for idx in groups:
+        if len(idx):
+            d, dg = gate_distances(gray, rows[idx], cols[idx], locality.edge, locality.smooth,
+                                   ranged, locality.texture)
+            w = np.maximum(w, min(1.0, float(s[idx].min())) * gate_weight(d, reach, dg,
+                                                                        locality.tone))
+    return w
 
 
 def fallback_unit(fallback, gray_small: np.ndarray, hint_model, cut_skips: bool = False
@@ -268,6 +334,10 @@ SMOOTHS = (0.0, 1.5)
 GROWTHS = (0.0, 0.5, 1.0)
 #: Range terms of the grid (grey units; 0: off).
 TONES = (0.0,)
+#: Agreement terms of the grid (ab units; 0: off).
+AGREES = (0.0,)
+#: Texture quantiles of the grid (0: off).
+TEXTURES = (0.0,)
 #: The counts of true hints scored, and the targets of the rule.
 COUNTS = (1, 3, 10)
 MAX_BELOW = 0.05
@@ -317,7 +387,10 @@ def _photo_runs(colorizer, truth: np.ndarray, name: str, counts: Sequence[int],
         pred = colorizer.predict(truth, hints=hints)
         rows, cols = hint_pixels(hints, truth.shape[:2], auto.gray_small.shape)
         hints_ab = np.array([h.unit_ab() for h in hints]) * AB_SCALE
+        # what the automatic model shows at the hints (the agreement term compares them)
+        auto_ab = auto_unit[rows, cols, 1:] * AB_SCALE * colorizer.chroma_gain
         photo["runs"][n] = {"unit": pred.unit_lab, "rows": rows, "cols": cols,
+                            "hints_ab": hints_ab, "auto_ab": auto_ab,
                             "far": far_from_hints(true_ab, hints_ab)}
     return photo
 
@@ -348,7 +421,9 @@ def choose(colorizer, photos: Sequence[tuple[str, np.ndarray]], counts: Sequence
            radii: Sequence[float] = RADII, edges: Sequence[float] = EDGES,
            smooths: Sequence[float] = SMOOTHS, growths: Sequence[float] = GROWTHS,
            tones: Sequence[float] = TONES, fallback=None, fallback_name: str = "",
-           margin: bool = False, progress: bool = False) -> dict:
+           agrees: Sequence[float] = AGREES, textures: Sequence[float] = TEXTURES,
+           margin: bool = False, max_drop: float | None = None, min_patch: float = 0.0,
+           progress: bool = False) -> dict:
     """Score every gate setting (and none) on ``photos`` with true hints; apply the rule.
 
     Parameters
@@ -359,11 +434,19 @@ def choose(colorizer, photos: Sequence[tuple[str, np.ndarray]], counts: Sequence
     counts : numbers of hints scored (1, 3, 10); the targets read the smallest and the
         middle one.
     tones : range terms (grey units, 0: none), see :class:`HintLocality`.
+    agrees : agreement terms (ab units, 0: none), see :class:`HintLocality`.
     fallback : the automatic model (a :class:`core.colorizer.Colorizer`) the gate falls back
         to, named ``fallback_name`` in the metadata; None: the hint network without hints.
         "below" and "leak" compare with what the gate falls back to.
     margin : the rule reads "below" by the upper end of its 95 % interval (Wilson) instead
         of the share itself.
+    textures : texture quantiles (0: none), see :class:`HintLocality`.
+    min_patch : the rule also asks one hint at full strength to colour (gate weight > 0.5)
+        at least this share of the photo, median over the photos (``"patch"``): a gate that
+        keeps every hint to a few pixels hides the hints, whatever its scores.
+    max_drop : when given, the rule also asks the mean PSNR at the largest count to be at
+        most ``max_drop`` dB below the network's without a gate (many hints must keep what
+        they bring).
 
     Returns
     -------
@@ -395,54 +478,70 @@ def choose(colorizer, photos: Sequence[tuple[str, np.ndarray]], counts: Sequence
                            "below": float(np.mean(below)),
                            "below_upper": wilson_upper(int(np.sum(below)), len(below)),
                            "below_01": float(np.mean([s["loss"] > 0.1 for s in v]))}
+            if v and "patch" in v[0]:
+                out[str(n)]["patch"] = float(np.median([s["patch"] for s in v]))
         return out
 
     none = summary({n: [_score(colorizer, ph, n, None) for ph in data] for n in counts})
-    settings = [(e, s) for e in edges for s in (smooths if e > 0 else smooths[:1])]
+    settings = [(e, s, x) for e in edges for s in (smooths if e > 0 else smooths[:1])
+                for x in (textures if e > 0 else textures[:1])]
 
     def r_n(r: float, g: float, n: int) -> float:  # the radius with n hints, as a key
         return round(r * n ** g, 9)
 
     grid = []
-    for edge, smooth in tqdm(settings, desc="gates", disable=not progress):
-        scores: dict = {}  # (r_n, tone, n) -> scores: settings with the same r_n share work
+    for edge, smooth, texture in tqdm(settings, desc="gates", disable=not progress):
+        scores: dict = {}  # (r_n, tone, agree, n) -> scores: settings with one r_n share work
+        per_hint = any(t > 0 for t in tones) or any(a > 0 for a in agrees)
         for ph in data:
             gray = ph["prediction"].gray_small
             for n in counts:
                 run = ph["runs"][n]
-                # per-hint distances only when a range term needs them (K runs, not one)
-                d, dg = gate_distances(gray, run["rows"], run["cols"], edge, smooth,
-                                       any(t > 0 for t in tones))
+                # per-hint distances only when a range or agreement term needs them (K runs)
+                d, dg = gate_distances(gray, run["rows"], run["cols"], edge, smooth, per_hint,
+                                       texture)
                 for rn in sorted({r_n(r, g, n) for r in radii for g in growths}):
                     for tone in tones:
-                        w = gate_weight(d, rn, dg, tone)
-                        scores.setdefault((rn, tone, n), []).append(
-                            _score(colorizer, ph, n, w))
+                        wk = hint_weights(d, rn, dg, tone)
+                        # the area a hint of another colour than the automatic one would take
+                        patch = float(((wk.max(axis=0) if wk.ndim == 3 else wk) > 0.5).mean())
+                        for agree in agrees:
+                            s = agreement(run["hints_ab"], run["auto_ab"], agree)
+                            w = (wk * s[:, None, None]).max(axis=0) if wk.ndim == 3 else wk
+                            scores.setdefault((rn, tone, agree, n), []).append(
+                                {**_score(colorizer, ph, n, w), "patch": patch})
         grid += [{"radius": r, "growth": g, "edge": edge, "smooth": smooth, "tone": t,
-                  **summary({n: scores[(r_n(r, g, n), t, n)] for n in counts})}
-                 for r in radii for g in growths for t in tones]
-    lo, mid = str(min(counts)), str(sorted(counts)[len(counts) // 2])
+                  "agree": a, "texture": texture, **summary({n: scores[(r_n(r, g, n), t, a, n)] for n in counts})}
+                 for r in radii for g in growths for t in tones for a in agrees]
+    lo, mid, hi = (str(min(counts)), str(sorted(counts)[len(counts) // 2]),
+                   str(max(counts)))
     below_key = "below_upper" if margin else "below"
-    ok = [g for g in grid if g[lo]["leak"][0] >= MIN_LEAK and g[mid][below_key] <= MAX_BELOW]
+    floor = -np.inf if max_drop is None else none[hi]["psnr"][0] - max_drop
+    ok = [g for g in grid if g[lo]["leak"][0] >= MIN_LEAK and g[mid][below_key] <= MAX_BELOW
+          and g[hi]["psnr"][0] >= floor and g[lo].get("patch", 1.0) >= min_patch]
     chosen = max(ok, key=lambda g: np.mean([g[str(n)]["psnr"][0] for n in counts])) \
         if ok else None
     against = f"the automatic model ({fallback_name})" if fallback is not None \
         else "the model without hints"
     share = ("the 95 % interval's upper end (Wilson) of the share of photos" if margin
              else "the share of photos")
+    keep = "" if max_drop is None else \
+        f", PSNR at {hi} hints at most {max_drop:g} dB below the network without a gate"
+    if min_patch > 0:
+        keep += f", one hint colouring at least {100 * min_patch:g} % of the photo (median)"
     return {"photos": len(data), "counts": list(counts), "none": none, "grid": grid,
-            "qualified": len(ok), "margin": margin,
+            "qualified": len(ok), "margin": margin, "max_drop": max_drop, "min_patch": min_patch,
             "fallback": fallback_name if fallback is not None else "",
             "chosen": None if chosen is None else
             {**{k: chosen[k] for k in KEYS},
              "fallback": fallback_name if fallback is not None else ""},
             "rule": f"among settings with mean leak >= {MIN_LEAK:g} dB at {lo} hint(s) and "
-                    f"{share} below {against} at {mid} hints <= {100 * MAX_BELOW:g} %, the "
+                    f"{share} below {against} at {mid} hints <= {100 * MAX_BELOW:g} %{keep}, the "
                     f"best PSNR averaged over {', '.join(map(str, counts))} hints"}
 
 
 #: The settings' names, in the tables' order.
-KEYS = ("radius", "growth", "edge", "smooth", "tone")
+KEYS = ("radius", "growth", "edge", "smooth", "tone", "agree", "texture")
 
 
 def choice_markdown(result: dict) -> str:
@@ -450,7 +549,7 @@ def choice_markdown(result: dict) -> str:
     counts = [str(n) for n in result["counts"]]
     head = list(KEYS) + [f"PSNR {n}" for n in counts] + [f"reach {n}" for n in counts] + \
         [f"leak {n}" for n in counts] + [f"below {n}" for n in counts] + \
-        [f"below {counts[len(counts) // 2]}, 95 % upper"]
+        [f"below {counts[len(counts) // 2]}, 95 % upper", f"patch {counts[0]}"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---:|" * len(head)]
 
     def row(label: list[str], g: dict) -> str:
@@ -458,7 +557,8 @@ def choice_markdown(result: dict) -> str:
             [f"{100 * g[n]['reach'][0]:.0f} %" for n in counts] + \
             [f"{g[n]['leak'][0]:+.2f}" for n in counts] + \
             [f"{100 * g[n]['below']:.1f} %" for n in counts] + \
-            [f"{100 * g[counts[len(counts) // 2]]['below_upper']:.1f} %"]
+            [f"{100 * g[counts[len(counts) // 2]]['below_upper']:.1f} %",
+             f"{100 * g[counts[0]]['patch']:.2f} %" if "patch" in g[counts[0]] else ""]
         return "| " + " | ".join(cells) + " |"
 
     lines.append(row(["no gate"] + [""] * (len(KEYS) - 1), result["none"]))
@@ -497,11 +597,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--growths", type=float, nargs="+", default=list(GROWTHS))
     p.add_argument("--tones", type=float, nargs="+", default=list(TONES),
                    help="range terms (grey units; 0: none)")
+    p.add_argument("--agrees", type=float, nargs="+", default=list(AGREES),
+                   help="agreement terms (ab units; 0: none)")
     p.add_argument("--fallback", default="",
                    help="weights NAME (beside --weights) of the automatic model the gate falls "
                         "back to, e.g. colorizer; default: the hint network without hints")
     p.add_argument("--margin", action="store_true",
                    help="the rule reads 'below' by its 95 %% interval's upper end (Wilson)")
+    p.add_argument("--textures", type=float, nargs="+", default=list(TEXTURES),
+                   help="texture quantiles in [0, 1) (0: none)")
+    p.add_argument("--min-patch", type=float, default=0.0,
+                   help="the rule also asks one hint to colour at least this share of the "
+                        "photo (median)")
+    p.add_argument("--max-drop", type=float, default=None,
+                   help="the rule also keeps PSNR at the largest count at most this many dB "
+                        "below the network without a gate")
     p.add_argument("--counts", type=int, nargs="+", default=list(COUNTS))
     p.add_argument("--out", default=None, help="writes OUT.json (the grid)")
     p.add_argument("--write", action="store_true",
@@ -526,7 +636,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if a.fallback:
         fallback = Colorizer.from_weights(Path(a.weights).parent / a.fallback, device="cpu")
     result = choose(colorizer, photos, a.counts, a.radii, a.edges, a.smooths, a.growths,
-                    a.tones, fallback, a.fallback, a.margin, progress=True)
+                    a.tones, fallback, a.fallback, margin=a.margin, agrees=a.agrees,
+                    max_drop=a.max_drop, textures=a.textures, min_patch=a.min_patch,
+                    progress=True)
     result.update({"weights": str(a.weights), "skip": a.skip,
                    "command": "python -m core.hints.locality " + " ".join(
                        argv if argv is not None else sys.argv[1:]),

@@ -214,3 +214,28 @@ def test_choose_scores_tones_against_the_fallback_and_the_margin_needs_photos():
         assert loose["chosen"]["fallback"] == "auto"
     head = choice_markdown(strict).splitlines()[0]
     assert "| tone |" in head and "95 % upper" in head
+
+
+def test_choose_grid_of_agreement_and_texture_and_the_visibility_rules():
+    """Every (texture, agree) pair is a setting; the patch a hint would colour does not
+    depend on the agreement term; a patch floor above the whole photo leaves nothing, and
+    a PSNR-at-10 floor far below lets the same settings through as without it."""
+    from core.hints.locality import choice_markdown, choose
+
+    photos = [(f"p{i}.png", two_colour_photo()) for i in range(2)]
+    hint_model = Colorizer(tiny(7), device="cpu", working_size=32)
+    auto = Colorizer(tiny(1), device="cpu", working_size=32, chroma_gain=0.7)
+    kw = dict(counts=(1, 3), radii=(0.2,), edges=(3.0,), smooths=(0.0,), growths=(0.0,),
+              fallback=auto, fallback_name="auto", agrees=(0.0, 20.0), textures=(0.0, 0.8))
+    base = choose(hint_model, photos, **kw)
+    keys = [(g["texture"], g["agree"]) for g in base["grid"]]
+    assert keys == [(0.0, 0.0), (0.0, 20.0), (0.8, 0.0), (0.8, 20.0)]
+    for t in (0.0, 0.8):
+        pair = [g for g in base["grid"] if g["texture"] == t]
+        assert pair[0]["1"]["patch"] == pair[1]["1"]["patch"] > 0
+    hidden = choose(hint_model, photos, min_patch=1.01, **kw)
+    assert hidden["qualified"] == 0 and hidden["chosen"] is None
+    assert "at least 101 % of the photo" in hidden["rule"]
+    assert choose(hint_model, photos, max_drop=1e9, **kw)["qualified"] == base["qualified"]
+    head = choice_markdown(base).splitlines()[0]
+    assert "| agree | texture |" in head and "patch 1" in head

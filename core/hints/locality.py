@@ -219,16 +219,20 @@ def hint_weights(dist: np.ndarray, reach: float, tones: np.ndarray | None = None
     return np.exp(-0.5 * expo)
 
 
+def strongest(weights: np.ndarray, strengths: np.ndarray | None = None) -> np.ndarray:
+    """(h, w): per-hint (K, h, w) weights reduced to the largest over the hints, each first
+    multiplied by its ``strengths`` (K,) (the agreement term) when given; (h, w) as is."""
+    if weights.ndim == 2:
+        return weights
+    if strengths is not None:
+        weights = weights * np.asarray(strengths, np.float64)[:, None, None]
+    return weights.max(axis=0)
+
+
 def gate_weight(dist: np.ndarray, reach: float, tones: np.ndarray | None = None,
-                tone: float = 0.0, strengths: np.ndarray | None = None) -> np.ndarray:
-    """:func:`hint_weights`; with per-hint (K, h, w) inputs, the largest over the hints, each
-    first multiplied by its ``strengths`` (K,) (the agreement term) when given."""
-    w = hint_weights(dist, reach, tones, tone)
-    if w.ndim == 3:
-        if strengths is not None:
-            w = w * np.asarray(strengths, np.float64)[:, None, None]
-        return w.max(axis=0)
-    return w
+                tone: float = 0.0) -> np.ndarray:
+    """:func:`hint_weights`, with per-hint (K, h, w) inputs the largest over the hints."""
+    return strongest(hint_weights(dist, reach, tones, tone))
 
 
 def agreement(hints_ab: np.ndarray, auto_ab: np.ndarray, agree: float) -> np.ndarray:
@@ -450,9 +454,10 @@ def choose(colorizer, photos: Sequence[tuple[str, np.ndarray]], counts: Sequence
 
     Returns
     -------
-    {"grid": [{"radius", "growth", "edge", "smooth", "tone", "<n>": {"psnr", "reach",
-    "leak": [mean, lo, hi], "below": share, "below_upper": Wilson 95 % upper end,
-    "below_01": share of photos more than 0.1 dB below}}, ...], "none": the same without a
+    {"grid": [{"radius", "growth", "edge", "smooth", "tone", "agree", "texture",
+    "<n>": {"psnr", "reach", "leak": [mean, lo, hi], "below": share, "below_upper": Wilson
+    95 % upper end, "below_01": share of photos more than 0.1 dB below, "patch": median
+    share of the photo one hint of a new colour colours}}, ...], "none": the same without a
     gate, "chosen": the rule's setting (or None when no setting meets the targets), "rule":
     in words, "photos": how many}. PSNR, reach and leak as ``core.evaluate --hints``
     computes them.
@@ -504,14 +509,14 @@ def choose(colorizer, photos: Sequence[tuple[str, np.ndarray]], counts: Sequence
                     for tone in tones:
                         wk = hint_weights(d, rn, dg, tone)
                         # the area a hint of another colour than the automatic one would take
-                        patch = float(((wk.max(axis=0) if wk.ndim == 3 else wk) > 0.5).mean())
+                        patch = float((strongest(wk) > 0.5).mean())
                         for agree in agrees:
-                            s = agreement(run["hints_ab"], run["auto_ab"], agree)
-                            w = (wk * s[:, None, None]).max(axis=0) if wk.ndim == 3 else wk
+                            w = strongest(wk, agreement(run["hints_ab"], run["auto_ab"], agree))
                             scores.setdefault((rn, tone, agree, n), []).append(
                                 {**_score(colorizer, ph, n, w), "patch": patch})
         grid += [{"radius": r, "growth": g, "edge": edge, "smooth": smooth, "tone": t,
-                  "agree": a, "texture": texture, **summary({n: scores[(r_n(r, g, n), t, a, n)] for n in counts})}
+                  "agree": a, "texture": texture,
+                  **summary({n: scores[(r_n(r, g, n), t, a, n)] for n in counts})}
                  for r in radii for g in growths for t in tones for a in agrees]
     lo, mid, hi = (str(min(counts)), str(sorted(counts)[len(counts) // 2]),
                    str(max(counts)))

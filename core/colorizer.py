@@ -205,7 +205,8 @@ class Colorizer:
 
     def __init__(self, model: UNet, device: str | torch.device | None = None,
                  working_size: int = WORKING_SIZE, chroma_gain: float = 1.0,
-                 hint_fill: str = "nearest", hint_locality=None, hint_fallback=None):
+                 hint_fill: str = "nearest", hint_locality=None, hint_fallback=None,
+                 hint_auto: Colorizer | None = None):
         self.device = torch.device(device) if device is not None else pick_device()
         self.model = model.to(self.device).eval()
         if self.device.type == "cpu":
@@ -230,10 +231,14 @@ class Colorizer:
         # The automatic model the gate falls back to (hint_locality.fallback, loaded by
         # from_weights): None means the same network given no hint.
         self.hint_fallback = hint_fallback if self.hint_locality is not None else None
-        # the network's answers without hints for the last photos (a screen predicts again on
-        # every tap with the same photo): key -> (bounded, unit) at the working size
-        self._no_hints: OrderedDict = OrderedDict()
-        self._no_hints_lock = threading.Lock()
+        # A hint model that also takes the automatic answer (weights metadata "hint_auto",
+        # core.hints.planes.AUTO_CHANNELS): the automatic Colorizer that gives it.
+        self.hint_auto = hint_auto
+        # the automatic model's and the network's answers without hints for the last photos
+        # (a screen predicts again on every tap with the same photo): key -> (bounded, unit)
+        # at the working size
+        self._answers: OrderedDict = OrderedDict()
+        self._answers_lock = threading.Lock()
 
     @classmethod
     def from_weights(cls, name: str | Path = DEFAULT_WEIGHTS, **kwargs) -> Colorizer:
@@ -247,9 +252,15 @@ class Colorizer:
         kwargs.setdefault("hint_locality", meta.get("hint_locality"))
         loc = kwargs["hint_locality"]
         fallback = loc.get("fallback") if isinstance(loc, dict) else getattr(loc, "fallback", "")
+        auto = meta.get("hint_auto", "")
+        if auto and kwargs.get("hint_auto") is None:
+            kwargs["hint_auto"] = cls.from_weights(Path(name).parent / auto,
+                                                   device=kwargs.get("device"))
         if fallback and kwargs.get("hint_fallback") is None:
-            kwargs["hint_fallback"] = cls.from_weights(Path(name).parent / fallback,
-                                                       device=kwargs.get("device"))
+            # the same automatic model as the input's: loaded once
+            kwargs["hint_fallback"] = (kwargs["hint_auto"] if fallback == auto else
+                                       cls.from_weights(Path(name).parent / fallback,
+                                                        device=kwargs.get("device")))
         return cls(model, **kwargs)
 
     @property
@@ -260,6 +271,13 @@ class Colorizer:
     def in_channels(self) -> int:
         """1: the grey image only; more: grey + colour-hint planes (:mod:`core.hints`)."""
         return int(getattr(self.model.config, "in_channels", 1))
+
+    @property
+    def takes_automatic(self) -> bool:
+        """True for a hint model that also takes the automatic answer (``hint_auto``)."""
+        from core.hints.planes import AUTO_CHANNELS, HINT_CHANNELS
+
+        return self.in_channels == 1 + HINT_CHANNELS + AUTO_CHANNELS
 
     def _sync(self) -> None:
         if self.device.type == "cuda":
@@ -301,7 +319,10 @@ class Colorizer:
 
             planes = hint_input(hints, full_shape=(H, W), work_shape=(h, w),
                                 gray=small if self.hint_fill == "edges" else None)
-            x = torch.cat([x, planes.to(self.device, torch.float32)], dim=1)
+            parts = [x, planes.to(self.device, torch.float32)]
+            if self.takes_automatic:
+                parts.append(self._automatic_planes(small, cut_skips))
+            x = torch.cat(parts, dim=1)
         if self.device.type == "cpu":
             x = x.contiguous(memory_format=torch.channels_last)
         self._sync()
@@ -321,39 +342,65 @@ class Colorizer:
             working_size=working_size or self.working_size, prep_seconds=t1 - t0,
             model_seconds=t2 - t1, device=device_label(self.device), hint_weight=weight)
 
-    #: How many photos' answers without hints a colorizer keeps (:meth:`_without_hints`).
+    #: How many answers without hints a colorizer keeps (:meth:`_cached`).
     NO_HINTS_CACHE = 8
+
+    def _cached(self, tag: object, small: np.ndarray, cut_skips: bool, compute
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``compute()`` for the working-size grey ``small``, cached by the grey's bytes
+        (taps on one photo run the automatic model or the network without hints once)."""
+        key = (tag, hashlib.blake2b(np.ascontiguousarray(small).tobytes(),
+                                    digest_size=16).digest(), small.shape, bool(cut_skips))
+        with self._answers_lock:
+            hit = self._answers.get(key)
+            if hit is not None:
+                self._answers.move_to_end(key)
+                return hit
+        hit = compute()
+        with self._answers_lock:
+            self._answers[key] = hit
+            while len(self._answers) > self.NO_HINTS_CACHE:
+                self._answers.popitem(last=False)
+        return hit
+
+    def _automatic(self, auto: Colorizer, small: np.ndarray, cut_skips: bool
+                   ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The automatic model ``auto``'s (bounded, unit Lab) on ``small``, its (a, b) in
+        this model's colour scale (:func:`core.hints.locality.fallback_unit`), cached."""
+        from core.hints.locality import fallback_unit
+
+        return self._cached(id(auto), small, cut_skips,
+                            lambda: fallback_unit(auto, small, self, cut_skips))
+
+    def _automatic_planes(self, small: np.ndarray, cut_skips: bool) -> torch.Tensor:
+        """The input planes of the automatic answer (:func:`core.hints.planes.automatic_planes`)."""
+        from core.hints.planes import automatic_planes
+
+        if self.hint_auto is None:
+            raise ValueError("this hint model also takes the automatic colorizer's answer: "
+                             "load it with Colorizer.from_weights (metadata hint_auto)")
+        unit = self._automatic(self.hint_auto, small, cut_skips)[1]
+        return automatic_planes(unit, self.chroma_gain)  # back to the automatic model's scale
 
     def _without_hints(self, x: torch.Tensor, small: np.ndarray, cut_skips: bool
                        ) -> tuple[torch.Tensor, torch.Tensor]:
-        """The network's (bounded, unit Lab) for the working-size grey ``small`` with no
-        hint, cached by the grey's bytes: taps on one photo run the network once more, not
-        twice."""
-        key = (hashlib.blake2b(np.ascontiguousarray(small).tobytes(), digest_size=16).digest(),
-               small.shape, bool(cut_skips))
-        with self._no_hints_lock:
-            hit = self._no_hints.get(key)
-            if hit is not None:
-                self._no_hints.move_to_end(key)
-                return hit
+        """What the gate falls back to: the automatic model (``hint_fallback``), else the
+        network's (bounded, unit Lab) with no hint; cached."""
         if self.hint_fallback is not None:  # the automatic model, in this model's colour scale
-            from core.hints.locality import fallback_unit
+            return self._automatic(self.hint_fallback, small, cut_skips)
 
-            hit = fallback_unit(self.hint_fallback, small, self, cut_skips)
-        else:
-            from core.hints.planes import hint_input
+        def network() -> tuple[torch.Tensor, torch.Tensor]:
+            from core.hints.planes import HINT_CHANNELS, hint_input
 
             empty = hint_input((), small.shape, small.shape).to(self.device, torch.float32)
-            x0 = torch.cat([x[:, :1], empty], dim=1)
+            # grey, empty hint planes, and the automatic planes if this model takes them
+            x0 = torch.cat([x[:, :1], empty, x[:, 1 + HINT_CHANNELS:]], dim=1)
             if self.device.type == "cpu":
                 x0 = x0.contiguous(memory_format=torch.channels_last)
             bounded = self.model(x0, cut_skips=cut_skips)
-            hit = (bounded, to_unit_lab(self.output, bounded, x0[:, :1]))
-        with self._no_hints_lock:
-            self._no_hints[key] = hit
-            while len(self._no_hints) > self.NO_HINTS_CACHE:
-                self._no_hints.popitem(last=False)
-        return hit
+            return bounded, to_unit_lab(self.output, bounded, x0[:, :1])
+
+        return self._cached("network", small, cut_skips, network)
 
     def _gate(self, x: torch.Tensor, bounded: torch.Tensor, unit: torch.Tensor,
               hints: Sequence, full_shape: tuple[int, int], small: np.ndarray,
@@ -362,7 +409,7 @@ class Colorizer:
         ``auto + w (with - auto)`` with w the edge-aware gate of :mod:`core.hints.locality`.
         """
         from core.color import AB_SCALE
-        from core.hints.locality import agreement, gate, hint_pixels
+        from core.hints.locality import agreement, gate, hint_pixels, shown_ab
 
         auto_bounded, auto_unit = self._without_hints(x, small, cut_skips)
         if not hints:  # a fallback model and no hint: the automatic model's answer
@@ -370,8 +417,8 @@ class Colorizer:
         rows, cols = hint_pixels(hints, full_shape, small.shape)
         strengths = None
         if self.hint_locality.agree > 0:  # what the automatic answer shows at the hints
-            shown = auto_unit[0, 1:, torch.from_numpy(rows), torch.from_numpy(cols)].T
-            shown = shown.float().cpu().numpy() * AB_SCALE * self.chroma_gain
+            shown = shown_ab(auto_unit[0].permute(1, 2, 0).float().cpu().numpy(), rows, cols,
+                             self.chroma_gain)
             strengths = agreement(np.array([h.unit_ab() for h in hints]) * AB_SCALE, shown,
                                   self.hint_locality.agree)
         weight = gate(small, rows, cols, self.hint_locality, strengths).astype(np.float32)

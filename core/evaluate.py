@@ -305,21 +305,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: required: {', '.join(missing)} (or --from-json)", file=sys.stderr)
         return 2
     try:
-        model, meta = load_model(args.weights)
+        _, meta = load_model(args.weights)
+        # the hint fill, the automatic input and the locality gate of the weights' metadata,
+        # as the screens load them
+        overrides = {"chroma_gain": args.chroma_gain, "working_size": args.size}
+        colorizer = Colorizer.from_weights(
+            args.weights, device=args.device,
+            hint_locality=None if args.no_hint_locality else meta.get("hint_locality"),
+            **{k: v for k, v in overrides.items() if v is not None})
     except WeightsError as e:
         print(f"error: cannot load {args.weights!r}: {e}", file=sys.stderr)
         return 2
-    gain = args.chroma_gain if args.chroma_gain is not None else float(meta.get("chroma_gain", 1))
-    size = args.size if args.size is not None else int(meta.get("working_size", WORKING_SIZE))
-    # the hint fill and locality gate of the weights' metadata, as the screens load them
-    locality = None if args.no_hint_locality else meta.get("hint_locality")
-    fallback = (locality or {}).get("fallback")  # the automatic model the gate falls back to
-    colorizer = Colorizer(model, device=args.device, working_size=size, chroma_gain=gain,
-                          hint_fill=str(meta.get("hint_fill", "nearest")),
-                          hint_locality=locality,
-                          hint_fallback=Colorizer.from_weights(
-                              Path(args.weights).parent / fallback, device=args.device)
-                          if fallback else None)
     items = interleave_sources(validation_items(args.data, args.chroma_threshold,
                                                 args.val_per_source, args.split))
     if args.limit:
@@ -341,13 +337,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     summary, kept = evaluate_colorizer(colorizer, items, keep=args.grid_rows, progress=True)
     result = {
         "weights": str(args.weights),
-        "model": model.config.to_dict(),
+        "model": colorizer.model.config.to_dict(),
         "training": {k: meta.get(k) for k in ("steps", "minutes", "train", "train_photos",
                                              "params") if k in meta},
         "data": [str(d) for d in args.data],
-        "working_size": size,
+        "working_size": colorizer.working_size,
         "split": args.split,
-        "chroma_gain": gain,
+        "chroma_gain": colorizer.chroma_gain,
         "eval_size": EVAL_SIZE,
         **summary,
         "grid": [f"{k['source']}/{k['name']}" for k in kept],

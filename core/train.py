@@ -23,7 +23,16 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
-from core.hints.planes import FILLS, extend_input_weights, simulate_hints
+from core.hints.planes import (
+    AUTO_CHANNELS,
+    FILLS,
+    GEOMETRIC_P,
+    HINT_CHANNELS,
+    automatic_answer,
+    automatic_planes,
+    extend_input_weights,
+    simulate_hints,
+)
 from core.losses import (
     ab_bin_index,
     ab_prior,
@@ -54,6 +63,9 @@ class Trainer:
         self.steps_done = 0
         self.hint_seed = 0
         self.hint_fill = "nearest"  # the hints' fill planes (core.hints.FILLS)
+        self.hint_p = GEOMETRIC_P  # the simulated hints' geometric law
+        # a hint model that also takes the automatic answer: (automatic UNet, its chroma gain)
+        self.auto: tuple[torch.nn.Module, float] | None = None
 
     def model_input(self, gray: torch.Tensor, lab: torch.Tensor, seed: int) -> torch.Tensor:
         """The network's input: the grey batch, plus simulated colour hints for a hint model.
@@ -64,8 +76,12 @@ class Trainer:
             return gray
         g = torch.Generator().manual_seed(seed)
         grays = gray.float().cpu() if self.hint_fill == "edges" else None
-        planes = simulate_hints(lab.float().cpu(), g, grays).to(gray.device)
-        return torch.cat([gray, planes], dim=1)
+        planes = [gray, simulate_hints(lab.float().cpu(), g, grays, self.hint_p).to(gray.device)]
+        if self.net.config.in_channels == 1 + HINT_CHANNELS + AUTO_CHANNELS:
+            if self.auto is None:
+                raise ValueError("this model also takes the automatic answer: set Trainer.auto")
+            planes.append(automatic_planes(automatic_answer(self.auto[0], gray)[1], self.auto[1]))
+        return torch.cat(planes, dim=1)
 
     def set_lr(self, lr: float) -> None:
         for g in self.optimizer.param_groups:
@@ -191,6 +207,9 @@ class TrainConfig:
     hints: bool = False  # a colour-hint model: grey + 6 hint planes in, hints simulated
     init: str | None = None  # start from these weights (weights/NAME); hint inputs at zero
     hint_fill: str = "nearest"  # the hints' fill planes: "nearest" or "edges"
+    hint_p: float = GEOMETRIC_P  # geometric law of the simulated hints' number (1/8: ideepcolor)
+    # with --hints: weights/NAME of the automatic colorizer whose answer is also an input
+    auto: str | None = None
     chroma_threshold: float = 4.0
     save_every_rank: bool = False  # tests: every DDP replica writes NAME-rankK too
 
@@ -207,7 +226,7 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     for name in ("size", "batch", "width", "depth", "val_every", "ckpt_every", "log_every",
                  "workers", "threads", "seed", "val_per_source"):
         p.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(d, name))
-    for name in ("lr", "rebalance", "max_share", "chroma_threshold"):
+    for name in ("lr", "rebalance", "max_share", "chroma_threshold", "hint_p"):
         p.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(d, name))
     p.add_argument("--upsampling", choices=["transposed", "bilinear", "nearest"], default=d.upsampling)
     p.add_argument("--output", choices=["lab", "ab", "rgb"], default=d.output)
@@ -220,6 +239,8 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
                    help="train a colour-hint model (grey + simulated hints in)")
     p.add_argument("--init", help="weights/NAME to start from (e.g. the automatic colorizer)")
     p.add_argument("--hint-fill", choices=FILLS, default=d.hint_fill, help="with --hints")
+    p.add_argument("--auto", help="with --hints: weights/NAME of the automatic colorizer whose "
+                                  "answer is also an input (saved beside --out)")
     p.add_argument("--save-every-rank", action="store_true", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.minutes is None and a.steps is None:
@@ -276,7 +297,8 @@ def train(cfg: TrainConfig) -> dict:
 
     model_cfg = UNetConfig(width=cfg.width, depth=cfg.depth, upsampling=cfg.upsampling,
                            skips=cfg.skips, output=cfg.output, bound=cfg.bound,
-                           in_channels=7 if cfg.hints else 1)
+                           in_channels=(1 + HINT_CHANNELS + AUTO_CHANNELS * bool(cfg.auto))
+                           if cfg.hints else 1)
     torch.manual_seed(cfg.seed)
     model = init_model(model_cfg, cfg.init).to(device)
     train_set = PhotoFolder([p for p, _ in train_items], cfg.size, train=True)
@@ -292,6 +314,15 @@ def train(cfg: TrainConfig) -> dict:
             model, device_ids=[device.index] if device.type == "cuda" else None)
     trainer = Trainer(net, lr=cfg.lr, loss=cfg.loss, color_weights=color_weights, device=device)
     trainer.hint_seed, trainer.hint_fill = cfg.seed * 101 + rank, cfg.hint_fill
+    trainer.hint_p = cfg.hint_p
+    if cfg.hints and cfg.auto:
+        from core.weights import load_model
+
+        auto_model, auto_meta = load_model(cfg.auto, device=device)
+        if auto_model.config.in_channels != 1:
+            raise SystemExit(f"--auto {cfg.auto}: not an automatic (grey-only) colorizer")
+        trainer.auto = (auto_model.eval().requires_grad_(False),
+                        float(auto_meta.get("chroma_gain", 1.0)))
 
     start_step, elapsed0 = 0, 0.0
     if cfg.resume and ckpt_st.is_file():
@@ -380,6 +411,8 @@ def train(cfg: TrainConfig) -> dict:
         meta = {"train": {k: v for k, v in asdict(cfg).items() if k != "resume"},
                 "steps": step, "minutes": round(elapsed / 60, 2), **info, **metrics,
                 **({"hint_fill": cfg.hint_fill} if cfg.hints else {}),
+                # the automatic colorizer read beside these weights (core.colorizer)
+                **({"hint_auto": Path(cfg.auto).name} if cfg.hints and cfg.auto else {}),
                 "torch": torch.__version__, "machine": platform.platform(),
                 "command": "python -m core.train " + " ".join(sys.argv[1:])}
         save_model(model, out, metadata=meta, half=cfg.half)

@@ -241,9 +241,9 @@ def test_colorizer_gate_falls_back_to_the_answer_without_hints_far_from_them(tmp
     assert change[:, 70:].max() < 1e-3 < raw_change[:, 70:].max()  # past the edge: as before
     assert p.gray.shape == (96, 192) and p.hints == tuple(hints)
     # the answer without hints is cached: the same numbers on the next tap
-    assert len(gated._no_hints) == 1
+    assert len(gated._answers) == 1
     again = gated.predict(img, hints=hints)
-    assert np.array_equal(again.unit_lab, p.unit_lab) and len(gated._no_hints) == 1
+    assert np.array_equal(again.unit_lab, p.unit_lab) and len(gated._answers) == 1
 
 
 def test_range_term_stops_a_hint_on_another_brightness_without_an_edge():
@@ -386,3 +386,96 @@ def test_texture_term_lets_a_hint_cross_texture_but_not_an_object_outline():
         HintLocality(0.2, 1.0, texture=1.0)
     loc = HintLocality(0.2, 1.0, texture=0.8, agree=10.0, fallback="colorizer")
     assert HintLocality.from_metadata(loc.to_metadata()) == loc
+
+
+# -- the automatic answer as an input (hint_auto, core.hints.planes.AUTO_CHANNELS) ----------
+def test_simulated_hints_follow_their_geometric_law():
+    lab = torch.rand(200, 3, 24, 24) * 2 - 1
+    few = simulate_hints(lab, torch.Generator().manual_seed(0), p=0.5)[:, 2].sum(dim=(1, 2))
+    many = simulate_hints(lab, torch.Generator().manual_seed(0), p=0.05)[:, 2].sum(dim=(1, 2))
+    # masks count hint pixels (patches of 1 to 9 px a side): more hints, more pixels
+    assert float(many.mean()) > 3 * float(few.mean())
+
+
+def _auto_and_hint_models(tmp_path, gain: float = 0.6):
+    """A tiny automatic model (chroma gain ``gain``) and a hint model that also takes its
+    answer, started from a 7-input hint model (saved as tmp_path/auto, tmp_path/h9)."""
+    from core.hints.planes import AUTO_CHANNELS
+
+    torch.manual_seed(2)
+    auto = UNet(UNetConfig(width=4, depth=2)).eval()
+    save_model(auto, tmp_path / "auto", metadata={"working_size": 48, "chroma_gain": gain})
+    h7 = UNet(UNetConfig(width=4, depth=2, in_channels=1 + HINT_CHANNELS)).eval()
+    save_model(h7, tmp_path / "h7", metadata={"working_size": 48})
+    cfg = UNetConfig(width=4, depth=2, in_channels=1 + HINT_CHANNELS + AUTO_CHANNELS)
+    h9 = init_model(cfg, str(tmp_path / "h7")).eval()
+    return auto, h7, h9
+
+
+def test_a_hint_model_extended_with_the_automatic_answer_starts_as_it_was(tmp_path):
+    from core.hints.planes import automatic_answer, automatic_planes
+
+    auto, h7, h9 = _auto_and_hint_models(tmp_path)
+    gray = torch.rand(2, 1, 16, 24)
+    hints = hint_input([Hint(5, 6, (200, 30, 30))], (16, 24), (16, 24)).expand(2, -1, -1, -1)
+    planes = automatic_planes(automatic_answer(auto, gray)[1], 0.6)
+    assert planes.shape == (2, 2, 16, 24) and planes.abs().max() > 0
+    with torch.no_grad():
+        assert torch.allclose(h9(torch.cat([gray, hints, planes], 1)),
+                              h7(torch.cat([gray, hints], 1)), atol=1e-6)
+        # the planes are what the automatic screen shows: its (a, b) times its gain
+        assert torch.allclose(planes, auto(gray)[:, 1:3] * 0.6, atol=1e-6)
+    with pytest.raises(ValueError, match="in_channels"):
+        UNetConfig(in_channels=8)
+
+
+def test_trainer_gives_a_hint_model_the_automatic_answer():
+    from core.hints.planes import AUTO_CHANNELS, automatic_answer
+    from core.train import Trainer
+
+    torch.manual_seed(3)
+    auto = UNet(UNetConfig(width=4, depth=2)).eval()
+    model = UNet(UNetConfig(width=4, depth=2, in_channels=1 + HINT_CHANNELS + AUTO_CHANNELS))
+    trainer = Trainer(model)
+    gray, lab = torch.rand(3, 1, 16, 16), torch.rand(3, 3, 16, 16) * 2 - 1
+    with pytest.raises(ValueError, match="automatic"):
+        trainer.model_input(gray, lab, seed=0)
+    trainer.auto = (auto, 0.5)
+    x = trainer.model_input(gray, lab, seed=0)
+    assert x.shape == (3, 1 + HINT_CHANNELS + AUTO_CHANNELS, 16, 16)
+    assert torch.allclose(x[:, -2:], automatic_answer(auto, gray)[1][:, 1:3] * 0.5)
+    loss = trainer.step(gray, lab, (lab + 1) / 2)
+    assert np.isfinite(loss) and not any(p.grad is not None for p in auto.parameters())
+
+
+def test_colorizer_feeds_the_automatic_answer_it_loads_from_the_metadata(tmp_path):
+    """``hint_auto`` in a hint model's metadata: from_weights loads that automatic model
+    (once, when it is also the gate's fallback) and predict gives the network its answer."""
+    from core.colorizer import Colorizer
+    from core.hints.planes import AUTO_CHANNELS
+
+    auto, _, h9 = _auto_and_hint_models(tmp_path, gain=0.6)
+    # make the automatic planes matter: weight them in the first convolution
+    with torch.no_grad():
+        h9.inc.block[0].weight[:, -AUTO_CHANNELS:] = 0.5
+    save_model(h9, tmp_path / "h9", metadata={
+        "working_size": 48, "hint_auto": "auto",
+        "hint_locality": {"radius": 0.2, "edge": 1.0, "fallback": "auto"}})
+    c = Colorizer.from_weights(tmp_path / "h9", device="cpu", hint_locality=None)
+    assert c.takes_automatic and c.hint_auto is not None and c.hint_auto.chroma_gain == 0.6
+    gated = Colorizer.from_weights(tmp_path / "h9", device="cpu")
+    assert gated.hint_fallback is gated.hint_auto
+    img = (np.random.default_rng(0).random((48, 64, 3)) * 255).astype(np.uint8)
+    hints = [Hint(20, 20, (200, 30, 30))]
+    got = c.predict(img, hints=hints)
+    # the same network given zero automatic planes answers otherwise: the planes are used
+    x = torch.from_numpy(got.gray_small)[None, None]
+    planes = hint_input(hints, (48, 64), got.gray_small.shape)
+    with torch.no_grad():
+        auto_ab = auto(x)[:, 1:3] * 0.6
+        want = h9(torch.cat([x, planes, auto_ab], 1))[0].permute(1, 2, 0).numpy()
+        blind = h9(torch.cat([x, planes, 0 * auto_ab], 1))[0].permute(1, 2, 0).numpy()
+    np.testing.assert_allclose(got.unit_lab, want, atol=1e-5)
+    assert np.abs(blind - want).max() > 1e-3
+    with pytest.raises(ValueError, match="automatic"):
+        Colorizer(h9, device="cpu", working_size=48).predict(img)

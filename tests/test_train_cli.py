@@ -110,3 +110,16 @@ def test_same_seed_same_weights(data, straight, tmp_path):
     train_mod.main(args(data, other, "--seed", "1"))
     assert same(state(again), state(straight))
     assert not same(state(other), state(straight))
+
+
+def test_a_hint_model_trains_with_the_automatic_answer_as_input(data, straight, tmp_path):
+    from core.hints.planes import AUTO_CHANNELS, HINT_CHANNELS
+
+    out = tmp_path / "guided"
+    train_mod.main(args(data, out, "--hints", "--auto", str(straight), "--init", str(straight),
+                        "--hint-p", "0.5"))
+    model, meta = load_model(out)
+    assert model.config.in_channels == 1 + HINT_CHANNELS + AUTO_CHANNELS
+    assert meta["hint_auto"] == straight.name and meta["train"]["hint_p"] == 0.5
+    with pytest.raises(SystemExit, match="automatic"):  # a hint model is no automatic answer
+        train_mod.main(args(data, tmp_path / "bad", "--hints", "--auto", str(out)))

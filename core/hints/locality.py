@@ -53,6 +53,8 @@ from scipy.ndimage import gaussian_filter
 from skimage.filters import sobel
 from skimage.graph import MCP_Geometric
 
+from core.color import AB_SCALE
+
 #: Short side at which ``smooth`` is given (the hint model's working size).
 REFERENCE_SIZE = 96
 
@@ -252,6 +254,14 @@ def agreement(hints_ab: np.ndarray, auto_ab: np.ndarray, agree: float) -> np.nda
     return np.clip(gap / agree, 0.0, 1.0)
 
 
+def shown_ab(auto_unit: np.ndarray, rows: np.ndarray, cols: np.ndarray, chroma_gain: float
+             ) -> np.ndarray:
+    """(K, 2) what the automatic answer shows at the hints' working pixels, in ab units:
+    its unit (a, b) there (``auto_unit`` (h, w, 3), in the hint model's colour scale) times
+    110 and the hint model's ``chroma_gain`` (what :func:`agreement` compares)."""
+    return np.asarray(auto_unit, np.float64)[rows, cols, 1:] * AB_SCALE * chroma_gain
+
+
 def gate_distances(gray: np.ndarray, rows: np.ndarray, cols: np.ndarray, edge: float,
                    smooth: float, ranged: bool, texture: float = 0.0
                    ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -310,15 +320,14 @@ def fallback_unit(fallback, gray_small: np.ndarray, hint_model, cut_skips: bool 
     """
     import torch
 
-    from core.colorizer import to_unit_lab
+    from core.hints.planes import automatic_answer
 
     x = torch.from_numpy(np.ascontiguousarray(gray_small, np.float32))[None, None]
     x = x.to(fallback.device)
     if fallback.device.type == "cpu":
         x = x.contiguous(memory_format=torch.channels_last)
-    with torch.no_grad():
-        bounded = fallback.model(x, cut_skips=cut_skips)[..., :x.shape[-2], :x.shape[-1]]
-        unit = to_unit_lab(fallback.output, bounded, x).clone()
+    bounded, unit = automatic_answer(fallback.model, x, cut_skips)
+    unit = unit.clone()
     unit[:, 1:] *= fallback.chroma_gain / hint_model.chroma_gain
     return bounded.to(hint_model.device), unit.to(hint_model.device)
 
@@ -370,7 +379,6 @@ def _photo_runs(colorizer, truth: np.ndarray, name: str, counts: Sequence[int],
     automatic model), and the hints' working pixels."""
     from dataclasses import replace
 
-    from core.color import AB_SCALE
     from core.hints.evaluate import eval_ab, far_from_hints, photo_seed
     from core.hints.planes import true_hints
     from core.metrics import at_eval_size
@@ -391,8 +399,7 @@ def _photo_runs(colorizer, truth: np.ndarray, name: str, counts: Sequence[int],
         pred = colorizer.predict(truth, hints=hints)
         rows, cols = hint_pixels(hints, truth.shape[:2], auto.gray_small.shape)
         hints_ab = np.array([h.unit_ab() for h in hints]) * AB_SCALE
-        # what the automatic model shows at the hints (the agreement term compares them)
-        auto_ab = auto_unit[rows, cols, 1:] * AB_SCALE * colorizer.chroma_gain
+        auto_ab = shown_ab(auto_unit, rows, cols, colorizer.chroma_gain)
         photo["runs"][n] = {"unit": pred.unit_lab, "rows": rows, "cols": cols,
                             "hints_ab": hints_ab, "auto_ab": auto_ab,
                             "far": far_from_hints(true_ab, hints_ab)}

@@ -48,6 +48,10 @@ from core.color import AB_SCALE
 
 #: Planes added to the grey input: hint a, hint b, mask, fill a, fill b, distance.
 HINT_CHANNELS = 6
+#: Planes a hint model may also take (weights metadata ``hint_auto``): the automatic
+#: colorizer's (a, b) as its screen shows them, so the network need not guess again what the
+#: automatic model already knows and can keep it wherever the hints say nothing.
+AUTO_CHANNELS = 2
 #: ideepcolor's law for the number of simulated hints: geometric with p = 1/8.
 GEOMETRIC_P = 1 / 8
 #: Share of simulated samples with no hint at all (the model must still colorize alone).
@@ -199,14 +203,40 @@ def hint_input(hints: Sequence[Hint], full_shape: tuple[int, int],
     return hint_planes([pts], [ab], (h, w), grays=grays)
 
 
+def automatic_answer(auto, gray: torch.Tensor, cut_skips: bool = False
+                     ) -> tuple[torch.Tensor, torch.Tensor]:
+    """The automatic colorizer's answer on a batch: (bounded output, the course's Lab units).
+
+    auto : the automatic :class:`core.unet.UNet` (grey input only).
+    gray : (N, 1, h, w) grey in [0, 1] at the working size, on ``auto``'s device.
+    Returns two (N, C, h, w) tensors without gradient; the Lab is not yet multiplied by the
+    model's chroma gain.
+    """
+    from core.colorizer import to_unit_lab  # core.colorizer imports this module
+
+    with torch.no_grad():
+        bounded = auto(gray, cut_skips=cut_skips)[..., :gray.shape[-2], :gray.shape[-1]]
+        return bounded, to_unit_lab(auto.config.output, bounded, gray)
+
+
+def automatic_planes(unit: torch.Tensor, chroma_gain: float = 1.0) -> torch.Tensor:
+    """The two planes a hint model with ``hint_auto`` also takes: the automatic answer's
+    (a, b) as its screen shows them, ``unit[:, 1:3] * chroma_gain`` (N, 2, h, w) float32.
+
+    ``unit`` is the automatic model's answer in the course's Lab units
+    (:func:`automatic_answer`), ``chroma_gain`` its weights' calibrated gain.
+    """
+    return (unit[:, 1:3] * chroma_gain).float()
+
+
 def simulate_hints(lab: torch.Tensor, generator: torch.Generator,
-                   grays: torch.Tensor | None = None) -> torch.Tensor:
+                   grays: torch.Tensor | None = None, p: float = GEOMETRIC_P) -> torch.Tensor:
     """Hint planes drawn from the true photos of a batch, as in ideepcolor's training.
 
     lab : (N, 3, h, w) the true photos in the course's Lab units [-1, 1].
     grays : (N, 1, h, w) the grey inputs, for the edge-aware fill (None: nearest hint).
     Returns (N, 6, h, w). The number of hints per sample is 0 with probability
-    NO_HINT_SHARE, else geometric (p = 1/8, capped); each hint is the mean chroma of a
+    NO_HINT_SHARE, else geometric (``p``, ideepcolor's 1/8 by default, capped); each hint is the mean chroma of a
     random square patch of 1 to 9 px, at a uniform random location.
     """
     n, _, h, w = lab.shape
@@ -215,7 +245,7 @@ def simulate_hints(lab: torch.Tensor, generator: torch.Generator,
         none = torch.rand(1, generator=generator).item() < NO_HINT_SHARE
         # geometric on {1, 2, ...}: floor(log U / log(1 - p)) + 1
         u = torch.rand(1, generator=generator).clamp_min(1e-12).item()
-        k = 0 if none else min(MAX_SIMULATED, int(np.log(u) / np.log(1 - GEOMETRIC_P)) + 1)
+        k = 0 if none else min(MAX_SIMULATED, int(np.log(u) / np.log(1 - p)) + 1)
         rc = torch.rand(k, 2, generator=generator) * torch.tensor([h, w])
         sizes = torch.randint(1, MAX_PATCH + 1, (k,), generator=generator)
         ab = torch.empty(k, 2)
@@ -253,10 +283,11 @@ def true_hints(rgb: np.ndarray, n: int, seed: int, patch: int = 5) -> list[Hint]
 
 def extend_input_weights(state: dict[str, torch.Tensor], in_channels: int
                          ) -> dict[str, torch.Tensor]:
-    """A 1-input-channel U-Net's weights for ``in_channels`` inputs: the new ones at zero.
+    """A U-Net's weights for more inputs (``in_channels``): the new ones at zero.
 
-    With zero weights on the hint planes the extended model computes exactly what the
-    original did: training starts from the automatic colorizer and learns to use hints.
+    With zero weights on the new planes the extended model computes exactly what the
+    original did: training starts from the automatic colorizer and learns to use hints (or
+    from a hint model, and learns to use the automatic answer).
     """
     key = "inc.block.0.weight"
     out = dict(state)

@@ -73,3 +73,23 @@ def rebalance_weights(prior: torch.Tensor, lam: float) -> torch.Tensor:
     w = 1.0 / ((1.0 - lam) * prior + lam / q)
     w = torch.where(prior > 0, w, torch.zeros_like(w))
     return (w / (prior * w).sum()).float()
+
+
+def below_automatic_loss(pred_ab: torch.Tensor, auto_ab: torch.Tensor, true_ab: torch.Tensor,
+                         eps: float = 1e-4) -> torch.Tensor:
+    """How much worse than the automatic answer each photo is, in log MSE, on average.
+
+    .. math:: \\frac1N \\sum_n \\max\\big(0, \\log(MSE_n(pred) + \\epsilon)
+              - \\log(MSE_n(auto) + \\epsilon)\\big)
+
+    with MSE_n the mean squared (a, b) error of photo n. A hint model that also takes the
+    automatic answer (core.hints.planes) is asked to do at least as well as that answer on
+    *every* photo, not only on average: the L1 loss alone lets a hint's colour spread where
+    it wins on most photos and loses on the others. The log makes the term a ratio (a
+    change in dB up to 10 / ln 10), the same weight for a pale photo as for a colourful one.
+
+    pred_ab, auto_ab, true_ab : (N, 2, h, w) in the course's units [-1, 1].
+    """
+    mse = ((pred_ab - true_ab) ** 2).flatten(1).mean(1)
+    mse_auto = ((auto_ab - true_ab) ** 2).flatten(1).mean(1)
+    return F.relu(torch.log(mse + eps) - torch.log(mse_auto + eps)).mean()

@@ -36,6 +36,7 @@ from core.hints.planes import (
 from core.losses import (
     ab_bin_index,
     ab_prior,
+    below_automatic_loss,
     grey_prediction,
     pixel_loss,
     rebalance_weights,
@@ -66,6 +67,8 @@ class Trainer:
         self.hint_p = GEOMETRIC_P  # the simulated hints' geometric law
         # a hint model that also takes the automatic answer: (automatic UNet, its chroma gain)
         self.auto: tuple[torch.nn.Module, float] | None = None
+        # weight of the per-photo "no worse than the automatic answer" term (0: off)
+        self.not_worse = 0.0
 
     def model_input(self, gray: torch.Tensor, lab: torch.Tensor, seed: int) -> torch.Tensor:
         """The network's input: the grey batch, plus simulated colour hints for a hint model.
@@ -99,13 +102,24 @@ class Trainer:
                 err = err * w
         return err.mean()
 
+    def below_automatic(self, pred: torch.Tensor, x: torch.Tensor, lab: torch.Tensor
+                        ) -> torch.Tensor:
+        """:func:`core.losses.below_automatic_loss` of a batch: the (a, b) predicted, those of
+        the automatic answer the input carries (its last two planes), the true ones."""
+        if self.output != "lab" or x.shape[1] != 1 + HINT_CHANNELS + AUTO_CHANNELS:
+            raise ValueError("the no-worse term needs a Lab hint model taking the automatic answer")
+        return below_automatic_loss(pred[:, 1:3].float(), x[:, -AUTO_CHANNELS:].float(),
+                                    lab[:, 1:3].float())
+
     def step(self, gray: torch.Tensor, lab: torch.Tensor, rgb: torch.Tensor) -> float:
         """One step on one batch; returns the training loss."""
         self.model.train()
         gray, lab, rgb = (t.to(self.device, non_blocking=True) for t in (gray, lab, rgb))
-        pred = self.model(self.model_input(gray, lab, self.hint_seed * 1_000_003
-                                           + self.steps_done))
+        x = self.model_input(gray, lab, self.hint_seed * 1_000_003 + self.steps_done)
+        pred = self.model(x)
         loss = self.compute_loss(pred, gray, lab, rgb)
+        if self.not_worse > 0:
+            loss = loss + self.not_worse * self.below_automatic(pred, x, lab)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
@@ -210,6 +224,8 @@ class TrainConfig:
     hint_p: float = GEOMETRIC_P  # geometric law of the simulated hints' number (1/8: ideepcolor)
     # with --hints: weights/NAME of the automatic colorizer whose answer is also an input
     auto: str | None = None
+    # with --auto: weight of the per-photo "no worse than the automatic answer" term
+    not_worse: float = 0.0
     chroma_threshold: float = 4.0
     save_every_rank: bool = False  # tests: every DDP replica writes NAME-rankK too
 
@@ -226,7 +242,8 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     for name in ("size", "batch", "width", "depth", "val_every", "ckpt_every", "log_every",
                  "workers", "threads", "seed", "val_per_source"):
         p.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(d, name))
-    for name in ("lr", "rebalance", "max_share", "chroma_threshold", "hint_p"):
+    for name in ("lr", "rebalance", "max_share", "chroma_threshold", "hint_p",
+                 "not_worse"):
         p.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(d, name))
     p.add_argument("--upsampling", choices=["transposed", "bilinear", "nearest"], default=d.upsampling)
     p.add_argument("--output", choices=["lab", "ab", "rgb"], default=d.output)
@@ -323,6 +340,9 @@ def train(cfg: TrainConfig) -> dict:
             raise SystemExit(f"--auto {cfg.auto}: not an automatic (grey-only) colorizer")
         trainer.auto = (auto_model.eval().requires_grad_(False),
                         float(auto_meta.get("chroma_gain", 1.0)))
+        trainer.not_worse = cfg.not_worse
+    elif cfg.not_worse > 0:
+        raise SystemExit("--not-worse compares with the automatic answer: give --hints --auto")
 
     start_step, elapsed0 = 0, 0.0
     if cfg.resume and ckpt_st.is_file():

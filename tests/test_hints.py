@@ -448,6 +448,41 @@ def test_trainer_gives_a_hint_model_the_automatic_answer():
     assert np.isfinite(loss) and not any(p.grad is not None for p in auto.parameters())
 
 
+def test_the_no_worse_term_counts_only_photos_below_the_automatic_answer():
+    from core.losses import below_automatic_loss
+
+    true = torch.zeros(3, 2, 8, 8)
+    auto = torch.full_like(true, 0.1)
+    pred = torch.stack([torch.full((2, 8, 8), v) for v in (0.05, 0.1, 0.2)])
+    # photo 0 better than the automatic answer, photo 1 as good: no cost; photo 2 worse
+    eps = 1e-4
+    expected = float(np.log(0.04 + eps) - np.log(0.01 + eps)) / 3
+    assert float(below_automatic_loss(pred, auto, true, eps)) == pytest.approx(expected, rel=1e-5)
+    assert float(below_automatic_loss(pred[:2], auto[:2], true[:2])) == 0.0
+
+
+def test_the_no_worse_term_pulls_a_worse_photo_towards_the_automatic_answer():
+    from core.hints.planes import AUTO_CHANNELS
+    from core.train import Trainer
+
+    torch.manual_seed(4)
+    auto = UNet(UNetConfig(width=4, depth=2)).eval()
+    model = UNet(UNetConfig(width=4, depth=2, in_channels=1 + HINT_CHANNELS + AUTO_CHANNELS))
+    trainer = Trainer(model)
+    trainer.auto = (auto, 1.0)
+    gray, lab = torch.rand(2, 1, 16, 16), torch.rand(2, 3, 16, 16) * 2 - 1
+    x = trainer.model_input(gray, lab, seed=0)
+    # a prediction far from every colour: worse than the automatic answer on both photos
+    pred = torch.full((2, 3, 16, 16), 0.9, requires_grad=True)
+    term = trainer.below_automatic(pred, x, lab)
+    term.backward()
+    assert float(term.detach()) > 0 and float(pred.grad[:, 0].abs().sum()) == 0  # (a, b) only
+    assert float(pred.grad[:, 1:].mean()) > 0  # lowering a, b towards the truth lowers it
+    with pytest.raises(ValueError, match="automatic"):
+        Trainer(UNet(UNetConfig(width=4, depth=2, in_channels=1 + HINT_CHANNELS))
+                ).below_automatic(pred, x[:, :7], lab)
+
+
 def test_colorizer_feeds_the_automatic_answer_it_loads_from_the_metadata(tmp_path):
     """``hint_auto`` in a hint model's metadata: from_weights loads that automatic model
     (once, when it is also the gate's fallback) and predict gives the network its answer."""

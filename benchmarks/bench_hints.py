@@ -105,7 +105,7 @@ def gate_cost(repeats: int = 40) -> dict:
                                      "gated_render": []}
     gated.predict(image, hints=hints[:1])  # the answer without hints, cached once per photo
     t0 = time.perf_counter()
-    gated._no_hints.clear()
+    gated.forget_answers()
     gated.predict(image, hints=hints[:1])
     first = time.perf_counter() - t0
     for i in range(1, repeats + 1):

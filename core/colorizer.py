@@ -345,6 +345,12 @@ class Colorizer:
     #: How many answers without hints a colorizer keeps (:meth:`_cached`).
     NO_HINTS_CACHE = 8
 
+    def forget_answers(self) -> None:
+        """Empty the cache of answers without hints (the next tap on a photo computes them
+        again, as the first tap does; benchmarks time that first tap)."""
+        with self._answers_lock:
+            self._answers.clear()
+
     def _cached(self, tag: object, small: np.ndarray, cut_skips: bool, compute
                 ) -> tuple[torch.Tensor, torch.Tensor]:
         """``compute()`` for the working-size grey ``small``, cached by the grey's bytes

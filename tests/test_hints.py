@@ -244,6 +244,9 @@ def test_colorizer_gate_falls_back_to_the_answer_without_hints_far_from_them(tmp
     assert len(gated._answers) == 1
     again = gated.predict(img, hints=hints)
     assert np.array_equal(again.unit_lab, p.unit_lab) and len(gated._answers) == 1
+    gated.forget_answers()  # a first tap again: computed anew, the same numbers
+    assert len(gated._answers) == 0
+    assert np.allclose(gated.predict(img, hints=hints).unit_lab, p.unit_lab, atol=1e-6)
 
 
 def test_range_term_stops_a_hint_on_another_brightness_without_an_edge():

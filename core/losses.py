@@ -76,7 +76,8 @@ def rebalance_weights(prior: torch.Tensor, lam: float) -> torch.Tensor:
 
 
 def below_automatic_loss(pred_ab: torch.Tensor, auto_ab: torch.Tensor, true_ab: torch.Tensor,
-                         eps: float = 1e-4) -> torch.Tensor:
+                         eps: float = 1e-4, weights: torch.Tensor | None = None
+                         ) -> torch.Tensor:
     """How much worse than the automatic answer each photo is, in log MSE, on average.
 
     .. math:: \\frac1N \\sum_n \\max\\big(0, \\log(MSE_n(pred) + \\epsilon)
@@ -89,7 +90,9 @@ def below_automatic_loss(pred_ab: torch.Tensor, auto_ab: torch.Tensor, true_ab: 
     change in dB up to 10 / ln 10), the same weight for a pale photo as for a colourful one.
 
     pred_ab, auto_ab, true_ab : (N, 2, h, w) in the course's units [-1, 1].
+    weights : (N,) optional weight of each photo (the mean becomes sum(w x) / N).
     """
     mse = ((pred_ab - true_ab) ** 2).flatten(1).mean(1)
     mse_auto = ((auto_ab - true_ab) ** 2).flatten(1).mean(1)
-    return F.relu(torch.log(mse + eps) - torch.log(mse_auto + eps)).mean()
+    excess = F.relu(torch.log(mse + eps) - torch.log(mse_auto + eps))
+    return (excess if weights is None else excess * weights.to(excess)).mean()

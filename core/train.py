@@ -69,6 +69,10 @@ class Trainer:
         self.auto: tuple[torch.nn.Module, float] | None = None
         # weight of the per-photo "no worse than the automatic answer" term (0: off)
         self.not_worse = 0.0
+        # weigh that term 1 / max(1, n) for a sample with n simulated hints: few hints must
+        # not make a photo worse, ten hints may be trusted more
+        self.not_worse_per_hint = False
+        self._counts: list[int] = []  # the last batch's numbers of simulated hints
 
     def model_input(self, gray: torch.Tensor, lab: torch.Tensor, seed: int) -> torch.Tensor:
         """The network's input: the grey batch, plus simulated colour hints for a hint model.
@@ -79,7 +83,9 @@ class Trainer:
             return gray
         g = torch.Generator().manual_seed(seed)
         grays = gray.float().cpu() if self.hint_fill == "edges" else None
-        planes = [gray, simulate_hints(lab.float().cpu(), g, grays, self.hint_p).to(gray.device)]
+        self._counts = []
+        planes = [gray, simulate_hints(lab.float().cpu(), g, grays, self.hint_p,
+                                       self._counts).to(gray.device)]
         if self.net.config.in_channels == 1 + HINT_CHANNELS + AUTO_CHANNELS:
             if self.auto is None:
                 raise ValueError("this model also takes the automatic answer: set Trainer.auto")
@@ -108,8 +114,11 @@ class Trainer:
         the automatic answer the input carries (its last two planes), the true ones."""
         if self.output != "lab" or x.shape[1] != 1 + HINT_CHANNELS + AUTO_CHANNELS:
             raise ValueError("the no-worse term needs a Lab hint model taking the automatic answer")
+        weights = None
+        if self.not_worse_per_hint:
+            weights = 1.0 / torch.tensor(self._counts, dtype=torch.float32).clamp_min(1.0)
         return below_automatic_loss(pred[:, 1:3].float(), x[:, -AUTO_CHANNELS:].float(),
-                                    lab[:, 1:3].float())
+                                    lab[:, 1:3].float(), weights=weights)
 
     def step(self, gray: torch.Tensor, lab: torch.Tensor, rgb: torch.Tensor) -> float:
         """One step on one batch; returns the training loss."""
@@ -226,6 +235,7 @@ class TrainConfig:
     auto: str | None = None
     # with --auto: weight of the per-photo "no worse than the automatic answer" term
     not_worse: float = 0.0
+    not_worse_per_hint: bool = False  # that term weighed 1 / max(1, n hints) per sample
     chroma_threshold: float = 4.0
     save_every_rank: bool = False  # tests: every DDP replica writes NAME-rankK too
 
@@ -258,6 +268,8 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--hint-fill", choices=FILLS, default=d.hint_fill, help="with --hints")
     p.add_argument("--auto", help="with --hints: weights/NAME of the automatic colorizer whose "
                                   "answer is also an input (saved beside --out)")
+    p.add_argument("--not-worse-per-hint", action="store_true",
+                   help="with --not-worse: weigh each sample 1 / max(1, its number of hints)")
     p.add_argument("--save-every-rank", action="store_true", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.minutes is None and a.steps is None:
@@ -341,6 +353,7 @@ def train(cfg: TrainConfig) -> dict:
         trainer.auto = (auto_model.eval().requires_grad_(False),
                         float(auto_meta.get("chroma_gain", 1.0)))
         trainer.not_worse = cfg.not_worse
+        trainer.not_worse_per_hint = cfg.not_worse_per_hint
     elif cfg.not_worse > 0:
         raise SystemExit("--not-worse compares with the automatic answer: give --hints --auto")
 

@@ -462,6 +462,8 @@ def test_the_no_worse_term_counts_only_photos_below_the_automatic_answer():
     expected = float(np.log(0.04 + eps) - np.log(0.01 + eps)) / 3
     assert float(below_automatic_loss(pred, auto, true, eps)) == pytest.approx(expected, rel=1e-5)
     assert float(below_automatic_loss(pred[:2], auto[:2], true[:2])) == 0.0
+    halved = below_automatic_loss(pred, auto, true, eps, weights=torch.tensor([1.0, 1.0, 0.5]))
+    assert float(halved) == pytest.approx(expected / 2, rel=1e-5)
 
 
 def test_the_no_worse_term_pulls_a_worse_photo_towards_the_automatic_answer():
@@ -478,6 +480,11 @@ def test_the_no_worse_term_pulls_a_worse_photo_towards_the_automatic_answer():
     # a prediction far from every colour: worse than the automatic answer on both photos
     pred = torch.full((2, 3, 16, 16), 0.9, requires_grad=True)
     term = trainer.below_automatic(pred, x, lab)
+    # per hint: each sample weighs 1 / max(1, its number of simulated hints)
+    assert len(trainer._counts) == 2 and min(trainer._counts) > 1  # seed 0: 2 and 4 hints
+    trainer.not_worse_per_hint = True
+    per_hint = trainer.below_automatic(pred, x, lab)
+    assert 0 < float(per_hint.detach()) < float(term.detach())
     term.backward()
     assert float(term.detach()) > 0 and float(pred.grad[:, 0].abs().sum()) == 0  # (a, b) only
     assert float(pred.grad[:, 1:].mean()) > 0  # lowering a, b towards the truth lowers it

@@ -117,11 +117,11 @@ def test_a_hint_model_trains_with_the_automatic_answer_as_input(data, straight, 
 
     out = tmp_path / "guided"
     train_mod.main(args(data, out, "--hints", "--auto", str(straight), "--init", str(straight),
-                        "--hint-p", "0.5", "--not-worse", "0.1"))
+                        "--hint-p", "0.5", "--not-worse", "0.1", "--not-worse-per-hint"))
     model, meta = load_model(out)
     assert model.config.in_channels == 1 + HINT_CHANNELS + AUTO_CHANNELS
     assert meta["hint_auto"] == straight.name and meta["train"]["hint_p"] == 0.5
-    assert meta["train"]["not_worse"] == 0.1
+    assert meta["train"]["not_worse"] == 0.1 and meta["train"]["not_worse_per_hint"]
     with pytest.raises(SystemExit, match="auto"):  # nothing to compare with
         train_mod.main(args(data, tmp_path / "alone", "--hints", "--not-worse", "0.1"))
     with pytest.raises(SystemExit, match="automatic"):  # a hint model is no automatic answer

@@ -230,14 +230,16 @@ def automatic_planes(unit: torch.Tensor, chroma_gain: float = 1.0) -> torch.Tens
 
 
 def simulate_hints(lab: torch.Tensor, generator: torch.Generator,
-                   grays: torch.Tensor | None = None, p: float = GEOMETRIC_P) -> torch.Tensor:
+                   grays: torch.Tensor | None = None, p: float = GEOMETRIC_P,
+                   counts: list[int] | None = None) -> torch.Tensor:
     """Hint planes drawn from the true photos of a batch, as in ideepcolor's training.
 
     lab : (N, 3, h, w) the true photos in the course's Lab units [-1, 1].
     grays : (N, 1, h, w) the grey inputs, for the edge-aware fill (None: nearest hint).
     Returns (N, 6, h, w). The number of hints per sample is 0 with probability
     NO_HINT_SHARE, else geometric (``p``, ideepcolor's 1/8 by default, capped); each hint is the mean chroma of a
-    random square patch of 1 to 9 px, at a uniform random location.
+    random square patch of 1 to 9 px, at a uniform random location. ``counts``, when given,
+    receives each sample's number of hints.
     """
     n, _, h, w = lab.shape
     points, colours, patches = [], [], []
@@ -256,6 +258,8 @@ def simulate_hints(lab: torch.Tensor, generator: torch.Generator,
             patch = lab[i, 1:, r0:r - half + int(sizes[j]), c0:c - half + int(sizes[j])]
             ab[j] = patch.reshape(2, -1).mean(dim=1)
         points.append(rc.floor())
+        if counts is not None:
+            counts.append(k)
         colours.append(ab)
         patches.append(sizes)
     return hint_planes(points, colours, (h, w), patches, grays=grays)

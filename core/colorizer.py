@@ -239,6 +239,7 @@ class Colorizer:
         # at the working size
         self._answers: OrderedDict = OrderedDict()
         self._answers_lock = threading.Lock()
+        self.metadata: dict = {}  # the weights' metadata, when loaded by from_weights
 
     @classmethod
     def from_weights(cls, name: str | Path = DEFAULT_WEIGHTS, **kwargs) -> Colorizer:
@@ -261,7 +262,9 @@ class Colorizer:
             kwargs["hint_fallback"] = (kwargs["hint_auto"] if fallback == auto else
                                        cls.from_weights(Path(name).parent / fallback,
                                                         device=kwargs.get("device")))
-        return cls(model, **kwargs)
+        colorizer = cls(model, **kwargs)
+        colorizer.metadata = meta
+        return colorizer
 
     @property
     def output(self) -> str:

@@ -289,7 +289,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     import torch
 
-    from core.weights import WeightsError, load_model
+    from core.weights import WeightsError
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["calibrate"]:  # working size x chroma gain (core.calibrate)
@@ -305,14 +305,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: required: {', '.join(missing)} (or --from-json)", file=sys.stderr)
         return 2
     try:
-        _, meta = load_model(args.weights)
         # the hint fill, the automatic input and the locality gate of the weights' metadata,
         # as the screens load them
-        overrides = {"chroma_gain": args.chroma_gain, "working_size": args.size}
-        colorizer = Colorizer.from_weights(
-            args.weights, device=args.device,
-            hint_locality=None if args.no_hint_locality else meta.get("hint_locality"),
-            **{k: v for k, v in overrides.items() if v is not None})
+        overrides = {k: v for k, v in (("chroma_gain", args.chroma_gain),
+                                       ("working_size", args.size)) if v is not None}
+        if args.no_hint_locality:
+            overrides["hint_locality"] = None
+        colorizer = Colorizer.from_weights(args.weights, device=args.device, **overrides)
+        meta = colorizer.metadata
     except WeightsError as e:
         print(f"error: cannot load {args.weights!r}: {e}", file=sys.stderr)
         return 2

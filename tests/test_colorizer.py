@@ -152,8 +152,9 @@ def test_calibrated_chroma_gain_is_read_from_the_weights(tmp_path):
     model = UNet(UNetConfig(width=4, depth=2)).eval()
     save_model(model, tmp_path / "m", metadata={"chroma_gain": 0.5})
     c = Colorizer.from_weights(tmp_path / "m", device="cpu", working_size=32)
-    assert c.chroma_gain == 0.5
+    assert c.chroma_gain == 0.5 and c.metadata["chroma_gain"] == 0.5
     raw = Colorizer(model, device="cpu", working_size=32)
+    assert raw.metadata == {}  # built from a model, not from files
     rgb = load_sample("coffee")
     half, full = c.colorize(rgb), raw.colorize(rgb)
     np.testing.assert_allclose(half.lab[..., 1:], 0.5 * full.lab[..., 1:], atol=1e-4)

@@ -278,9 +278,9 @@ class Colorizer:
     @property
     def takes_automatic(self) -> bool:
         """True for a hint model that also takes the automatic answer (``hint_auto``)."""
-        from core.hints.planes import AUTO_CHANNELS, HINT_CHANNELS
+        from core.hints.planes import AUTO_INPUT_CHANNELS
 
-        return self.in_channels == 1 + HINT_CHANNELS + AUTO_CHANNELS
+        return self.in_channels == AUTO_INPUT_CHANNELS
 
     def _sync(self) -> None:
         if self.device.type == "cuda":

@@ -25,6 +25,7 @@ from safetensors.torch import load_file, save_file
 
 from core.hints.planes import (
     AUTO_CHANNELS,
+    AUTO_INPUT_CHANNELS,
     FILLS,
     GEOMETRIC_P,
     HINT_CHANNELS,
@@ -86,7 +87,7 @@ class Trainer:
         self._counts = []
         planes = [gray, simulate_hints(lab.float().cpu(), g, grays, self.hint_p,
                                        self._counts).to(gray.device)]
-        if self.net.config.in_channels == 1 + HINT_CHANNELS + AUTO_CHANNELS:
+        if self.net.config.in_channels == AUTO_INPUT_CHANNELS:
             if self.auto is None:
                 raise ValueError("this model also takes the automatic answer: set Trainer.auto")
             planes.append(automatic_planes(automatic_answer(self.auto[0], gray)[1], self.auto[1]))
@@ -112,7 +113,7 @@ class Trainer:
                         ) -> torch.Tensor:
         """:func:`core.losses.below_automatic_loss` of a batch: the (a, b) predicted, those of
         the automatic answer the input carries (its last two planes), the true ones."""
-        if self.output != "lab" or x.shape[1] != 1 + HINT_CHANNELS + AUTO_CHANNELS:
+        if self.output != "lab" or x.shape[1] != AUTO_INPUT_CHANNELS:
             raise ValueError("the no-worse term needs a Lab hint model taking the automatic answer")
         weights = None
         if self.not_worse_per_hint:
@@ -326,7 +327,7 @@ def train(cfg: TrainConfig) -> dict:
 
     model_cfg = UNetConfig(width=cfg.width, depth=cfg.depth, upsampling=cfg.upsampling,
                            skips=cfg.skips, output=cfg.output, bound=cfg.bound,
-                           in_channels=(1 + HINT_CHANNELS + AUTO_CHANNELS * bool(cfg.auto))
+                           in_channels=(AUTO_INPUT_CHANNELS if cfg.auto else 1 + HINT_CHANNELS)
                            if cfg.hints else 1)
     torch.manual_seed(cfg.seed)
     model = init_model(model_cfg, cfg.init).to(device)

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.activations import ScaledSigmoid
-from core.hints.planes import AUTO_CHANNELS, HINT_CHANNELS
+from core.hints.planes import AUTO_INPUT_CHANNELS, HINT_CHANNELS
 
 UPSAMPLINGS = ("transposed", "bilinear", "nearest")
 OUTPUTS = {"lab": 3, "ab": 2, "rgb": 3}
@@ -40,8 +40,8 @@ class UNetConfig:
     output: str = "lab"  # lab: the course's 3 channels | ab: 2 channels, L from input | rgb
     bound: str = "scaled_sigmoid"  # scaled_sigmoid: output in [-1, 1] | none
     max_channels: int = 256  # cap on the channels of deep levels (keeps the file small)
-    # 1: the grey image; 1 + HINT_CHANNELS: grey + the hint planes; 1 + HINT_CHANNELS +
-    # AUTO_CHANNELS: also the automatic colorizer's answer (core.hints.planes)
+    # 1: the grey image; 1 + HINT_CHANNELS: grey + the hint planes; AUTO_INPUT_CHANNELS:
+    # also the automatic colorizer's answer (core.hints.planes)
     in_channels: int = 1
 
     def __post_init__(self) -> None:
@@ -54,9 +54,9 @@ class UNetConfig:
         if not 1 <= self.depth <= 7 or not 1 <= self.width <= 512:
             raise ValueError("depth must be in [1, 7] and width in [1, 512]")
         hinted = 1 + HINT_CHANNELS
-        if self.in_channels not in (1, hinted, hinted + AUTO_CHANNELS):
+        if self.in_channels not in (1, hinted, AUTO_INPUT_CHANNELS):
             raise ValueError(f"in_channels must be 1 (grey), {hinted} (grey + the colour-hint "
-                             f"planes of core.hints) or {hinted + AUTO_CHANNELS} (also the "
+                             f"planes of core.hints) or {AUTO_INPUT_CHANNELS} (also the "
                              "automatic answer)")
 
     @property

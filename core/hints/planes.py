@@ -52,6 +52,8 @@ HINT_CHANNELS = 6
 #: colorizer's (a, b) as its screen shows them, so the network need not guess again what the
 #: automatic model already knows and can keep it wherever the hints say nothing.
 AUTO_CHANNELS = 2
+#: All the input planes of such a model: grey, the hint planes, the automatic answer.
+AUTO_INPUT_CHANNELS = 1 + HINT_CHANNELS + AUTO_CHANNELS
 #: ideepcolor's law for the number of simulated hints: geometric with p = 1/8.
 GEOMETRIC_P = 1 / 8
 #: Share of simulated samples with no hint at all (the model must still colorize alone).

@@ -415,25 +415,40 @@ class Colorizer:
               hints: Sequence, full_shape: tuple[int, int], small: np.ndarray,
               cut_skips: bool) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
         """The hints' answer near the hints, the answer without hints far from them:
-        ``auto + w (with - auto)`` with w the edge-aware gate of :mod:`core.hints.locality`.
+        ``auto + w (with - auto)`` with w the edge-aware gate of :mod:`core.hints.locality`;
+        with a correction (:mod:`core.hints.correction`) ``auto`` is first moved toward the
+        hints' colours around them, and the weight returned is the larger of the two.
         """
         from core.color import AB_SCALE
+        from core.hints.correction import corrected_unit
         from core.hints.locality import agreement, gate, hint_pixels, shown_ab
 
         auto_bounded, auto_unit = self._without_hints(x, small, cut_skips)
         if not hints:  # a fallback model and no hint: the automatic model's answer
             return auto_bounded, auto_unit, np.zeros(small.shape, np.float32)
         rows, cols = hint_pixels(hints, full_shape, small.shape)
-        strengths = None
-        if self.hint_locality.agree > 0:  # what the automatic answer shows at the hints
-            shown = shown_ab(auto_unit[0].permute(1, 2, 0).float().cpu().numpy(), rows, cols,
-                             self.chroma_gain)
-            strengths = agreement(np.array([h.unit_ab() for h in hints]) * AB_SCALE, shown,
-                                  self.hint_locality.agree)
-        weight = gate(small, rows, cols, self.hint_locality, strengths).astype(np.float32)
+        hints_ab = np.array([h.unit_ab() for h in hints]) * AB_SCALE
+        loc = self.hint_locality
+        strengths, shown = None, None
+        if loc.agree > 0 or loc.correction is not None:
+            shown = auto_unit[0].permute(1, 2, 0).float().cpu().numpy()
+        if loc.agree > 0:  # what the automatic answer shows at the hints
+            strengths = agreement(hints_ab, shown_ab(shown, rows, cols, self.chroma_gain),
+                                  loc.agree)
+        weight = gate(small, rows, cols, loc, strengths).astype(np.float32)
+        if loc.correction is not None:
+            fixed, moved = corrected_unit(small, shown, rows, cols, hints_ab, loc.correction,
+                                          self.chroma_gain)
+            fixed_t = torch.from_numpy(fixed).permute(2, 0, 1)[None].to(auto_unit)
+            if self.output in ("lab", "ab"):  # bounded outputs that are (L,) a, b themselves
+                auto_bounded = fixed_t[:, 3 - auto_bounded.shape[1]:].to(auto_bounded)
+            auto_unit = fixed_t
+            weight_shown = np.maximum(weight, moved.astype(np.float32))
+        else:
+            weight_shown = weight
         w = torch.from_numpy(weight)[None, None].to(self.device)
         return (auto_bounded + w * (bounded - auto_bounded),
-                auto_unit + w * (unit - auto_unit), weight)
+                auto_unit + w * (unit - auto_unit), weight_shown)
 
     @torch.no_grad()
     def render(self, prediction: Prediction, saturation: float = 1.0, use_model_l: bool = False,

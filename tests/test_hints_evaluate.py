@@ -239,3 +239,34 @@ def test_choose_grid_of_agreement_and_texture_and_the_visibility_rules():
     assert choose(hint_model, photos, max_drop=1e9, **kw)["qualified"] == base["qualified"]
     head = choice_markdown(base).splitlines()[0]
     assert "| agree | texture |" in head and "patch 1" in head
+
+
+def test_choose_tries_each_correction_with_each_gate_and_keeps_it_in_the_choice(monkeypatch):
+    """Corrections of the automatic answer are one more axis of the grid: a correction row
+    scores another answer than the uncorrected one, its patch counts the corrected area,
+    and the chosen setting carries its correction (what ``--write`` stores)."""
+    from core.hints.correction import HintCorrection
+    from core.hints.locality import HintLocality, choice_markdown, choose
+
+    photos = [(f"p{i}.png", two_colour_photo()) for i in range(2)]
+    hint_model = Colorizer(tiny(7), device="cpu", working_size=32)
+    auto = Colorizer(tiny(1), device="cpu", working_size=32, chroma_gain=0.7)
+    corr = HintCorrection(0.5, edge=1.0)
+    res = choose(hint_model, photos, counts=(1, 3), radii=(0.02,), edges=(1.0,),
+                 smooths=(0.0,), growths=(0.0,), fallback=auto, fallback_name="auto",
+                 corrections=(None, corr))
+    plain, fixed = res["grid"]
+    assert plain["correction"] is None and fixed["correction"] == corr.to_metadata()
+    assert fixed["1"]["patch"] > plain["1"]["patch"]
+    assert fixed["3"]["psnr"][0] != plain["3"]["psnr"][0]
+    import core.hints.locality as locality
+
+    monkeypatch.setattr(locality, "MIN_LEAK", -np.inf)  # these toy networks leak
+    loose = choose(hint_model, photos, counts=(1, 3), radii=(0.02,), edges=(1.0,),
+                   smooths=(0.0,), growths=(0.0,), fallback=auto, fallback_name="auto",
+                   corrections=(corr,))
+    assert loose["grid"][0]["3"]["below"] == 0.0 and loose["chosen"] is not None
+    loc = HintLocality.from_metadata(loose["chosen"])
+    assert loc.correction == corr and loc.fallback == "auto"
+    table = choice_markdown(res)
+    assert "| correction |" in table.splitlines()[0] and "radius 0.5, edge 1" in table

@@ -54,6 +54,7 @@ from skimage.filters import sobel
 from skimage.graph import MCP_Geometric
 
 from core.color import AB_SCALE
+from core.hints.correction import HintCorrection, corrected_unit
 
 #: Short side at which ``smooth`` is given (the hint model's working size).
 REFERENCE_SIZE = 96
@@ -90,6 +91,9 @@ class HintLocality:
         name beside the hint model's (``"colorizer"``: ``weights/colorizer``, the model of
         the colorize screen, which the hints screen compares with); ``""``: the same hint
         network given no hint.
+    correction : what the gate falls back to is first corrected by the hints
+        (:mod:`core.hints.correction`): around each hint the automatic colours move by
+        the hint's colour minus theirs at the hint; None: no correction.
     """
 
     radius: float
@@ -100,6 +104,7 @@ class HintLocality:
     fallback: str = ""
     agree: float = 0.0
     texture: float = 0.0
+    correction: HintCorrection | None = None
 
     def __post_init__(self):
         if not (self.radius > 0 and self.edge >= 0 and self.smooth >= 0 and self.growth >= 0
@@ -121,7 +126,8 @@ class HintLocality:
         return cls(float(meta["radius"]), float(meta["edge"]), float(meta.get("smooth", 0.0)),
                    float(meta.get("growth", 0.0)), float(meta.get("tone", 0.0)),
                    str(meta.get("fallback") or ""), float(meta.get("agree", 0.0)),
-                   float(meta.get("texture", 0.0)))
+                   float(meta.get("texture", 0.0)),
+                   HintCorrection.from_metadata(meta.get("correction")))
 
     def to_metadata(self) -> dict:
         return asdict(self)
@@ -417,11 +423,15 @@ def _rgb_scores(colorizer, photo: dict, unit: np.ndarray) -> tuple[float, np.nda
     return psnr(rgb, photo["truth"]), eval_ab(rgb, None)
 
 
-def _score(colorizer, photo: dict, n: int, weight: np.ndarray | None) -> dict:
+def _score(colorizer, photo: dict, n: int, weight: np.ndarray | None,
+           base: np.ndarray | None = None) -> dict:
+    """Scores of the network's answer gated by ``weight`` over ``base`` (default: the
+    automatic answer; with a correction, the corrected one)."""
     from core.hints.evaluate import error_change, reach
 
     run = photo["runs"][n]
-    unit = run["unit"] if weight is None else blend(photo["auto_unit"], run["unit"], weight)
+    base = photo["auto_unit"] if base is None else base
+    unit = run["unit"] if weight is None else blend(base, run["unit"], weight)
     p, ab = _rgb_scores(colorizer, photo, unit)
     return {"psnr": p, "below": float(p < photo["auto_psnr"]), "loss": photo["auto_psnr"] - p,
             "reach": reach(ab, photo["auto_ab"]),
@@ -434,6 +444,7 @@ def choose(colorizer, photos: Sequence[tuple[str, np.ndarray]], counts: Sequence
            tones: Sequence[float] = TONES, fallback=None, fallback_name: str = "",
            agrees: Sequence[float] = AGREES, textures: Sequence[float] = TEXTURES,
            margin: bool = False, max_drop: float | None = None, min_patch: float = 0.0,
+           corrections: Sequence[HintCorrection | None] = (None,),
            progress: bool = False) -> dict:
     """Score every gate setting (and none) on ``photos`` with true hints; apply the rule.
 
@@ -454,7 +465,10 @@ def choose(colorizer, photos: Sequence[tuple[str, np.ndarray]], counts: Sequence
     textures : texture quantiles (0: none), see :class:`HintLocality`.
     min_patch : the rule also asks one hint at full strength to colour (gate weight > 0.5)
         at least this share of the photo, median over the photos (``"patch"``): a gate that
-        keeps every hint to a few pixels hides the hints, whatever its scores.
+        keeps every hint to a few pixels hides the hints, whatever its scores. With a
+        correction, a pixel counts where the gate's or the correction's weight is > 0.5.
+    corrections : the corrections of the automatic answer tried with every gate
+        (:class:`core.hints.correction.HintCorrection`; None: none).
     max_drop : when given, the rule also asks the mean PSNR at the largest count to be at
         most ``max_drop`` dB below the network's without a gate (many hints must keep what
         they bring).
@@ -503,7 +517,8 @@ def choose(colorizer, photos: Sequence[tuple[str, np.ndarray]], counts: Sequence
 
     grid = []
     for edge, smooth, texture in tqdm(settings, desc="gates", disable=not progress):
-        scores: dict = {}  # (r_n, tone, agree, n) -> scores: settings with one r_n share work
+        # (r_n, tone, agree, correction index, n) -> scores: settings with one r_n share work
+        scores: dict = {}
         per_hint = any(t > 0 for t in tones) or any(a > 0 for a in agrees)
         for ph in data:
             gray = ph["prediction"].gray_small
@@ -512,19 +527,27 @@ def choose(colorizer, photos: Sequence[tuple[str, np.ndarray]], counts: Sequence
                 # per-hint distances only when a range or agreement term needs them (K runs)
                 d, dg = gate_distances(gray, run["rows"], run["cols"], edge, smooth, per_hint,
                                        texture)
+                bases = [(None, 0.0) if c is None else corrected_unit(
+                    gray, ph["auto_unit"], run["rows"], run["cols"], run["hints_ab"], c,
+                    colorizer.chroma_gain) for c in corrections]
                 for rn in sorted({r_n(r, g, n) for r in radii for g in growths}):
                     for tone in tones:
                         wk = hint_weights(d, rn, dg, tone)
-                        # the area a hint of another colour than the automatic one would take
-                        patch = float((strongest(wk) > 0.5).mean())
-                        for agree in agrees:
-                            w = strongest(wk, agreement(run["hints_ab"], run["auto_ab"], agree))
-                            scores.setdefault((rn, tone, agree, n), []).append(
-                                {**_score(colorizer, ph, n, w), "patch": patch})
+                        for ci, (base, moved) in enumerate(bases):
+                            # the area a hint of another colour than the automatic one
+                            # would take
+                            patch = float((np.maximum(strongest(wk), moved) > 0.5).mean())
+                            for agree in agrees:
+                                w = strongest(wk, agreement(run["hints_ab"], run["auto_ab"],
+                                                            agree))
+                                scores.setdefault((rn, tone, agree, ci, n), []).append(
+                                    {**_score(colorizer, ph, n, w, base), "patch": patch})
         grid += [{"radius": r, "growth": g, "edge": edge, "smooth": smooth, "tone": t,
                   "agree": a, "texture": texture,
-                  **summary({n: scores[(r_n(r, g, n), t, a, n)] for n in counts})}
-                 for r in radii for g in growths for t in tones for a in agrees]
+                  "correction": None if c is None else c.to_metadata(),
+                  **summary({n: scores[(r_n(r, g, n), t, a, ci, n)] for n in counts})}
+                 for r in radii for g in growths for t in tones for a in agrees
+                 for ci, c in enumerate(corrections)]
     lo, mid, hi = (str(min(counts)), str(sorted(counts)[len(counts) // 2]),
                    str(max(counts)))
     below_key = "below_upper" if margin else "below"
@@ -546,7 +569,8 @@ def choose(colorizer, photos: Sequence[tuple[str, np.ndarray]], counts: Sequence
             "fallback": fallback_name if fallback is not None else "",
             "chosen": None if chosen is None else
             {**{k: chosen[k] for k in KEYS},
-             "fallback": fallback_name if fallback is not None else ""},
+             "fallback": fallback_name if fallback is not None else "",
+             "correction": chosen["correction"]},
             "rule": f"among settings with mean leak >= {MIN_LEAK:g} dB at {lo} hint(s) and "
                     f"{share} below {against} at {mid} hints <= {100 * MAX_BELOW:g} %{keep}, the "
                     f"best PSNR averaged over {', '.join(map(str, counts))} hints"}
@@ -559,7 +583,7 @@ KEYS = ("radius", "growth", "edge", "smooth", "tone", "agree", "texture")
 def choice_markdown(result: dict) -> str:
     """The grid of :func:`choose` as a Markdown table (model card); the chosen row bold."""
     counts = [str(n) for n in result["counts"]]
-    head = list(KEYS) + [f"PSNR {n}" for n in counts] + [f"reach {n}" for n in counts] + \
+    head = list(KEYS) + ["correction"] + [f"PSNR {n}" for n in counts] + [f"reach {n}" for n in counts] + \
         [f"leak {n}" for n in counts] + [f"below {n}" for n in counts] + \
         [f"below {counts[len(counts) // 2]}, 95 % upper", f"patch {counts[0]}"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---:|" * len(head)]
@@ -573,12 +597,17 @@ def choice_markdown(result: dict) -> str:
              f"{100 * g[counts[0]]['patch']:.2f} %" if "patch" in g[counts[0]] else ""]
         return "| " + " | ".join(cells) + " |"
 
-    lines.append(row(["no gate"] + [""] * (len(KEYS) - 1), result["none"]))
+    def correction(c: dict | None) -> str:
+        return "" if not c else ", ".join(f"{k} {v:g}" for k, v in c.items() if v)
+
+    lines.append(row(["no gate"] + [""] * len(KEYS), result["none"]))
     chosen = result.get("chosen") or {}
     for g in result["grid"]:
-        mark = "**" if chosen and all(g.get(k, 0.0) == chosen.get(k, 0.0) for k in KEYS) \
-            else ""
-        lines.append(row([f"{mark}{g.get(k, 0.0):g}{mark}" for k in KEYS], g))
+        same = chosen and all(g.get(k, 0.0) == chosen.get(k, 0.0) for k in KEYS) and \
+            g.get("correction") == chosen.get("correction")
+        mark = "**" if same else ""
+        lines.append(row([f"{mark}{g.get(k, 0.0):g}{mark}" for k in KEYS] +
+                         [correction(g.get("correction"))], g))
     return "\n".join(lines)
 
 
@@ -624,6 +653,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--max-drop", type=float, default=None,
                    help="the rule also keeps PSNR at the largest count at most this many dB "
                         "below the network without a gate")
+    p.add_argument("--correct-radii", type=float, nargs="+", default=[],
+                   help="also try correcting the automatic answer around the hints "
+                        "(core.hints.correction) with these radii (short sides); with none "
+                        "given, no correction")
+    p.add_argument("--correct-edges", type=float, nargs="+", default=[3.0])
+    p.add_argument("--correct-textures", type=float, nargs="+", default=[0.8])
+    p.add_argument("--correct-tones", type=float, nargs="+", default=[0.0])
+    p.add_argument("--correct-colours", type=float, nargs="+", default=[0.0],
+                   help="colour terms of the correction (ab units; 0: none)")
+    p.add_argument("--correct-smooth", type=float, default=1.5)
     p.add_argument("--counts", type=int, nargs="+", default=list(COUNTS))
     p.add_argument("--out", default=None, help="writes OUT.json (the grid)")
     p.add_argument("--write", action="store_true",
@@ -647,10 +686,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     fallback = None
     if a.fallback:
         fallback = Colorizer.from_weights(Path(a.weights).parent / a.fallback, device="cpu")
+    from core.hints.correction import HintCorrection
+
+    corrections = [HintCorrection(r, e, a.correct_smooth, x, t, c) for r in a.correct_radii
+                   for e in a.correct_edges for x in a.correct_textures
+                   for t in a.correct_tones for c in a.correct_colours] or [None]
     result = choose(colorizer, photos, a.counts, a.radii, a.edges, a.smooths, a.growths,
                     a.tones, fallback, a.fallback, margin=a.margin, agrees=a.agrees,
                     max_drop=a.max_drop, textures=a.textures, min_patch=a.min_patch,
-                    progress=True)
+                    corrections=corrections, progress=True)
     result.update({"weights": str(a.weights), "skip": a.skip,
                    "command": "python -m core.hints.locality " + " ".join(
                        argv if argv is not None else sys.argv[1:]),

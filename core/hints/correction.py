@@ -1,0 +1,154 @@
+"""A hint corrects the automatic colours around it, and nothing else.
+
+The locality gate (:mod:`core.hints.locality`) shows the hint network's colours near a hint.
+Inside a patch a student can see, those colours are worse than the automatic model's on about
+one photo in ten, even with true hints: the network redraws the whole patch. The correction
+keeps the automatic answer and only moves it by what the hint says it misses:
+
+.. math:: \\delta_k = hint_k(a, b) - auto(a, b)(p_k), \\qquad
+          out(p) = auto(p) + W(p) \\, \\frac{\\sum_k w_k(p) \\, \\delta_k}{\\sum_k w_k(p)},
+          \\qquad W(p) = \\max_k w_k(p)
+
+with each hint's weight
+
+.. math:: w_k(p) = \\exp\\!\\Big(-\\tfrac12 \\big[(d_k(p) / radius)^2
+          + (\\Delta g_k(p) / tone)^2 + (\\Delta ab_k(p) / colour)^2\\big]\\Big)
+
+where d_k is the edge-aware (geodesic) distance to hint k (:func:`core.hints.locality.
+hint_distances`), Δg_k the grey difference to the hint (the range term) and Δab_k the
+difference between the automatic colours at p and at the hint: the automatic model already
+tells objects apart by their colour, so a pixel it paints another colour is likely another
+object, even where the grey shows no edge. A term whose scale is 0 is left out.
+
+What follows by construction: on a hint the result is the hint's colour; a hint of the colour
+the automatic model already shows there changes nothing (δ = 0); far from every hint, across
+a strong edge or on a pixel the automatic model paints another colour, the result is the
+automatic answer. The lightness never changes (only a, b move). The settings live in the
+weights' metadata ``"hint_locality"`` under ``"correction"`` and are chosen on training photos
+with the gate's (``python -m core.hints.locality … --corrections …``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from core.color import AB_SCALE
+
+
+@dataclass(frozen=True)
+class HintCorrection:
+    """Settings of the correction (weights metadata ``hint_locality.correction``).
+
+    Attributes
+    ----------
+    radius : geodesic distance, in short sides, at which a lone hint's correction has fallen
+        to exp(-1/2) = 0.61 of its value.
+    edge, smooth, texture : the geodesic distance's edge cost, blur and texture quantile, as
+        :class:`core.hints.locality.HintLocality`.
+    tone : grey difference (units of [0, 1]) at which the weight falls to 0.61 (0: off).
+    colour : difference of the automatic (a, b), in ab units, at which the weight falls to
+        0.61 (0: off).
+    """
+
+    radius: float
+    edge: float = 0.0
+    smooth: float = 0.0
+    texture: float = 0.0
+    tone: float = 0.0
+    colour: float = 0.0
+
+    def __post_init__(self):
+        if not (self.radius > 0 and self.edge >= 0 and self.smooth >= 0 and self.tone >= 0
+                and self.colour >= 0 and 0 <= self.texture < 1):
+            raise ValueError("a hint correction needs radius > 0, edge, smooth, tone, colour "
+                             f">= 0 and 0 <= texture < 1: {self}")
+
+    @classmethod
+    def from_metadata(cls, meta: dict | HintCorrection | None) -> HintCorrection | None:
+        """The settings of a ``"correction"`` entry (None: no correction)."""
+        if not meta:
+            return None
+        if isinstance(meta, HintCorrection):
+            return meta
+        return cls(**{k: float(meta.get(k, 0.0)) for k in
+                      ("radius", "edge", "smooth", "texture", "tone", "colour")})
+
+    def to_metadata(self) -> dict:
+        return asdict(self)
+
+
+def correction_weights(gray: np.ndarray, rows: np.ndarray, cols: np.ndarray,
+                       auto_ab: np.ndarray, correction: HintCorrection) -> np.ndarray:
+    """(K, h, w): each hint's weight w_k (module doc).
+
+    Parameters
+    ----------
+    gray : (h, w) working-size grey in [0, 1].
+    rows, cols : (K,) the hints' working pixels (:func:`core.hints.locality.hint_pixels`).
+    auto_ab : (h, w, 2) the automatic (a, b) the screen shows, in ab units (only read with
+        ``colour`` > 0).
+    """
+    from core.hints.locality import hint_distances, tone_distances
+
+    c = correction
+    expo = (hint_distances(gray, rows, cols, c.edge, c.smooth, c.texture) / c.radius) ** 2
+    if c.tone > 0:
+        expo += (tone_distances(gray, rows, cols, c.smooth) / c.tone) ** 2
+    if c.colour > 0:
+        ab = np.asarray(auto_ab, np.float64)
+        at_hints = ab[np.asarray(rows), np.asarray(cols)]  # (K, 2)
+        expo += (np.linalg.norm(ab[None] - at_hints[:, None, None], axis=-1) / c.colour) ** 2
+    return np.exp(-0.5 * expo)
+
+
+def correction_field(weights: np.ndarray, deltas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The shift of (a, b) and its weight W from the hints' weights and corrections.
+
+    Parameters
+    ----------
+    weights : (K, h, w) the hints' weights w_k (:func:`correction_weights`).
+    deltas : (K, 2) each hint's correction δ_k, in any unit (the shift comes in the same).
+
+    Returns
+    -------
+    shift : (h, w, 2) W · Σ w_k δ_k / Σ w_k (0 where every weight is 0).
+    W : (h, w) the largest of the weights.
+    """
+    w = np.asarray(weights, np.float64)
+    d = np.asarray(deltas, np.float64).reshape(-1, 2)
+    total = w.sum(axis=0)
+    mean = np.tensordot(w, d, axes=(0, 0)) / np.maximum(total, 1e-12)[..., None]
+    strongest = w.max(axis=0)
+    return mean * strongest[..., None], strongest
+
+
+def corrected_unit(gray: np.ndarray, auto_unit: np.ndarray, rows: np.ndarray,
+                   cols: np.ndarray, hints_ab: np.ndarray, correction: HintCorrection,
+                   chroma_gain: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """The automatic answer corrected by the hints (module doc).
+
+    Parameters
+    ----------
+    gray : (h, w) working-size grey in [0, 1].
+    auto_unit : (h, w, 3) the automatic answer, course Lab in [-1, 1] units, in the colour
+        scale of the model that renders it (its (a, b) times 110 × ``chroma_gain`` is what the
+        screen shows).
+    rows, cols : (K,) the hints' working pixels.
+    hints_ab : (K, 2) the hints' (a, b) in ab units.
+
+    Returns
+    -------
+    (h, w, 3) float32 unit Lab (L unchanged, a and b clipped to [-1, 1]) and (h, w) W.
+    """
+    scale = AB_SCALE * chroma_gain
+    auto = np.asarray(auto_unit, np.float64)
+    rows, cols = np.asarray(rows), np.asarray(cols)
+    deltas = (np.asarray(hints_ab, np.float64).reshape(-1, 2) - auto[rows, cols, 1:] * scale
+              ) / scale
+    weights = correction_weights(gray, rows, cols, auto[..., 1:] * scale, correction)
+    shift, strongest = correction_field(weights, deltas)
+    out = auto.copy()
+    out[..., 1:] = np.clip(out[..., 1:] + shift, -1.0, 1.0)
+    return out.astype(np.float32), strongest

@@ -144,3 +144,30 @@ def test_colorizer_corrects_the_automatic_answer_around_a_hint(tmp_path):
     assert p.hint_weight[near] > 0.5 > q.hint_weight[near]
     assert np.abs(p.unit_lab[:, 70:] - base.unit_lab[:, 70:]).max() < 1e-3  # past the edge
     np.testing.assert_allclose(p.bounded, p.unit_lab.transpose(2, 0, 1), atol=1e-6)
+
+
+def test_agreement_keeps_a_close_hint_from_correcting_and_a_far_one_counts_fully():
+    gray = np.full((48, 96), 0.5, np.float32)
+    auto = _auto()
+    shown = auto[24, 20, 1:] * AB_SCALE
+    corr = HintCorrection(radius=0.5, agree=10.0)
+    near, _ = corrected_unit(gray, auto, np.array([24]), np.array([20]), [shown + [4.0, 0.0]],
+                             corr)
+    np.testing.assert_allclose(near[24, 20, 1:] * AB_SCALE, shown + [1.6, 0.0], atol=1e-4)
+    far, _ = corrected_unit(gray, auto, np.array([24]), np.array([20]), [shown + [30.0, 0.0]],
+                            corr)
+    np.testing.assert_allclose(far[24, 20, 1:] * AB_SCALE, shown + [30.0, 0.0], atol=1e-4)
+
+
+def test_a_higher_power_keeps_the_patch_and_shortens_the_tail():
+    gray = np.full((48, 96), 0.5, np.float32)
+    rows, cols = np.array([24]), np.array([10])
+    ab = np.zeros((48, 96, 2))
+    gauss = correction_weights(gray, rows, cols, ab, HintCorrection(radius=0.3))[0]
+    flat = correction_weights(gray, rows, cols, ab, HintCorrection(radius=0.3, power=4.0))[0]
+    d = 0.3 * 48  # one radius, in working pixels
+    inside, at, past = 10 + int(0.5 * d), 10 + int(d), 10 + int(2 * d)
+    assert flat[24, inside] > gauss[24, inside]  # flatter near the hint
+    assert flat[24, at] == pytest.approx(gauss[24, at], abs=0.05)  # both about exp(-1/2)
+    assert flat[24, past] < 0.01 < gauss[24, past]  # the tail is gone
+    assert HintCorrection.from_metadata({"radius": 0.3}).power == 2.0

@@ -11,7 +11,7 @@ keeps the automatic answer and only moves it by what the hint says it misses:
 
 with each hint's weight
 
-.. math:: w_k(p) = \\exp\\!\\Big(-\\tfrac12 \\big[(d_k(p) / radius)^2
+.. math:: w_k(p) = \\exp\\!\\Big(-\\tfrac12 \\big[(d_k(p) / radius)^{power}
           + (\\Delta g_k(p) / tone)^2 + (\\Delta ab_k(p) / colour)^2\\big]\\Big)
 
 where d_k is the edge-aware (geodesic) distance to hint k (:func:`core.hints.locality.
@@ -50,6 +50,15 @@ class HintCorrection:
     tone : grey difference (units of [0, 1]) at which the weight falls to 0.61 (0: off).
     colour : difference of the automatic (a, b), in ab units, at which the weight falls to
         0.61 (0: off).
+    power : exponent of the distance term (2: a Gaussian fall-off; 4: flatter near the hint,
+        steeper past ``radius``, so the faint tail that reaches other objects is shorter for
+        the same visible patch).
+    agree : ab units (0: off). A hint's correction is multiplied by min(1, |δ_k| / agree)
+        (:func:`core.hints.locality.agreement`): a hint within a few ab units of the colour
+        already shown says "keep it" (the difference is the hint patch's own noise, and
+        spreading it over a patch only adds that noise); farther, it counts fully. The hint
+        still holds its region in the weighted mean, so it also keeps other hints' colours
+        off its object.
     """
 
     radius: float
@@ -58,12 +67,15 @@ class HintCorrection:
     texture: float = 0.0
     tone: float = 0.0
     colour: float = 0.0
+    agree: float = 0.0
+    power: float = 2.0
 
     def __post_init__(self):
-        if not (self.radius > 0 and self.edge >= 0 and self.smooth >= 0 and self.tone >= 0
-                and self.colour >= 0 and 0 <= self.texture < 1):
-            raise ValueError("a hint correction needs radius > 0, edge, smooth, tone, colour "
-                             f">= 0 and 0 <= texture < 1: {self}")
+        if not (self.radius > 0 and self.power > 0 and self.edge >= 0 and self.smooth >= 0
+                and self.tone >= 0 and self.colour >= 0 and self.agree >= 0
+                and 0 <= self.texture < 1):
+            raise ValueError("a hint correction needs radius, power > 0, edge, smooth, tone, "
+                             f"colour, agree >= 0 and 0 <= texture < 1: {self}")
 
     @classmethod
     def from_metadata(cls, meta: dict | HintCorrection | None) -> HintCorrection | None:
@@ -73,7 +85,8 @@ class HintCorrection:
         if isinstance(meta, HintCorrection):
             return meta
         return cls(**{k: float(meta.get(k, 0.0)) for k in
-                      ("radius", "edge", "smooth", "texture", "tone", "colour")})
+                      ("radius", "edge", "smooth", "texture", "tone", "colour", "agree")},
+                   power=float(meta.get("power", 2.0)))
 
     def to_metadata(self) -> dict:
         return asdict(self)
@@ -93,7 +106,7 @@ def correction_weights(gray: np.ndarray, rows: np.ndarray, cols: np.ndarray,
     from core.hints.locality import hint_distances, tone_distances
 
     c = correction
-    expo = (hint_distances(gray, rows, cols, c.edge, c.smooth, c.texture) / c.radius) ** 2
+    expo = (hint_distances(gray, rows, cols, c.edge, c.smooth, c.texture) / c.radius) ** c.power
     if c.tone > 0:
         expo += (tone_distances(gray, rows, cols, c.smooth) / c.tone) ** 2
     if c.colour > 0:
@@ -142,11 +155,15 @@ def corrected_unit(gray: np.ndarray, auto_unit: np.ndarray, rows: np.ndarray,
     -------
     (h, w, 3) float32 unit Lab (L unchanged, a and b clipped to [-1, 1]) and (h, w) W.
     """
+    from core.hints.locality import agreement
+
     scale = AB_SCALE * chroma_gain
     auto = np.asarray(auto_unit, np.float64)
     rows, cols = np.asarray(rows), np.asarray(cols)
-    deltas = (np.asarray(hints_ab, np.float64).reshape(-1, 2) - auto[rows, cols, 1:] * scale
-              ) / scale
+    hints_ab = np.asarray(hints_ab, np.float64).reshape(-1, 2)
+    shown = auto[rows, cols, 1:] * scale
+    strengths = agreement(hints_ab, shown, correction.agree)
+    deltas = (hints_ab - shown) / scale * strengths[:, None]
     weights = correction_weights(gray, rows, cols, auto[..., 1:] * scale, correction)
     shift, strongest = correction_field(weights, deltas)
     out = auto.copy()

@@ -662,6 +662,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--correct-tones", type=float, nargs="+", default=[0.0])
     p.add_argument("--correct-colours", type=float, nargs="+", default=[0.0],
                    help="colour terms of the correction (ab units; 0: none)")
+    p.add_argument("--correct-agrees", type=float, nargs="+", default=[0.0],
+                   help="agreement terms of the correction (ab units; 0: none)")
+    p.add_argument("--correct-powers", type=float, nargs="+", default=[2.0],
+                   help="exponents of the correction's distance term (2: Gaussian)")
     p.add_argument("--correct-smooth", type=float, default=1.5)
     p.add_argument("--counts", type=int, nargs="+", default=list(COUNTS))
     p.add_argument("--out", default=None, help="writes OUT.json (the grid)")
@@ -688,9 +692,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         fallback = Colorizer.from_weights(Path(a.weights).parent / a.fallback, device="cpu")
     from core.hints.correction import HintCorrection
 
-    corrections = [HintCorrection(r, e, a.correct_smooth, x, t, c) for r in a.correct_radii
-                   for e in a.correct_edges for x in a.correct_textures
-                   for t in a.correct_tones for c in a.correct_colours] or [None]
+    corrections = [HintCorrection(r, e, a.correct_smooth, x, t, c, g, q)
+                   for r in a.correct_radii for e in a.correct_edges
+                   for x in a.correct_textures for t in a.correct_tones
+                   for c in a.correct_colours for g in a.correct_agrees
+                   for q in a.correct_powers] or [None]
     result = choose(colorizer, photos, a.counts, a.radii, a.edges, a.smooths, a.growths,
                     a.tones, fallback, a.fallback, margin=a.margin, agrees=a.agrees,
                     max_drop=a.max_drop, textures=a.textures, min_patch=a.min_patch,

@@ -286,7 +286,7 @@ def test_locality_metadata_reads_tone_and_fallback_and_older_entries():
 
 
 def test_wilson_upper_end_gives_the_rule_a_margin():
-    from core.hints.locality import wilson_upper
+    from core.hints.gate_choice import wilson_upper
 
     assert wilson_upper(0, 80) == pytest.approx(0.0458, abs=5e-4)
     # 16 of 320 (5.0 %) no longer passes; 8 of 320 (2.5 %) does, 9 does not

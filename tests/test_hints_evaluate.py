@@ -191,10 +191,10 @@ def test_evaluate_hints_table_and_cli(tmp_path):
 
 
 def test_choose_scores_tones_against_the_fallback_and_the_margin_needs_photos():
-    """The grid of core.hints.locality with a range term and an automatic fallback: every
+    """The grid of core.hints.gate_choice with a range term and an automatic fallback: every
     setting is scored against the fallback; with the margin rule two photos can never be
     enough (the Wilson upper end of 0 of 2 is far above 5 %), without it they can."""
-    from core.hints.locality import choice_markdown, choose
+    from core.hints.gate_choice import choice_markdown, choose
 
     photos = [(f"p{i}.png", two_colour_photo()) for i in range(2)]
     hint_model = Colorizer(tiny(7), device="cpu", working_size=32)
@@ -220,7 +220,7 @@ def test_choose_grid_of_agreement_and_texture_and_the_visibility_rules():
     """Every (texture, agree) pair is a setting; the patch a hint would colour does not
     depend on the agreement term; a patch floor above the whole photo leaves nothing, and
     a PSNR-at-10 floor far below lets the same settings through as without it."""
-    from core.hints.locality import choice_markdown, choose
+    from core.hints.gate_choice import choice_markdown, choose
 
     photos = [(f"p{i}.png", two_colour_photo()) for i in range(2)]
     hint_model = Colorizer(tiny(7), device="cpu", working_size=32)
@@ -246,7 +246,8 @@ def test_choose_tries_each_correction_with_each_gate_and_keeps_it_in_the_choice(
     scores another answer than the uncorrected one, its patch counts the corrected area,
     and the chosen setting carries its correction (what ``--write`` stores)."""
     from core.hints.correction import HintCorrection
-    from core.hints.locality import HintLocality, choice_markdown, choose
+    from core.hints.gate_choice import choice_markdown, choose
+    from core.hints.locality import HintLocality
 
     photos = [(f"p{i}.png", two_colour_photo()) for i in range(2)]
     hint_model = Colorizer(tiny(7), device="cpu", working_size=32)
@@ -259,9 +260,9 @@ def test_choose_tries_each_correction_with_each_gate_and_keeps_it_in_the_choice(
     assert plain["correction"] is None and fixed["correction"] == corr.to_metadata()
     assert fixed["1"]["patch"] > plain["1"]["patch"]
     assert fixed["3"]["psnr"][0] != plain["3"]["psnr"][0]
-    import core.hints.locality as locality
+    import core.hints.gate_choice as gate_choice
 
-    monkeypatch.setattr(locality, "MIN_LEAK", -np.inf)  # these toy networks leak
+    monkeypatch.setattr(gate_choice, "MIN_LEAK", -np.inf)  # these toy networks leak
     loose = choose(hint_model, photos, counts=(1, 3), radii=(0.02,), edges=(1.0,),
                    smooths=(0.0,), growths=(0.0,), fallback=auto, fallback_name="auto",
                    corrections=(corr,))

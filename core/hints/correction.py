@@ -25,7 +25,7 @@ the automatic model already shows there changes nothing (δ = 0); far from every
 a strong edge or on a pixel the automatic model paints another colour, the result is the
 automatic answer. The lightness never changes (only a, b move). The settings live in the
 weights' metadata ``"hint_locality"`` under ``"correction"`` and are chosen on training photos
-with the gate's (``python -m core.hints.locality … --corrections …``).
+with the gate's (``python -m core.hints.locality … --correct-radii …``).
 """
 
 from __future__ import annotations

@@ -429,15 +429,15 @@ class Colorizer:
         rows, cols = hint_pixels(hints, full_shape, small.shape)
         hints_ab = np.array([h.unit_ab() for h in hints]) * AB_SCALE
         loc = self.hint_locality
-        strengths, shown = None, None
+        strengths, auto_np = None, None
         if loc.agree > 0 or loc.correction is not None:
-            shown = auto_unit[0].permute(1, 2, 0).float().cpu().numpy()
+            auto_np = auto_unit[0].permute(1, 2, 0).float().cpu().numpy()
         if loc.agree > 0:  # what the automatic answer shows at the hints
-            strengths = agreement(hints_ab, shown_ab(shown, rows, cols, self.chroma_gain),
+            strengths = agreement(hints_ab, shown_ab(auto_np, rows, cols, self.chroma_gain),
                                   loc.agree)
         weight = gate(small, rows, cols, loc, strengths).astype(np.float32)
         if loc.correction is not None:
-            fixed, moved = corrected_unit(small, shown, rows, cols, hints_ab, loc.correction,
+            fixed, moved = corrected_unit(small, auto_np, rows, cols, hints_ab, loc.correction,
                                           self.chroma_gain)
             fixed_t = torch.from_numpy(fixed).permute(2, 0, 1)[None].to(auto_unit)
             if self.output in ("lab", "ab"):  # bounded outputs that are (L,) a, b themselves

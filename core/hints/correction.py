@@ -155,13 +155,13 @@ def corrected_unit(gray: np.ndarray, auto_unit: np.ndarray, rows: np.ndarray,
     -------
     (h, w, 3) float32 unit Lab (L unchanged, a and b clipped to [-1, 1]) and (h, w) W.
     """
-    from core.hints.locality import agreement
+    from core.hints.locality import agreement, shown_ab
 
     scale = AB_SCALE * chroma_gain
     auto = np.asarray(auto_unit, np.float64)
     rows, cols = np.asarray(rows), np.asarray(cols)
     hints_ab = np.asarray(hints_ab, np.float64).reshape(-1, 2)
-    shown = auto[rows, cols, 1:] * scale
+    shown = shown_ab(auto, rows, cols, chroma_gain)
     strengths = agreement(hints_ab, shown, correction.agree)
     deltas = (hints_ab - shown) / scale * strengths[:, None]
     weights = correction_weights(gray, rows, cols, auto[..., 1:] * scale, correction)

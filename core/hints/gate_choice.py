@@ -199,21 +199,21 @@ def choose(colorizer, photos: Sequence[tuple[str, np.ndarray]], counts: Sequence
     def r_n(r: float, g: float, n: int) -> float:  # the radius with n hints, as a key
         return round(r * n ** g, 9)
 
-    grid = []
-    for edge, smooth, texture in tqdm(settings, desc="gates", disable=not progress):
-        # (r_n, tone, agree, correction index, n) -> scores: settings with one r_n share work
-        scores: dict = {}
-        per_hint = any(t > 0 for t in tones) or any(a > 0 for a in agrees)
-        for ph in data:
-            gray = ph["prediction"].gray_small
-            for n in counts:
-                run = ph["runs"][n]
+    # (setting, r_n, tone, agree, correction index, n) -> scores: settings with one r_n share
+    # work; photos outermost, so each photo's corrections are computed once for every gate
+    scores: dict = {}
+    per_hint = any(t > 0 for t in tones) or any(a > 0 for a in agrees)
+    for ph in tqdm(data, desc="gates", disable=not progress):
+        gray = ph["prediction"].gray_small
+        for n in counts:
+            run = ph["runs"][n]
+            bases = [(None, 0.0) if c is None else corrected_unit(
+                gray, ph["auto_unit"], run["rows"], run["cols"], run["hints_ab"], c,
+                colorizer.chroma_gain) for c in corrections]
+            for si, (edge, smooth, texture) in enumerate(settings):
                 # per-hint distances only when a range or agreement term needs them (K runs)
                 d, dg = gate_distances(gray, run["rows"], run["cols"], edge, smooth, per_hint,
                                        texture)
-                bases = [(None, 0.0) if c is None else corrected_unit(
-                    gray, ph["auto_unit"], run["rows"], run["cols"], run["hints_ab"], c,
-                    colorizer.chroma_gain) for c in corrections]
                 for rn in sorted({r_n(r, g, n) for r in radii for g in growths}):
                     for tone in tones:
                         wk = hint_weights(d, rn, dg, tone)
@@ -224,14 +224,15 @@ def choose(colorizer, photos: Sequence[tuple[str, np.ndarray]], counts: Sequence
                             for agree in agrees:
                                 w = strongest(wk, agreement(run["hints_ab"], run["auto_ab"],
                                                             agree))
-                                scores.setdefault((rn, tone, agree, ci, n), []).append(
+                                scores.setdefault((si, rn, tone, agree, ci, n), []).append(
                                     {**_score(colorizer, ph, n, w, base), "patch": patch})
-        grid += [{"radius": r, "growth": g, "edge": edge, "smooth": smooth, "tone": t,
-                  "agree": a, "texture": texture,
-                  "correction": None if c is None else c.to_metadata(),
-                  **summary({n: scores[(r_n(r, g, n), t, a, ci, n)] for n in counts})}
-                 for r in radii for g in growths for t in tones for a in agrees
-                 for ci, c in enumerate(corrections)]
+    grid = [{"radius": r, "growth": g, "edge": edge, "smooth": smooth, "tone": t,
+             "agree": a, "texture": texture,
+             "correction": None if c is None else c.to_metadata(),
+             **summary({n: scores[(si, r_n(r, g, n), t, a, ci, n)] for n in counts})}
+            for si, (edge, smooth, texture) in enumerate(settings)
+            for r in radii for g in growths for t in tones for a in agrees
+            for ci, c in enumerate(corrections)]
     lo, mid, hi = (str(min(counts)), str(sorted(counts)[len(counts) // 2]),
                    str(max(counts)))
     below_key = "below_upper" if margin else "below"

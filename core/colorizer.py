@@ -437,8 +437,10 @@ class Colorizer:
                                   loc.agree)
         weight = gate(small, rows, cols, loc, strengths).astype(np.float32)
         if loc.correction is not None:
+            net_np = unit[0].permute(1, 2, 0).float().cpu().numpy() \
+                if loc.correction.network > 0 else None
             fixed, moved = corrected_unit(small, auto_np, rows, cols, hints_ab, loc.correction,
-                                          self.chroma_gain)
+                                          self.chroma_gain, net_np)
             fixed_t = torch.from_numpy(fixed).permute(2, 0, 1)[None].to(auto_unit)
             if self.output in ("lab", "ab"):  # bounded outputs that are (L,) a, b themselves
                 auto_bounded = fixed_t[:, 3 - auto_bounded.shape[1]:].to(auto_bounded)

@@ -126,8 +126,11 @@ def test_colorizer_corrects_the_automatic_answer_around_a_hint(tmp_path):
     save_model(model, tmp_path / "plain", metadata={"working_size": 48, "hint_locality": gate})
     save_model(model, tmp_path / "fixed", metadata={"working_size": 48, "hint_locality": {
         **gate, "correction": {"radius": 0.3, "edge": 3.0}}})
+    save_model(model, tmp_path / "netted", metadata={"working_size": 48, "hint_locality": {
+        **gate, "correction": {"radius": 0.3, "edge": 3.0, "network": 0.2}}})
     plain = Colorizer.from_weights(tmp_path / "plain", device="cpu")
     fixed = Colorizer.from_weights(tmp_path / "fixed", device="cpu")
+    netted = Colorizer.from_weights(tmp_path / "netted", device="cpu")
     assert fixed.hint_locality.correction == HintCorrection(0.3, edge=3.0)
     img = np.zeros((96, 192, 3), np.uint8)
     img[:, 128:] = 220
@@ -144,6 +147,10 @@ def test_colorizer_corrects_the_automatic_answer_around_a_hint(tmp_path):
     assert p.hint_weight[near] > 0.5 > q.hint_weight[near]
     assert np.abs(p.unit_lab[:, 70:] - base.unit_lab[:, 70:]).max() < 1e-3  # past the edge
     np.testing.assert_allclose(p.bounded, p.unit_lab.transpose(2, 0, 1), atol=1e-6)
+    # the network term only takes weight away, where the hint network paints other colours
+    n = netted.predict(img, hints=[red])
+    assert (n.hint_weight <= p.hint_weight + 1e-6).all()
+    assert (n.hint_weight < p.hint_weight - 0.05).any()
 
 
 def test_agreement_keeps_a_close_hint_from_correcting_and_a_far_one_counts_fully():
@@ -171,3 +178,29 @@ def test_a_higher_power_keeps_the_patch_and_shortens_the_tail():
     assert flat[24, at] == pytest.approx(gauss[24, at], abs=0.05)  # both about exp(-1/2)
     assert flat[24, past] < 0.01 < gauss[24, past]  # the tail is gone
     assert HintCorrection.from_metadata({"radius": 0.3}).power == 2.0
+
+
+def test_network_term_keeps_the_correction_where_the_hint_network_paints_the_hint_s_colour():
+    """A flat grey and one automatic colour everywhere: nothing tells the halves apart but the
+    hint network, which paints the right half another colour than the hint's pixel. With the
+    network term the correction stays on the left half; a hint still shows its own colour."""
+    gray = np.full((48, 96), 0.5, np.float32)
+    auto = _auto()
+    net = _auto(a=0.4, b=0.0)
+    net[:, 48:, 1:] = [-0.3, 0.2]  # the network reads the right half as another object
+    hint = np.array([[50.0, 0.0]])
+    rows, cols = np.array([24]), np.array([40])
+    ab = auto[..., 1:] * AB_SCALE
+    plain = correction_weights(gray, rows, cols, ab, HintCorrection(radius=1.0))
+    netted = correction_weights(gray, rows, cols, ab, HintCorrection(radius=1.0, network=15.0),
+                                net[..., 1:] * AB_SCALE)
+    assert plain[0, 24, 56] > 0.9 and netted[0, 24, 56] < 1e-3
+    assert netted[0, 24, 30] == pytest.approx(plain[0, 24, 30])
+    corr = HintCorrection(1.0, network=15.0)
+    out, w = corrected_unit(gray, auto, rows, cols, hint, corr, network_unit=net)
+    np.testing.assert_allclose(out[24, 40, 1:] * AB_SCALE, hint[0], atol=1e-4)
+    assert np.abs(out[:, 50:] - auto[:, 50:]).max() < 1e-3
+    assert w[24, 40] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="network"):
+        corrected_unit(gray, auto, rows, cols, hint, corr)  # the term needs the answer
+    assert HintCorrection.from_metadata({"radius": 0.3, "network": 15.0}).network == 15.0

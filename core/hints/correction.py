@@ -12,13 +12,18 @@ keeps the automatic answer and only moves it by what the hint says it misses:
 with each hint's weight
 
 .. math:: w_k(p) = \\exp\\!\\Big(-\\tfrac12 \\big[(d_k(p) / radius)^{power}
-          + (\\Delta g_k(p) / tone)^2 + (\\Delta ab_k(p) / colour)^2\\big]\\Big)
+          + (\\Delta g_k(p) / tone)^2 + (\\Delta ab_k(p) / colour)^2
+          + (\\Delta n_k(p) / network)^2\\big]\\Big)
 
 where d_k is the edge-aware (geodesic) distance to hint k (:func:`core.hints.locality.
 hint_distances`), Δg_k the grey difference to the hint (the range term) and Δab_k the
 difference between the automatic colours at p and at the hint: the automatic model already
 tells objects apart by their colour, so a pixel it paints another colour is likely another
-object, even where the grey shows no edge. A term whose scale is 0 is left out.
+object, even where the grey shows no edge. Δn_k is the same difference in the hint
+*network*'s answer with the hints: that network was trained to finish a colouring from a few
+hints, and where it paints p another colour than it paints the hint's pixel it has read p as
+another object (which the grey often cannot show, nor the automatic colours, which are often
+one brown over the whole photo). A term whose scale is 0 is left out.
 
 What follows by construction: on a hint the result is the hint's colour; a hint of the colour
 the automatic model already shows there changes nothing (δ = 0); far from every hint, across
@@ -53,6 +58,8 @@ class HintCorrection:
     power : exponent of the distance term (2: a Gaussian fall-off; 4: flatter near the hint,
         steeper past ``radius``, so the faint tail that reaches other objects is shorter for
         the same visible patch).
+    network : difference of the hint network's (a, b) with the hints, in ab units, at which
+        the weight falls to 0.61 (0: off).
     agree : ab units (0: off). A hint's correction is multiplied by min(1, |δ_k| / agree)
         (:func:`core.hints.locality.agreement`): a hint within a few ab units of the colour
         already shown says "keep it" (the difference is the hint patch's own noise, and
@@ -69,13 +76,14 @@ class HintCorrection:
     colour: float = 0.0
     agree: float = 0.0
     power: float = 2.0
+    network: float = 0.0
 
     def __post_init__(self):
         if not (self.radius > 0 and self.power > 0 and self.edge >= 0 and self.smooth >= 0
                 and self.tone >= 0 and self.colour >= 0 and self.agree >= 0
-                and 0 <= self.texture < 1):
+                and self.network >= 0 and 0 <= self.texture < 1):
             raise ValueError("a hint correction needs radius, power > 0, edge, smooth, tone, "
-                             f"colour, agree >= 0 and 0 <= texture < 1: {self}")
+                             f"colour, agree, network >= 0 and 0 <= texture < 1: {self}")
 
     @classmethod
     def from_metadata(cls, meta: dict | HintCorrection | None) -> HintCorrection | None:
@@ -85,7 +93,8 @@ class HintCorrection:
         if isinstance(meta, HintCorrection):
             return meta
         return cls(**{k: float(meta.get(k, 0.0)) for k in
-                      ("radius", "edge", "smooth", "texture", "tone", "colour", "agree")},
+                      ("radius", "edge", "smooth", "texture", "tone", "colour", "agree",
+                       "network")},
                    power=float(meta.get("power", 2.0)))
 
     def to_metadata(self) -> dict:
@@ -93,7 +102,8 @@ class HintCorrection:
 
 
 def correction_weights(gray: np.ndarray, rows: np.ndarray, cols: np.ndarray,
-                       auto_ab: np.ndarray, correction: HintCorrection) -> np.ndarray:
+                       auto_ab: np.ndarray, correction: HintCorrection,
+                       network_ab: np.ndarray | None = None) -> np.ndarray:
     """(K, h, w): each hint's weight w_k (module doc).
 
     Parameters
@@ -102,17 +112,24 @@ def correction_weights(gray: np.ndarray, rows: np.ndarray, cols: np.ndarray,
     rows, cols : (K,) the hints' working pixels (:func:`core.hints.locality.hint_pixels`).
     auto_ab : (h, w, 2) the automatic (a, b) the screen shows, in ab units (only read with
         ``colour`` > 0).
+    network_ab : (h, w, 2) the hint network's answer with the hints, in ab units (only read
+        with ``network`` > 0).
     """
     from core.hints.locality import hint_distances, tone_distances
 
     c = correction
+    rows, cols = np.asarray(rows), np.asarray(cols)
     expo = (hint_distances(gray, rows, cols, c.edge, c.smooth, c.texture) / c.radius) ** c.power
     if c.tone > 0:
         expo += (tone_distances(gray, rows, cols, c.smooth) / c.tone) ** 2
-    if c.colour > 0:
-        ab = np.asarray(auto_ab, np.float64)
-        at_hints = ab[np.asarray(rows), np.asarray(cols)]  # (K, 2)
-        expo += (np.linalg.norm(ab[None] - at_hints[:, None, None], axis=-1) / c.colour) ** 2
+    for scale, ab in ((c.colour, auto_ab), (c.network, network_ab)):
+        if scale > 0:
+            if ab is None:
+                raise ValueError("a correction with a network term needs the hint network's "
+                                 "answer")
+            ab = np.asarray(ab, np.float64)
+            at_hints = ab[rows, cols]  # (K, 2)
+            expo += (np.linalg.norm(ab[None] - at_hints[:, None, None], axis=-1) / scale) ** 2
     return np.exp(-0.5 * expo)
 
 
@@ -139,7 +156,8 @@ def correction_field(weights: np.ndarray, deltas: np.ndarray) -> tuple[np.ndarra
 
 def corrected_unit(gray: np.ndarray, auto_unit: np.ndarray, rows: np.ndarray,
                    cols: np.ndarray, hints_ab: np.ndarray, correction: HintCorrection,
-                   chroma_gain: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+                   chroma_gain: float = 1.0, network_unit: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """The automatic answer corrected by the hints (module doc).
 
     Parameters
@@ -150,6 +168,8 @@ def corrected_unit(gray: np.ndarray, auto_unit: np.ndarray, rows: np.ndarray,
         screen shows).
     rows, cols : (K,) the hints' working pixels.
     hints_ab : (K, 2) the hints' (a, b) in ab units.
+    network_unit : (h, w, 3) the hint network's answer with these hints, unit Lab in the same
+        colour scale as ``auto_unit`` (needed by a ``network`` term only).
 
     Returns
     -------
@@ -164,7 +184,10 @@ def corrected_unit(gray: np.ndarray, auto_unit: np.ndarray, rows: np.ndarray,
     shown = shown_ab(auto, rows, cols, chroma_gain)
     strengths = agreement(hints_ab, shown, correction.agree)
     deltas = (hints_ab - shown) / scale * strengths[:, None]
-    weights = correction_weights(gray, rows, cols, auto[..., 1:] * scale, correction)
+    network_ab = None if network_unit is None else \
+        np.asarray(network_unit, np.float64)[..., 1:] * scale
+    weights = correction_weights(gray, rows, cols, auto[..., 1:] * scale, correction,
+                                 network_ab)
     shift, strongest = correction_field(weights, deltas)
     out = auto.copy()
     out[..., 1:] = np.clip(out[..., 1:] + shift, -1.0, 1.0)

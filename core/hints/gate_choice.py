@@ -209,7 +209,7 @@ def choose(colorizer, photos: Sequence[tuple[str, np.ndarray]], counts: Sequence
             run = ph["runs"][n]
             bases = [(None, 0.0) if c is None else corrected_unit(
                 gray, ph["auto_unit"], run["rows"], run["cols"], run["hints_ab"], c,
-                colorizer.chroma_gain) for c in corrections]
+                colorizer.chroma_gain, run["unit"]) for c in corrections]
             for si, (edge, smooth, texture) in enumerate(settings):
                 # per-hint distances only when a range or agreement term needs them (K runs)
                 d, dg = gate_distances(gray, run["rows"], run["cols"], edge, smooth, per_hint,
@@ -351,6 +351,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="agreement terms of the correction (ab units; 0: none)")
     p.add_argument("--correct-powers", type=float, nargs="+", default=[2.0],
                    help="exponents of the correction's distance term (2: Gaussian)")
+    p.add_argument("--correct-networks", type=float, nargs="+", default=[0.0],
+                   help="network terms of the correction (ab units of the hint network's "
+                        "answer; 0: none)")
     p.add_argument("--correct-smooth", type=float, default=1.5)
     p.add_argument("--counts", type=int, nargs="+", default=list(COUNTS))
     p.add_argument("--out", default=None, help="writes OUT.json (the grid)")
@@ -377,11 +380,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         fallback = Colorizer.from_weights(Path(a.weights).parent / a.fallback, device="cpu")
     from core.hints.correction import HintCorrection
 
-    corrections = [HintCorrection(r, e, a.correct_smooth, x, t, c, g, q)
+    corrections = [HintCorrection(r, e, a.correct_smooth, x, t, c, g, q, m)
                    for r in a.correct_radii for e in a.correct_edges
                    for x in a.correct_textures for t in a.correct_tones
                    for c in a.correct_colours for g in a.correct_agrees
-                   for q in a.correct_powers] or [None]
+                   for q in a.correct_powers for m in a.correct_networks] or [None]
     result = choose(colorizer, photos, a.counts, a.radii, a.edges, a.smooths, a.growths,
                     a.tones, fallback, a.fallback, margin=a.margin, agrees=a.agrees,
                     max_drop=a.max_drop, textures=a.textures, min_patch=a.min_patch,

@@ -204,3 +204,36 @@ def test_network_term_keeps_the_correction_where_the_hint_network_paints_the_hin
     with pytest.raises(ValueError, match="network"):
         corrected_unit(gray, auto, rows, cols, hint, corr)  # the term needs the answer
     assert HintCorrection.from_metadata({"radius": 0.3, "network": 15.0}).network == 15.0
+
+
+def test_a_hint_that_takes_colour_away_reaches_less_far_than_one_that_adds_it():
+    """The automatic model shows a faint brown everywhere on a flat grey. A grey hint (no
+    colour) reaches ``grey`` times the radius, a hint more colourful than the brown the whole
+    radius; both still show their own colour on their pixel."""
+    from core.hints.correction import grey_reach
+
+    gray = np.full((48, 96), 0.5, np.float32)
+    auto = _auto(a=0.05, b=0.15)  # (5.5, 16.5) ab: a faint brown
+    rows, cols = np.array([24]), np.array([10])
+    corr = HintCorrection(radius=0.3, grey=0.5)
+    ab = auto[..., 1:] * AB_SCALE
+    grey_hint, red_hint = np.array([[0.0, 0.0]]), np.array([[40.0, 30.0]])
+    w_grey = correction_weights(gray, rows, cols, ab, corr, hints_ab=grey_hint)[0]
+    w_red = correction_weights(gray, rows, cols, ab, corr, hints_ab=red_hint)[0]
+    w_off = correction_weights(gray, rows, cols, ab, HintCorrection(radius=0.3))[0]
+    np.testing.assert_allclose(w_red, w_off)  # adding colour: the whole radius
+    d = int(0.3 * 48)  # one radius, in working pixels
+    assert w_red[24, 10 + d] == pytest.approx(np.exp(-0.5), abs=0.05)
+    assert w_grey[24, 10 + d // 2] == pytest.approx(np.exp(-0.5), abs=0.05)  # half as far
+    assert w_grey[24, 10 + d] < 0.2
+    for hint in (grey_hint, red_hint):
+        out, _ = corrected_unit(gray, auto, rows, cols, hint, corr)
+        np.testing.assert_allclose(out[24, 10, 1:] * AB_SCALE, hint[0], atol=1e-4)
+    # half as colourful as what is shown: halfway between grey and 1
+    np.testing.assert_allclose(grey_reach([[0.0, 10.0]], [[0.0, 20.0]], 0.5), [0.75])
+    with pytest.raises(ValueError, match="grey"):
+        correction_weights(gray, rows, cols, ab, corr)  # the term needs the hints' colours
+    with pytest.raises(ValueError):
+        HintCorrection(0.1, grey=0.0)
+    assert HintCorrection.from_metadata({"radius": 0.3, "grey": 0.5}).grey == 0.5
+    assert HintCorrection.from_metadata({"radius": 0.3}).grey == 1.0

@@ -11,7 +11,7 @@ keeps the automatic answer and only moves it by what the hint says it misses:
 
 with each hint's weight
 
-.. math:: w_k(p) = \\exp\\!\\Big(-\\tfrac12 \\big[(d_k(p) / radius)^{power}
+.. math:: w_k(p) = \\exp\\!\\Big(-\\tfrac12 \\big[(d_k(p) / (radius \\, s_k))^{power}
           + (\\Delta g_k(p) / tone)^2 + (\\Delta ab_k(p) / colour)^2
           + (\\Delta n_k(p) / network)^2\\big]\\Big)
 
@@ -24,6 +24,15 @@ object, even where the grey shows no edge. Δn_k is the same difference in the h
 hints, and where it paints p another colour than it paints the hint's pixel it has read p as
 another object (which the grey often cannot show, nor the automatic colours, which are often
 one brown over the whole photo). A term whose scale is 0 is left out.
+
+s_k shortens the reach of a hint that takes colour away: with c_k = |hint_k(a, b)| and
+a_k = |auto(a, b)(p_k)| the chromas of the hint and of what is shown there,
+s_k = grey + (1 - grey) min(1, c_k / a_k), so a grey hint where the automatic model shows
+brown reaches ``grey`` times as far as a hint that adds colour. Why: the automatic model's
+colours are more often too faint than too strong (a regression to the mean), so a hint that
+adds colour tells about its whole object, while a grey hint mostly tells about a cast on its
+own surface; spread as far, it greys the coloured things around it (grass between a grey
+dog's legs). ``grey`` = 1 treats both alike.
 
 What follows by construction: on a hint the result is the hint's colour; a hint of the colour
 the automatic model already shows there changes nothing (δ = 0); far from every hint, across
@@ -60,6 +69,8 @@ class HintCorrection:
         the same visible patch).
     network : difference of the hint network's (a, b) with the hints, in ab units, at which
         the weight falls to 0.61 (0: off).
+    grey : share of ``radius`` that a hint of no colour reaches where the automatic model
+        shows some (the module's s_k; 1: off).
     agree : ab units (0: off). A hint's correction is multiplied by min(1, |δ_k| / agree)
         (:func:`core.hints.locality.agreement`): a hint within a few ab units of the colour
         already shown says "keep it" (the difference is the hint patch's own noise, and
@@ -77,13 +88,15 @@ class HintCorrection:
     agree: float = 0.0
     power: float = 2.0
     network: float = 0.0
+    grey: float = 1.0
 
     def __post_init__(self):
         if not (self.radius > 0 and self.power > 0 and self.edge >= 0 and self.smooth >= 0
                 and self.tone >= 0 and self.colour >= 0 and self.agree >= 0
-                and self.network >= 0 and 0 <= self.texture < 1):
+                and self.network >= 0 and 0 <= self.texture < 1 and 0 < self.grey <= 1):
             raise ValueError("a hint correction needs radius, power > 0, edge, smooth, tone, "
-                             f"colour, agree, network >= 0 and 0 <= texture < 1: {self}")
+                             f"colour, agree, network >= 0, 0 <= texture < 1 and "
+                             f"0 < grey <= 1: {self}")
 
     @classmethod
     def from_metadata(cls, meta: dict | HintCorrection | None) -> HintCorrection | None:
@@ -95,7 +108,7 @@ class HintCorrection:
         return cls(**{k: float(meta.get(k, 0.0)) for k in
                       ("radius", "edge", "smooth", "texture", "tone", "colour", "agree",
                        "network")},
-                   power=float(meta.get("power", 2.0)))
+                   power=float(meta.get("power", 2.0)), grey=float(meta.get("grey", 1.0)))
 
     def to_metadata(self) -> dict:
         return asdict(self)
@@ -103,7 +116,8 @@ class HintCorrection:
 
 def correction_weights(gray: np.ndarray, rows: np.ndarray, cols: np.ndarray,
                        auto_ab: np.ndarray, correction: HintCorrection,
-                       network_ab: np.ndarray | None = None) -> np.ndarray:
+                       network_ab: np.ndarray | None = None,
+                       hints_ab: np.ndarray | None = None) -> np.ndarray:
     """(K, h, w): each hint's weight w_k (module doc).
 
     Parameters
@@ -114,12 +128,19 @@ def correction_weights(gray: np.ndarray, rows: np.ndarray, cols: np.ndarray,
         ``colour`` > 0).
     network_ab : (h, w, 2) the hint network's answer with the hints, in ab units (only read
         with ``network`` > 0).
+    hints_ab : (K, 2) the hints' (a, b) in ab units (only read with ``grey`` < 1).
     """
     from core.hints.locality import hint_distances, tone_distances
 
     c = correction
     rows, cols = np.asarray(rows), np.asarray(cols)
-    expo = (hint_distances(gray, rows, cols, c.edge, c.smooth, c.texture) / c.radius) ** c.power
+    reach = np.full(len(rows), c.radius)
+    if c.grey < 1:
+        if hints_ab is None:
+            raise ValueError("a correction with a grey term needs the hints' colours")
+        reach = reach * grey_reach(hints_ab, np.asarray(auto_ab, np.float64)[rows, cols], c.grey)
+    expo = (hint_distances(gray, rows, cols, c.edge, c.smooth, c.texture)
+            / reach[:, None, None]) ** c.power
     if c.tone > 0:
         expo += (tone_distances(gray, rows, cols, c.smooth) / c.tone) ** 2
     for scale, ab in ((c.colour, auto_ab), (c.network, network_ab)):
@@ -131,6 +152,19 @@ def correction_weights(gray: np.ndarray, rows: np.ndarray, cols: np.ndarray,
             at_hints = ab[rows, cols]  # (K, 2)
             expo += (np.linalg.norm(ab[None] - at_hints[:, None, None], axis=-1) / scale) ** 2
     return np.exp(-0.5 * expo)
+
+
+def grey_reach(hints_ab: np.ndarray, shown_ab: np.ndarray, grey: float) -> np.ndarray:
+    """(K,) the share of the radius each hint reaches: grey + (1 - grey) min(1, c_k / a_k),
+    c_k and a_k the chromas of the hint and of the automatic colour shown at it (module doc).
+
+    >>> grey_reach(np.array([[0.0, 0.0], [30.0, 40.0]]), np.array([[0.0, 20.0]] * 2), 0.5)
+    array([0.5, 1. ])
+    """
+    hint_c = np.hypot(*np.asarray(hints_ab, np.float64).reshape(-1, 2).T)
+    shown_c = np.hypot(*np.asarray(shown_ab, np.float64).reshape(-1, 2).T)
+    ratio = np.minimum(1.0, hint_c / np.maximum(shown_c, 1e-9))
+    return grey + (1.0 - grey) * ratio
 
 
 def correction_field(weights: np.ndarray, deltas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -187,7 +221,7 @@ def corrected_unit(gray: np.ndarray, auto_unit: np.ndarray, rows: np.ndarray,
     network_ab = None if network_unit is None else \
         np.asarray(network_unit, np.float64)[..., 1:] * scale
     weights = correction_weights(gray, rows, cols, auto[..., 1:] * scale, correction,
-                                 network_ab)
+                                 network_ab, hints_ab)
     shift, strongest = correction_field(weights, deltas)
     out = auto.copy()
     out[..., 1:] = np.clip(out[..., 1:] + shift, -1.0, 1.0)

@@ -354,6 +354,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--correct-networks", type=float, nargs="+", default=[0.0],
                    help="network terms of the correction (ab units of the hint network's "
                         "answer; 0: none)")
+    p.add_argument("--correct-greys", type=float, nargs="+", default=[1.0],
+                   help="share of the radius a hint of no colour reaches where the automatic "
+                        "model shows some (1: as far as any hint)")
     p.add_argument("--correct-smooth", type=float, default=1.5)
     p.add_argument("--counts", type=int, nargs="+", default=list(COUNTS))
     p.add_argument("--out", default=None, help="writes OUT.json (the grid)")
@@ -380,11 +383,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         fallback = Colorizer.from_weights(Path(a.weights).parent / a.fallback, device="cpu")
     from core.hints.correction import HintCorrection
 
-    corrections = [HintCorrection(r, e, a.correct_smooth, x, t, c, g, q, m)
+    corrections = [HintCorrection(r, e, a.correct_smooth, x, t, c, g, q, m, y)
                    for r in a.correct_radii for e in a.correct_edges
                    for x in a.correct_textures for t in a.correct_tones
                    for c in a.correct_colours for g in a.correct_agrees
-                   for q in a.correct_powers for m in a.correct_networks] or [None]
+                   for q in a.correct_powers for m in a.correct_networks
+                   for y in a.correct_greys] or [None]
     result = choose(colorizer, photos, a.counts, a.radii, a.edges, a.smooths, a.growths,
                     a.tones, fallback, a.fallback, margin=a.margin, agrees=a.agrees,
                     max_drop=a.max_drop, textures=a.textures, min_patch=a.min_patch,

@@ -143,11 +143,10 @@ def correction_weights(gray: np.ndarray, rows: np.ndarray, cols: np.ndarray,
             / reach[:, None, None]) ** c.power
     if c.tone > 0:
         expo += (tone_distances(gray, rows, cols, c.smooth) / c.tone) ** 2
-    for scale, ab in ((c.colour, auto_ab), (c.network, network_ab)):
+    for name, scale, ab in (("colour", c.colour, auto_ab), ("network", c.network, network_ab)):
         if scale > 0:
             if ab is None:
-                raise ValueError("a correction with a network term needs the hint network's "
-                                 "answer")
+                raise ValueError(f"a correction with a {name} term needs the answer it compares")
             ab = np.asarray(ab, np.float64)
             at_hints = ab[rows, cols]  # (K, 2)
             expo += (np.linalg.norm(ab[None] - at_hints[:, None, None], axis=-1) / scale) ** 2

@@ -160,3 +160,30 @@ def test_an_unexpected_error_shows_a_short_message_and_the_page_still_answers(mo
     monkeypatch.undo()
     at.run()
     assert not at.exception and not at.error
+
+
+
+def test_a_grey_hint_says_why_it_hardly_spreads_and_a_vivid_one_does_not():
+    """A hint duller than the automatic colour at its point reaches a fraction of the
+    correction's radius (core.hints.correction.grey_reach); the screen says so under the
+    selected hint's suggestions, with that share, and says nothing for a vivid hint."""
+    from core.colorizer import Colorizer
+    from core.hints.view import hint_reach
+
+    def notes(at):
+        return [c.value for c in at.caption if "is duller" in c.value]
+
+    at = open_page("hints", "en")
+    tap(at, 0.25, 0.8, "#808080")  # grey on the suit, which the automatic model paints brown
+    assert not at.exception
+    assert session(at).selected == 0
+    assert len(notes(at)) == 1 and notes(at)[0].startswith("Hint no. 1 is duller"), notes(at)
+    share = int(notes(at)[0].split("(")[1].split("%")[0])
+    assert 10 <= share < 50
+    model = Colorizer.from_weights("weights/hints", device="cpu")
+    assert hint_reach(model, at.session_state[state.HINTS_VIEW], 0) == pytest.approx(
+        share / 100, abs=0.01)
+    tap(at, 0.25, 0.8, "#ff2020")  # the same point, a vivid red: the whole reach, no note
+    assert session(at).selected == 1
+    assert notes(at) == []
+    assert hint_reach(model, at.session_state[state.HINTS_VIEW], 1) == 1.0

@@ -94,6 +94,23 @@ def suggestions_at(colorizer: Colorizer, view: View, index: int, table: dict,
     return _suggest(prediction_without(colorizer, view, index), h.x, h.y, table, count)
 
 
+def hint_reach(colorizer: Colorizer, view: View, index: int) -> float:
+    """The share of the correction's radius that hint ``index`` reaches (1.0: all of it, or no
+    correction): less for a hint duller than the automatic colour shown at its point
+    (:func:`core.hints.correction.grey_reach`), which the screen then says."""
+    from core.color import AB_SCALE
+    from core.hints.correction import grey_reach
+
+    correction = colorizer.hint_locality.correction if colorizer.hint_locality else None
+    if correction is None or correction.grey >= 1:
+        return 1.0
+    h = view.settings.hints[index]
+    auto = prediction_without(colorizer, view, None)  # the automatic answer, no hint at all
+    shown = np.array(model_ab_at(auto.unit_lab, auto.gray.shape, h.x, h.y)) * colorizer.chroma_gain
+    hint_ab = np.array(h.unit_ab()) * AB_SCALE
+    return float(grey_reach(hint_ab[None], shown[None], correction.grey)[0])
+
+
 def _suggest(prediction: Prediction, x: float, y: float, table: dict, count: int) -> list[dict]:
     gray = prediction.gray
     r = int(np.clip(round(y), 0, gray.shape[0] - 1))

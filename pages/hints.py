@@ -129,11 +129,12 @@ def controls(view, model: Colorizer) -> None:
                 st.caption(tr("hints.grey_reach", n=s.selected + 1, share=num(100 * share, ".0f")))
     else:
         st.info(tr("hints.how_to"))
-    b1, b2, b3 = st.columns(3)
-    b1.button(tr("hints.delete"), on_click=s.delete_selected, disabled=s.selected is None,
-              width="stretch")
-    b2.button(tr("hints.undo"), on_click=s.undo, disabled=not s.can_undo, width="stretch")
-    b3.button(tr("hints.clear"), on_click=s.clear, disabled=not s.hints, width="stretch")
+    # a row that wraps, each button as wide as its words: three equal columns cut
+    # "Tout effacer" on a laptop
+    row = st.container(horizontal=True, gap="small")
+    row.button(tr("hints.delete"), on_click=s.delete_selected, disabled=s.selected is None)
+    row.button(tr("hints.undo"), on_click=s.undo, disabled=not s.can_undo)
+    row.button(tr("hints.clear"), on_click=s.clear, disabled=not s.hints)
     if s.hints:
         # Labels are the hints' numbers only: a label that changed with the colour would come
         # back from the browser as a stale string instead of the hint's index.

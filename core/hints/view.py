@@ -79,7 +79,9 @@ def prediction_without(colorizer: Colorizer, view: View, index: int | None) -> P
     """The model's prediction with every hint but ``index`` (None: with no hint at all)."""
     hints = view.settings.hints
     others = () if index is None else hints[:index] + hints[index + 1:]
-    return _memo(view, ("without", index), lambda: colorizer.predict(
+    # keyed by the hints it is given: with one hint, "without it" and "with no hint" are the
+    # same prediction (the suggestions and the grey-hint note then share it)
+    return _memo(view, ("without", tuple(others)), lambda: colorizer.predict(
         view.photo.shown, view.settings.working_size, others))
 
 
@@ -100,15 +102,17 @@ def hint_reach(colorizer: Colorizer, view: View, index: int) -> float:
     (:func:`core.hints.correction.grey_reach`), which the screen then says."""
     from core.color import AB_SCALE
     from core.hints.correction import grey_reach
+    from core.hints.locality import hint_pixels, shown_ab
 
     correction = colorizer.hint_locality.correction if colorizer.hint_locality else None
     if correction is None or correction.grey >= 1:
         return 1.0
-    h = view.settings.hints[index]
+    hint = view.settings.hints[index]
     auto = prediction_without(colorizer, view, None)  # the automatic answer, no hint at all
-    shown = np.array(model_ab_at(auto.unit_lab, auto.gray.shape, h.x, h.y)) * colorizer.chroma_gain
-    hint_ab = np.array(h.unit_ab()) * AB_SCALE
-    return float(grey_reach(hint_ab[None], shown[None], correction.grey)[0])
+    # the pixel and the shown colour exactly as the colorizer's correction reads them
+    rows, cols = hint_pixels([hint], auto.gray.shape, auto.unit_lab.shape[:2])
+    shown = shown_ab(auto.unit_lab, rows, cols, colorizer.chroma_gain)
+    return float(grey_reach(np.array([hint.unit_ab()]) * AB_SCALE, shown, correction.grey)[0])
 
 
 def _suggest(prediction: Prediction, x: float, y: float, table: dict, count: int) -> list[dict]:

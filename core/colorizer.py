@@ -157,6 +157,9 @@ class Prediction:
     # (h, w) float32 in [0, 1]: how much of the hints' answer each pixel took (the locality
     # gate, core.hints.locality); None when the hints' answer is used as is (no gate, no hint)
     hint_weight: np.ndarray | None = None
+    # (K,) the share of the correction's radius each hint reaches (a hint duller than the
+    # automatic colour at its point reaches less, core.hints.correction); None: no correction
+    hint_reach: np.ndarray | None = None
 
     @cached_property
     def lightness(self) -> np.ndarray:
@@ -333,9 +336,10 @@ class Colorizer:
         bounded, feats = self.model(x, return_features=True, cut_skips=cut_skips)
         pre = feats["outc"][..., :h, :w]
         unit = to_unit_lab(self.output, bounded, x[:, :1])
-        weight = None
+        weight = reach = None
         if self.hint_locality is not None and (hints or self.hint_fallback is not None):
-            bounded, unit, weight = self._gate(x, bounded, unit, hints, (H, W), small, cut_skips)
+            bounded, unit, weight, reach = self._gate(x, bounded, unit, hints, (H, W), small,
+                                                      cut_skips)
         self._sync()
         t2 = time.perf_counter()
         return Prediction(
@@ -343,7 +347,8 @@ class Colorizer:
             pre=pre[0].float().cpu().numpy(), bounded=bounded[0].float().cpu().numpy(),
             unit_lab=unit[0].permute(1, 2, 0).cpu().numpy(), hints=hints, output=self.output,
             working_size=working_size or self.working_size, prep_seconds=t1 - t0,
-            model_seconds=t2 - t1, device=device_label(self.device), hint_weight=weight)
+            model_seconds=t2 - t1, device=device_label(self.device), hint_weight=weight,
+            hint_reach=reach)
 
     #: How many answers without hints a colorizer keeps (:meth:`_cached`).
     NO_HINTS_CACHE = 8
@@ -413,23 +418,25 @@ class Colorizer:
 
     def _gate(self, x: torch.Tensor, bounded: torch.Tensor, unit: torch.Tensor,
               hints: Sequence, full_shape: tuple[int, int], small: np.ndarray,
-              cut_skips: bool) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
+              cut_skips: bool
+              ) -> tuple[torch.Tensor, torch.Tensor, np.ndarray, np.ndarray | None]:
         """The hints' answer near the hints, the answer without hints far from them:
         ``auto + w (with - auto)`` with w the edge-aware gate of :mod:`core.hints.locality`;
         with a correction (:mod:`core.hints.correction`) ``auto`` is first moved toward the
-        hints' colours around them, and the weight returned is the larger of the two.
+        hints' colours around them, and the weight returned is the larger of the two. Last,
+        each hint's share of the correction's radius (None without a correction).
         """
         from core.color import AB_SCALE
-        from core.hints.correction import corrected_unit
+        from core.hints.correction import corrected_unit, hint_reaches
         from core.hints.locality import agreement, gate, hint_pixels, shown_ab
 
         auto_bounded, auto_unit = self._without_hints(x, small, cut_skips)
         if not hints:  # a fallback model and no hint: the automatic model's answer
-            return auto_bounded, auto_unit, np.zeros(small.shape, np.float32)
+            return auto_bounded, auto_unit, np.zeros(small.shape, np.float32), None
         rows, cols = hint_pixels(hints, full_shape, small.shape)
         hints_ab = np.array([h.unit_ab() for h in hints]) * AB_SCALE
         loc = self.hint_locality
-        strengths, auto_np = None, None
+        strengths, auto_np, reach = None, None, None
         if loc.agree > 0 or loc.correction is not None:
             auto_np = auto_unit[0].permute(1, 2, 0).float().cpu().numpy()
         if loc.agree > 0:  # what the automatic answer shows at the hints
@@ -446,11 +453,13 @@ class Colorizer:
                 auto_bounded = fixed_t[:, 3 - auto_bounded.shape[1]:].to(auto_bounded)
             auto_unit = fixed_t
             weight_shown = np.maximum(weight, moved.astype(np.float32))
+            reach = hint_reaches(hints_ab, shown_ab(auto_np, rows, cols, self.chroma_gain),
+                                 loc.correction)
         else:
             weight_shown = weight
         w = torch.from_numpy(weight)[None, None].to(self.device)
         return (auto_bounded + w * (bounded - auto_bounded),
-                auto_unit + w * (unit - auto_unit), weight_shown)
+                auto_unit + w * (unit - auto_unit), weight_shown, reach)
 
     @torch.no_grad()
     def render(self, prediction: Prediction, saturation: float = 1.0, use_model_l: bool = False,

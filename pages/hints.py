@@ -124,7 +124,7 @@ def controls(view, model: Colorizer) -> None:
                                    args=(g["hex"],), width="stretch",
                                    help=tr("hints.use_help", colour=g["hex"]))
             st.caption(tr("hints.suggest_how"))
-            share = hv.hint_reach(model, view, s.selected)
+            share = hv.hint_reach(view, s.selected)
             if share < 0.5:  # a hint duller than what is shown: say why it hardly spreads
                 st.caption(tr("hints.grey_reach", n=s.selected + 1, share=num(100 * share, ".0f")))
     else:

@@ -11,7 +11,9 @@ from core.hints.correction import (
     corrected_unit,
     correction_field,
     correction_weights,
+    grey_reach,
 )
+from core.hints.locality import hint_pixels, shown_ab
 from core.unet import UNet, UNetConfig
 from core.weights import save_model
 
@@ -147,6 +149,18 @@ def test_colorizer_corrects_the_automatic_answer_around_a_hint(tmp_path):
     assert p.hint_weight[near] > 0.5 > q.hint_weight[near]
     assert np.abs(p.unit_lab[:, 70:] - base.unit_lab[:, 70:]).max() < 1e-3  # past the edge
     np.testing.assert_allclose(p.bounded, p.unit_lab.transpose(2, 0, 1), atol=1e-6)
+    # each hint's share of the correction's radius comes with the prediction
+    assert q.hint_reach is None and p.hint_reach.tolist() == [1.0]  # no grey term: all of it
+    save_model(model, tmp_path / "greyed", metadata={"working_size": 48, "hint_locality": {
+        **gate, "correction": {"radius": 0.3, "edge": 3.0, "grey": 0.5}}})
+    greyed = Colorizer.from_weights(tmp_path / "greyed", device="cpu")
+    grey_hint = Hint(40, 48, (128, 128, 128))
+    g = greyed.predict(img, hints=[red, grey_hint])
+    rows, cols = hint_pixels([red, grey_hint], img.shape[:2], base.unit_lab.shape[:2])
+    shown = shown_ab(base.unit_lab, rows, cols, greyed.chroma_gain)
+    want = grey_reach(np.array([red.unit_ab(), grey_hint.unit_ab()]) * AB_SCALE, shown, 0.5)
+    np.testing.assert_allclose(g.hint_reach, want)
+    assert g.hint_reach[0] == 1.0 and g.hint_reach[1] < 0.75
     # the network term only takes weight away, where the hint network paints other colours
     n = netted.predict(img, hints=[red])
     assert (n.hint_weight <= p.hint_weight + 1e-6).all()
@@ -210,7 +224,6 @@ def test_a_hint_that_takes_colour_away_reaches_less_far_than_one_that_adds_it():
     """The automatic model shows a faint brown everywhere on a flat grey. A grey hint (no
     colour) reaches ``grey`` times the radius, a hint more colourful than the brown the whole
     radius; both still show their own colour on their pixel."""
-    from core.hints.correction import grey_reach
 
     gray = np.full((48, 96), 0.5, np.float32)
     auto = _auto(a=0.05, b=0.15)  # (5.5, 16.5) ab: a faint brown

@@ -167,7 +167,6 @@ def test_a_grey_hint_says_why_it_hardly_spreads_and_a_vivid_one_does_not():
     """A hint duller than the automatic colour at its point reaches a fraction of the
     correction's radius (core.hints.correction.grey_reach); the screen says so under the
     selected hint's suggestions, with that share, and says nothing for a vivid hint."""
-    from core.colorizer import Colorizer
     from core.hints.view import hint_reach
 
     def notes(at):
@@ -180,10 +179,9 @@ def test_a_grey_hint_says_why_it_hardly_spreads_and_a_vivid_one_does_not():
     assert len(notes(at)) == 1 and notes(at)[0].startswith("Hint no. 1 is duller"), notes(at)
     share = int(notes(at)[0].split("(")[1].split("%")[0])
     assert 10 <= share < 50
-    model = Colorizer.from_weights("weights/hints", device="cpu")
-    assert hint_reach(model, at.session_state[state.HINTS_VIEW], 0) == pytest.approx(
+    assert hint_reach(at.session_state[state.HINTS_VIEW], 0) == pytest.approx(
         share / 100, abs=0.01)
     tap(at, 0.25, 0.8, "#ff2020")  # the same point, a vivid red: the whole reach, no note
     assert session(at).selected == 1
     assert notes(at) == []
-    assert hint_reach(model, at.session_state[state.HINTS_VIEW], 1) == 1.0
+    assert hint_reach(at.session_state[state.HINTS_VIEW], 1) == 1.0

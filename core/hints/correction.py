@@ -134,11 +134,7 @@ def correction_weights(gray: np.ndarray, rows: np.ndarray, cols: np.ndarray,
 
     c = correction
     rows, cols = np.asarray(rows), np.asarray(cols)
-    reach = np.full(len(rows), c.radius)
-    if c.grey < 1:
-        if hints_ab is None:
-            raise ValueError("a correction with a grey term needs the hints' colours")
-        reach = reach * grey_reach(hints_ab, np.asarray(auto_ab, np.float64)[rows, cols], c.grey)
+    reach = c.radius * hint_reaches(hints_ab, np.asarray(auto_ab, np.float64)[rows, cols], c)
     expo = (hint_distances(gray, rows, cols, c.edge, c.smooth, c.texture)
             / reach[:, None, None]) ** c.power
     if c.tone > 0:
@@ -164,6 +160,24 @@ def grey_reach(hints_ab: np.ndarray, shown_ab: np.ndarray, grey: float) -> np.nd
     shown_c = np.hypot(*np.asarray(shown_ab, np.float64).reshape(-1, 2).T)
     ratio = np.minimum(1.0, hint_c / np.maximum(shown_c, 1e-9))
     return grey + (1.0 - grey) * ratio
+
+
+def hint_reaches(hints_ab: np.ndarray | None, shown_ab: np.ndarray,
+                 correction: HintCorrection) -> np.ndarray:
+    """(K,) the share of ``correction.radius`` each hint reaches: :func:`grey_reach` with the
+    grey term, else 1 for every hint.
+
+    Parameters
+    ----------
+    hints_ab : (K, 2) the hints' (a, b) (only read with ``grey`` < 1).
+    shown_ab : (K, 2) the automatic (a, b) shown at the hints, in the same units.
+    """
+    shown = np.asarray(shown_ab, np.float64).reshape(-1, 2)
+    if correction.grey >= 1:
+        return np.ones(len(shown))
+    if hints_ab is None:
+        raise ValueError("a correction with a grey term needs the hints' colours")
+    return grey_reach(hints_ab, shown, correction.grey)
 
 
 def correction_field(weights: np.ndarray, deltas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

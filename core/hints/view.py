@@ -80,7 +80,7 @@ def prediction_without(colorizer: Colorizer, view: View, index: int | None) -> P
     hints = view.settings.hints
     others = () if index is None else hints[:index] + hints[index + 1:]
     # keyed by the hints it is given: with one hint, "without it" and "with no hint" are the
-    # same prediction (the suggestions and the grey-hint note then share it)
+    # same prediction (the suggestions and the several colourings then share it)
     return _memo(view, ("without", tuple(others)), lambda: colorizer.predict(
         view.photo.shown, view.settings.working_size, others))
 
@@ -96,23 +96,13 @@ def suggestions_at(colorizer: Colorizer, view: View, index: int, table: dict,
     return _suggest(prediction_without(colorizer, view, index), h.x, h.y, table, count)
 
 
-def hint_reach(colorizer: Colorizer, view: View, index: int) -> float:
+def hint_reach(view: View, index: int) -> float:
     """The share of the correction's radius that hint ``index`` reaches (1.0: all of it, or no
     correction): less for a hint duller than the automatic colour shown at its point
-    (:func:`core.hints.correction.grey_reach`), which the screen then says."""
-    from core.color import AB_SCALE
-    from core.hints.correction import grey_reach
-    from core.hints.locality import hint_pixels, shown_ab
-
-    correction = colorizer.hint_locality.correction if colorizer.hint_locality else None
-    if correction is None or correction.grey >= 1:
-        return 1.0
-    hint = view.settings.hints[index]
-    auto = prediction_without(colorizer, view, None)  # the automatic answer, no hint at all
-    # the pixel and the shown colour exactly as the colorizer's correction reads them
-    rows, cols = hint_pixels([hint], auto.gray.shape, auto.unit_lab.shape[:2])
-    shown = shown_ab(auto.unit_lab, rows, cols, colorizer.chroma_gain)
-    return float(grey_reach(np.array([hint.unit_ab()]) * AB_SCALE, shown, correction.grey)[0])
+    (:func:`core.hints.correction.grey_reach`), which the screen then says. The colorizer
+    computed it with the result (:attr:`core.colorizer.Prediction.hint_reach`)."""
+    reach = view.result.prediction.hint_reach
+    return 1.0 if reach is None else float(reach[index])
 
 
 def _suggest(prediction: Prediction, x: float, y: float, table: dict, count: int) -> list[dict]:

@@ -224,7 +224,6 @@ def test_a_hint_that_takes_colour_away_reaches_less_far_than_one_that_adds_it():
     """The automatic model shows a faint brown everywhere on a flat grey. A grey hint (no
     colour) reaches ``grey`` times the radius, a hint more colourful than the brown the whole
     radius; both still show their own colour on their pixel."""
-
     gray = np.full((48, 96), 0.5, np.float32)
     auto = _auto(a=0.05, b=0.15)  # (5.5, 16.5) ab: a faint brown
     rows, cols = np.array([24]), np.array([10])

@@ -241,7 +241,7 @@ def test_choose_grid_of_agreement_and_texture_and_the_visibility_rules():
     assert "| agree | texture |" in head and "patch 1" in head
 
 
-def test_choose_tries_each_correction_with_each_gate_and_keeps_it_in_the_choice(monkeypatch):
+def test_choose_tries_each_correction_with_each_gate_and_keeps_it_in_the_choice():
     """Corrections of the automatic answer are one more axis of the grid: a correction row
     scores another answer than the uncorrected one, its patch counts the corrected area,
     and the chosen setting carries its correction (what ``--write`` stores)."""
@@ -260,13 +260,19 @@ def test_choose_tries_each_correction_with_each_gate_and_keeps_it_in_the_choice(
     assert plain["correction"] is None and fixed["correction"] == corr.to_metadata()
     assert fixed["1"]["patch"] > plain["1"]["patch"]
     assert fixed["3"]["psnr"][0] != plain["3"]["psnr"][0]
-    import core.hints.gate_choice as gate_choice
-
-    monkeypatch.setattr(gate_choice, "MIN_LEAK", -np.inf)  # these toy networks leak
-    loose = choose(hint_model, photos, counts=(1, 3), radii=(0.02,), edges=(1.0,),
-                   smooths=(0.0,), growths=(0.0,), fallback=auto, fallback_name="auto",
-                   corrections=(corr,))
+    # these toy networks leak: the rule's leak floor is an argument; the photos may come one
+    # at a time (a generator), as the command reads thousands of them
+    loose = choose(hint_model, (p for p in photos), counts=(1, 3), radii=(0.02,),
+                   edges=(1.0,), smooths=(0.0,), growths=(0.0,), fallback=auto,
+                   fallback_name="auto", corrections=(corr,), min_leak=-np.inf)
+    assert loose["photos"] == 2 and loose["min_leak"] == -np.inf
     assert loose["grid"][0]["3"]["below"] == 0.0 and loose["chosen"] is not None
+    assert "leak >= -inf dB" in loose["rule"]
+    floor = loose["grid"][0]["1"]["leak"][0] + 1.0
+    strict = choose(hint_model, photos, counts=(1, 3), radii=(0.02,), edges=(1.0,),
+                    smooths=(0.0,), growths=(0.0,), fallback=auto, fallback_name="auto",
+                    corrections=(corr,), min_leak=floor)
+    assert strict["chosen"] is None and strict["qualified"] == 0
     loc = HintLocality.from_metadata(loose["chosen"])
     assert loc.correction == corr and loc.fallback == "auto"
     table = choice_markdown(res)

@@ -13,7 +13,7 @@ weights' metadata ``"hint_locality"``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -122,21 +122,22 @@ def _score(colorizer, photo: dict, n: int, weight: np.ndarray | None,
             "leak": error_change(ab, photo["auto_ab"], photo["true_ab"], run["far"])}
 
 
-def choose(colorizer, photos: Sequence[tuple[str, np.ndarray]], counts: Sequence[int] = COUNTS,
+def choose(colorizer, photos: Iterable[tuple[str, np.ndarray]], counts: Sequence[int] = COUNTS,
            radii: Sequence[float] = RADII, edges: Sequence[float] = EDGES,
            smooths: Sequence[float] = SMOOTHS, growths: Sequence[float] = GROWTHS,
            tones: Sequence[float] = TONES, fallback=None, fallback_name: str = "",
            agrees: Sequence[float] = AGREES, textures: Sequence[float] = TEXTURES,
            margin: bool = False, max_drop: float | None = None, min_patch: float = 0.0,
            corrections: Sequence[HintCorrection | None] = (None,),
-           progress: bool = False) -> dict:
+           progress: bool = False, min_leak: float = MIN_LEAK) -> dict:
     """Score every gate setting (and none) on ``photos`` with true hints; apply the rule.
 
     Parameters
     ----------
     colorizer : the hint model *without* a gate (its answers are gated here).
-    photos : (name, true RGB) pairs: **training** photos. Hints as ``core.evaluate
-        --hints`` draws them (seeded by the file name; the first n of the 10).
+    photos : (name, true RGB) pairs: **training** photos, read one at a time (a generator
+        will do). Hints as ``core.evaluate --hints`` draws them (seeded by the file name; the
+        first n of the 10).
     counts : numbers of hints scored (1, 3, 10); the targets read the smallest and the
         middle one.
     tones : range terms (grey units, 0: none), see :class:`HintLocality`.
@@ -156,6 +157,9 @@ def choose(colorizer, photos: Sequence[tuple[str, np.ndarray]], counts: Sequence
     max_drop : when given, the rule also asks the mean PSNR at the largest count to be at
         most ``max_drop`` dB below the network's without a gate (many hints must keep what
         they bring).
+    min_leak : the rule's floor on the mean leak at the smallest count, in dB (0: "a hint
+        never makes other objects worse on average"; a small positive floor leaves a margin
+        for picking the best of a grid on a sample).
 
     Returns
     -------
@@ -175,9 +179,6 @@ def choose(colorizer, photos: Sequence[tuple[str, np.ndarray]], counts: Sequence
 
     from core.hints.evaluate import mean_ci
 
-    data = [_photo_runs(colorizer, truth, name, counts, fallback)
-            for name, truth in tqdm(photos, desc="network", disable=not progress)]
-
     def summary(scores: dict) -> dict:
         out = {}
         for n, v in scores.items():
@@ -192,7 +193,6 @@ def choose(colorizer, photos: Sequence[tuple[str, np.ndarray]], counts: Sequence
                 out[str(n)]["patch"] = float(np.median([s["patch"] for s in v]))
         return out
 
-    none = summary({n: [_score(colorizer, ph, n, None) for ph in data] for n in counts})
     settings = [(e, s, x) for e in edges for s in (smooths if e > 0 else smooths[:1])
                 for x in (textures if e > 0 else textures[:1])]
 
@@ -200,13 +200,20 @@ def choose(colorizer, photos: Sequence[tuple[str, np.ndarray]], counts: Sequence
         return round(r * n ** g, 9)
 
     # (setting, r_n, tone, agree, correction index, n) -> scores: settings with one r_n share
-    # work; photos outermost, so each photo's corrections are computed once for every gate
+    # work. Photos outermost, one at a time: each photo's network answers and corrections are
+    # computed once for every gate, and only its scores are kept, so a sample of thousands of
+    # photos fits in memory (a leak of 0.002 dB needs about that many to be seen).
     scores: dict = {}
+    ungated: dict = {n: [] for n in counts}
     per_hint = any(t > 0 for t in tones) or any(a > 0 for a in agrees)
-    for ph in tqdm(data, desc="gates", disable=not progress):
+    n_photos = 0
+    for name, truth in tqdm(photos, desc="photos", disable=not progress):
+        ph = _photo_runs(colorizer, truth, name, counts, fallback)
+        n_photos += 1
         gray = ph["prediction"].gray_small
         for n in counts:
             run = ph["runs"][n]
+            ungated[n].append(_score(colorizer, ph, n, None))
             bases = [(None, 0.0) if c is None else corrected_unit(
                 gray, ph["auto_unit"], run["rows"], run["cols"], run["hints_ab"], c,
                 colorizer.chroma_gain, run["unit"]) for c in corrections]
@@ -226,6 +233,7 @@ def choose(colorizer, photos: Sequence[tuple[str, np.ndarray]], counts: Sequence
                                                             agree))
                                 scores.setdefault((si, rn, tone, agree, ci, n), []).append(
                                     {**_score(colorizer, ph, n, w, base), "patch": patch})
+    none = summary(ungated)
     grid = [{"radius": r, "growth": g, "edge": edge, "smooth": smooth, "tone": t,
              "agree": a, "texture": texture,
              "correction": None if c is None else c.to_metadata(),
@@ -237,7 +245,7 @@ def choose(colorizer, photos: Sequence[tuple[str, np.ndarray]], counts: Sequence
                    str(max(counts)))
     below_key = "below_upper" if margin else "below"
     floor = -np.inf if max_drop is None else none[hi]["psnr"][0] - max_drop
-    ok = [g for g in grid if g[lo]["leak"][0] >= MIN_LEAK and g[mid][below_key] <= MAX_BELOW
+    ok = [g for g in grid if g[lo]["leak"][0] >= min_leak and g[mid][below_key] <= MAX_BELOW
           and g[hi]["psnr"][0] >= floor and g[lo].get("patch", 1.0) >= min_patch]
     chosen = max(ok, key=lambda g: np.mean([g[str(n)]["psnr"][0] for n in counts])) \
         if ok else None
@@ -249,14 +257,15 @@ def choose(colorizer, photos: Sequence[tuple[str, np.ndarray]], counts: Sequence
         f", PSNR at {hi} hints at most {max_drop:g} dB below the network without a gate"
     if min_patch > 0:
         keep += f", one hint colouring at least {100 * min_patch:g} % of the photo (median)"
-    return {"photos": len(data), "counts": list(counts), "none": none, "grid": grid,
-            "qualified": len(ok), "margin": margin, "max_drop": max_drop, "min_patch": min_patch,
+    return {"photos": n_photos, "counts": list(counts), "none": none, "grid": grid,
+            "qualified": len(ok), "margin": margin, "min_leak": min_leak,
+            "max_drop": max_drop, "min_patch": min_patch,
             "fallback": fallback_name if fallback is not None else "",
             "chosen": None if chosen is None else
             {**{k: chosen[k] for k in KEYS},
              "fallback": fallback_name if fallback is not None else "",
              "correction": chosen["correction"]},
-            "rule": f"among settings with mean leak >= {MIN_LEAK:g} dB at {lo} hint(s) and "
+            "rule": f"among settings with mean leak >= {min_leak:g} dB at {lo} hint(s) and "
                     f"{share} below {against} at {mid} hints <= {100 * MAX_BELOW:g} %{keep}, the "
                     f"best PSNR averaged over {', '.join(map(str, counts))} hints"}
 
@@ -335,6 +344,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--min-patch", type=float, default=0.0,
                    help="the rule also asks one hint to colour at least this share of the "
                         "photo (median)")
+    p.add_argument("--min-leak", type=float, default=MIN_LEAK,
+                   help="the rule's floor on the mean leak at the smallest count (dB)")
     p.add_argument("--max-drop", type=float, default=None,
                    help="the rule also keeps PSNR at the largest count at most this many dB "
                         "below the network without a gate")
@@ -370,14 +381,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {a.weights} takes no hints", file=sys.stderr)
         return 2
     items = interleave_sources(validation_items(a.data, split="train"))[a.skip:]
-    photos = []
-    for path, _source in items:
-        if len(photos) == a.photos:
-            break
-        try:
-            photos.append((Path(path).name, load_image(path)))
-        except (ImageError, OSError):
-            continue
+
+    def photos():  # read one at a time: a sample of thousands stays small in memory
+        taken = 0
+        for path, _source in items:
+            if taken == a.photos:
+                return
+            try:
+                truth = load_image(path)
+            except (ImageError, OSError):
+                continue
+            taken += 1
+            yield Path(path).name, truth
     fallback = None
     if a.fallback:
         fallback = Colorizer.from_weights(Path(a.weights).parent / a.fallback, device="cpu")
@@ -389,10 +404,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                    for c in a.correct_colours for g in a.correct_agrees
                    for q in a.correct_powers for m in a.correct_networks
                    for y in a.correct_greys] or [None]
-    result = choose(colorizer, photos, a.counts, a.radii, a.edges, a.smooths, a.growths,
+    result = choose(colorizer, photos(), a.counts, a.radii, a.edges, a.smooths, a.growths,
                     a.tones, fallback, a.fallback, margin=a.margin, agrees=a.agrees,
                     max_drop=a.max_drop, textures=a.textures, min_patch=a.min_patch,
-                    corrections=corrections, progress=True)
+                    corrections=corrections, progress=True, min_leak=a.min_leak)
     result.update({"weights": str(a.weights), "skip": a.skip,
                    "command": "python -m core.hints.gate_choice " + " ".join(
                        argv if argv is not None else sys.argv[1:]),

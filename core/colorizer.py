@@ -423,12 +423,14 @@ class Colorizer:
         """The hints' answer near the hints, the answer without hints far from them:
         ``auto + w (with - auto)`` with w the edge-aware gate of :mod:`core.hints.locality`;
         with a correction (:mod:`core.hints.correction`) ``auto`` is first moved toward the
-        hints' colours around them, and the weight returned is the larger of the two. Last,
-        each hint's share of the correction's radius (None without a correction).
+        hints' colours around them, and the weight returned is the larger of the two (the
+        hints' own patches: the ``other`` share, where the network paints another colour
+        than every hint's, is blended in but not returned). Last, each hint's share of the
+        correction's radius (None without a correction).
         """
         from core.color import AB_SCALE
         from core.hints.correction import corrected_unit, hint_reaches
-        from core.hints.locality import agreement, gate, hint_pixels, shown_ab
+        from core.hints.locality import agreement, gate, hint_pixels, other_weight, shown_ab
 
         auto_bounded, auto_unit = self._without_hints(x, small, cut_skips)
         if not hints:  # a fallback model and no hint: the automatic model's answer
@@ -457,6 +459,11 @@ class Colorizer:
                                  loc.correction)
         else:
             weight_shown = weight
+        if loc.other > 0:  # the network's colours where it paints another colour than the hints'
+            net_ab = unit[0, 1:].permute(1, 2, 0).float().cpu().numpy() * (
+                AB_SCALE * self.chroma_gain)
+            weight = np.maximum(weight, other_weight(net_ab, hints_ab, loc.other,
+                                                     loc.other_ab).astype(np.float32))
         w = torch.from_numpy(weight)[None, None].to(self.device)
         return (auto_bounded + w * (bounded - auto_bounded),
                 auto_unit + w * (unit - auto_unit), weight_shown, reach)

@@ -277,3 +277,28 @@ def test_choose_tries_each_correction_with_each_gate_and_keeps_it_in_the_choice(
     assert loc.correction == corr and loc.fallback == "auto"
     table = choice_markdown(res)
     assert "| correction |" in table.splitlines()[0] and "radius 0.5, edge 1" in table
+
+
+def test_choose_tries_the_other_term_and_keeps_it_in_the_choice(monkeypatch):
+    """The ``other`` term (the network's answer where it paints another colour than every
+    hint's) is one more axis: its rows score another answer, the hint's own patch is the
+    same, and the chosen setting carries it (what ``--write`` stores)."""
+    from core.hints.gate_choice import choice_markdown, choose
+    from core.hints.locality import HintLocality
+
+    photos = [(f"p{i}.png", two_colour_photo()) for i in range(2)]
+    hint_model = Colorizer(tiny(7), device="cpu", working_size=32)
+    auto = Colorizer(tiny(1), device="cpu", working_size=32, chroma_gain=0.7)
+    kw = dict(counts=(1, 3), radii=(0.02,), edges=(1.0,), smooths=(0.0,), growths=(0.0,),
+              fallback=auto, fallback_name="auto", min_leak=-np.inf)
+    res = choose(hint_model, photos, others=((0.0, 25.0), (1.0, 0.5)), **kw)
+    off, on = res["grid"]
+    assert (off["other"], on["other"], on["other_ab"]) == (0.0, 1.0, 0.5)
+    assert on["1"]["patch"] == off["1"]["patch"]
+    assert on["1"]["reach"][0] > off["1"]["reach"][0]  # the network shown far from the hint
+    import core.hints.gate_choice as gate_choice
+
+    monkeypatch.setattr(gate_choice, "MAX_BELOW", 1.0)  # toy networks: any share below
+    only = choose(hint_model, photos, others=((1.0, 0.5),), **kw)
+    assert HintLocality.from_metadata(only["chosen"]).other == 1.0
+    assert "| other | other_ab |" in choice_markdown(res).splitlines()[0]

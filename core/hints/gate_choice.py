@@ -26,6 +26,7 @@ from core.hints.locality import (
     gate_distances,
     hint_pixels,
     hint_weights,
+    other_weight,
     shown_ab,
     strongest,
 )
@@ -129,7 +130,8 @@ def choose(colorizer, photos: Iterable[tuple[str, np.ndarray]], counts: Sequence
            agrees: Sequence[float] = AGREES, textures: Sequence[float] = TEXTURES,
            margin: bool = False, max_drop: float | None = None, min_patch: float = 0.0,
            corrections: Sequence[HintCorrection | None] = (None,),
-           progress: bool = False, min_leak: float = MIN_LEAK) -> dict:
+           progress: bool = False, min_leak: float = MIN_LEAK,
+           others: Sequence[tuple[float, float]] = ((0.0, 25.0),)) -> dict:
     """Score every gate setting (and none) on ``photos`` with true hints; apply the rule.
 
     Parameters
@@ -157,6 +159,9 @@ def choose(colorizer, photos: Iterable[tuple[str, np.ndarray]], counts: Sequence
     max_drop : when given, the rule also asks the mean PSNR at the largest count to be at
         most ``max_drop`` dB below the network's without a gate (many hints must keep what
         they bring).
+    others : (share, ab units) pairs of the ``other`` term, see :class:`HintLocality`
+        ((0, ...): off): the network's answer, outside the gate, where it paints another
+        colour than every hint's.
     min_leak : the rule's floor on the mean leak at the smallest count, in dB (0: "a hint
         never makes other objects worse on average"; a small positive floor leaves a margin
         for picking the best of a grid on a sample).
@@ -199,7 +204,7 @@ def choose(colorizer, photos: Iterable[tuple[str, np.ndarray]], counts: Sequence
     def r_n(r: float, g: float, n: int) -> float:  # the radius with n hints, as a key
         return round(r * n ** g, 9)
 
-    # (setting, r_n, tone, agree, correction index, n) -> scores: settings with one r_n share
+    # (setting, r_n, tone, agree, correction, other, n) -> scores: settings with one r_n share
     # work. Photos outermost, one at a time: each photo's network answers and corrections are
     # computed once for every gate, and only its scores are kept, so a sample of thousands of
     # photos fits in memory (a leak of 0.002 dB needs about that many to be seen).
@@ -214,6 +219,9 @@ def choose(colorizer, photos: Iterable[tuple[str, np.ndarray]], counts: Sequence
         for n in counts:
             run = ph["runs"][n]
             ungated[n].append(_score(colorizer, ph, n, None))
+            net_ab = np.asarray(run["unit"], np.float64)[..., 1:] * (
+                AB_SCALE * colorizer.chroma_gain)
+            wos = [other_weight(net_ab, run["hints_ab"], o, t) for o, t in others]
             bases = [(None, 0.0) if c is None else corrected_unit(
                 gray, ph["auto_unit"], run["rows"], run["cols"], run["hints_ab"], c,
                 colorizer.chroma_gain, run["unit"]) for c in corrections]
@@ -231,16 +239,19 @@ def choose(colorizer, photos: Iterable[tuple[str, np.ndarray]], counts: Sequence
                             for agree in agrees:
                                 w = strongest(wk, agreement(run["hints_ab"], run["auto_ab"],
                                                             agree))
-                                scores.setdefault((si, rn, tone, agree, ci, n), []).append(
-                                    {**_score(colorizer, ph, n, w, base), "patch": patch})
+                                for oi, wo in enumerate(wos):
+                                    scores.setdefault((si, rn, tone, agree, ci, oi, n),
+                                                      []).append(
+                                        {**_score(colorizer, ph, n, np.maximum(w, wo), base),
+                                         "patch": patch})
     none = summary(ungated)
     grid = [{"radius": r, "growth": g, "edge": edge, "smooth": smooth, "tone": t,
-             "agree": a, "texture": texture,
+             "agree": a, "texture": texture, "other": o, "other_ab": oab,
              "correction": None if c is None else c.to_metadata(),
-             **summary({n: scores[(si, r_n(r, g, n), t, a, ci, n)] for n in counts})}
+             **summary({n: scores[(si, r_n(r, g, n), t, a, ci, oi, n)] for n in counts})}
             for si, (edge, smooth, texture) in enumerate(settings)
             for r in radii for g in growths for t in tones for a in agrees
-            for ci, c in enumerate(corrections)]
+            for ci, c in enumerate(corrections) for oi, (o, oab) in enumerate(others)]
     lo, mid, hi = (str(min(counts)), str(sorted(counts)[len(counts) // 2]),
                    str(max(counts)))
     below_key = "below_upper" if margin else "below"
@@ -271,7 +282,7 @@ def choose(colorizer, photos: Iterable[tuple[str, np.ndarray]], counts: Sequence
 
 
 #: The settings' names, in the tables' order.
-KEYS = ("radius", "growth", "edge", "smooth", "tone", "agree", "texture")
+KEYS = ("radius", "growth", "edge", "smooth", "tone", "agree", "texture", "other", "other_ab")
 
 
 def choice_markdown(result: dict) -> str:
@@ -349,6 +360,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--max-drop", type=float, default=None,
                    help="the rule also keeps PSNR at the largest count at most this many dB "
                         "below the network without a gate")
+    p.add_argument("--others", type=float, nargs="+", default=[0.0],
+                   help="shares of the hint network's answer shown outside the gate where it "
+                        "paints another colour than every hint's (0: off)")
+    p.add_argument("--other-abs", type=float, nargs="+", default=[25.0],
+                   help="how far (ab units) from every hint's colour that is")
     p.add_argument("--correct-radii", type=float, nargs="+", default=[],
                    help="also try correcting the automatic answer around the hints "
                         "(core.hints.correction) with these radii (short sides); with none "
@@ -407,7 +423,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     result = choose(colorizer, photos(), a.counts, a.radii, a.edges, a.smooths, a.growths,
                     a.tones, fallback, a.fallback, margin=a.margin, agrees=a.agrees,
                     max_drop=a.max_drop, textures=a.textures, min_patch=a.min_patch,
-                    corrections=corrections, progress=True, min_leak=a.min_leak)
+                    corrections=corrections, progress=True, min_leak=a.min_leak,
+                    others=[(o, t) for o in a.others for t in (a.other_abs if o > 0 else
+                                                               a.other_abs[:1])])
     result.update({"weights": str(a.weights), "skip": a.skip,
                    "command": "python -m core.hints.gate_choice " + " ".join(
                        argv if argv is not None else sys.argv[1:]),

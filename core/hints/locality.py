@@ -53,6 +53,9 @@ from core.hints.correction import HintCorrection
 
 #: Short side at which ``smooth`` is given (the hint model's working size).
 REFERENCE_SIZE = 96
+#: ab units over which :func:`other_weight` rises from 0 to its full share (no seam where the
+#: network's colour crosses ``other_ab``).
+OTHER_RAMP = 10.0
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,14 @@ class HintLocality:
     correction : what the gate falls back to is first corrected by the hints
         (:mod:`core.hints.correction`): around each hint the automatic colours move by
         the hint's colour minus theirs at the hint; None: no correction.
+    other : share of the hint network's answer shown, outside the gate, where that answer
+        paints a colour unlike every hint's (0: off; :func:`other_weight`). The network
+        reads the hints as news about the whole scene: told that this patch is red, it
+        also repaints the objects it sees as *other* than the patch, and there its colours
+        beat the automatic model's. Where it paints a hint's colour, it is spreading that
+        hint, and the gate and the correction decide instead.
+    other_ab : how far, in ab units, the network's colour at a pixel must be from every
+        hint's colour for ``other`` to apply (full share :data:`OTHER_RAMP` ab farther).
     """
 
     radius: float
@@ -100,12 +111,16 @@ class HintLocality:
     agree: float = 0.0
     texture: float = 0.0
     correction: HintCorrection | None = None
+    other: float = 0.0
+    other_ab: float = 25.0
 
     def __post_init__(self):
         if not (self.radius > 0 and self.edge >= 0 and self.smooth >= 0 and self.growth >= 0
-                and self.tone >= 0 and self.agree >= 0 and 0 <= self.texture < 1):
+                and self.tone >= 0 and self.agree >= 0 and 0 <= self.texture < 1
+                and 0 <= self.other <= 1 and self.other_ab > 0):
             raise ValueError("hint locality needs radius > 0 and edge, smooth, growth, "
-                             f"tone, agree >= 0, 0 <= texture < 1: {self}")
+                             f"tone, agree >= 0, 0 <= texture < 1, 0 <= other <= 1 and "
+                             f"other_ab > 0: {self}")
 
     def reach(self, n: int) -> float:
         """The radius r_n with ``n`` hints, in short sides."""
@@ -122,7 +137,8 @@ class HintLocality:
                    float(meta.get("growth", 0.0)), float(meta.get("tone", 0.0)),
                    str(meta.get("fallback") or ""), float(meta.get("agree", 0.0)),
                    float(meta.get("texture", 0.0)),
-                   HintCorrection.from_metadata(meta.get("correction")))
+                   HintCorrection.from_metadata(meta.get("correction")),
+                   float(meta.get("other", 0.0)), float(meta.get("other_ab", 25.0)))
 
     def to_metadata(self) -> dict:
         return asdict(self)
@@ -331,6 +347,31 @@ def fallback_unit(fallback, gray_small: np.ndarray, hint_model, cut_skips: bool 
     unit = unit.clone()
     unit[:, 1:] *= fallback.chroma_gain / hint_model.chroma_gain
     return bounded.to(hint_model.device), unit.to(hint_model.device)
+
+
+def other_weight(network_ab: np.ndarray, hints_ab: np.ndarray, other: float,
+                 other_ab: float) -> np.ndarray:
+    """(h, w) share of the hint network's answer shown where it paints another colour than
+    every hint's (:class:`HintLocality` ``other``):
+
+    .. math:: other \\cdot \\mathrm{clip}\\big((\\min_k |net(p) - hint_k| - other\\_ab) /
+              OTHER\\_RAMP, 0, 1\\big)
+
+    Parameters
+    ----------
+    network_ab : (h, w, 2) the network's (a, b) with the hints, in ab units as shown.
+    hints_ab : (K, 2) the hints' (a, b) in ab units.
+
+    >>> other_weight(np.array([[[0.0, 0.0], [0.0, 30.0], [0.0, 60.0]]]),
+    ...              np.array([[0.0, 0.0]]), 0.5, 25.0)
+    array([[0.  , 0.25, 0.5 ]])
+    """
+    ab = np.asarray(network_ab, np.float64)
+    hints = np.asarray(hints_ab, np.float64).reshape(-1, 2)
+    if other <= 0 or not len(hints):
+        return np.zeros(ab.shape[:2])
+    d = np.hypot(ab[..., None, 0] - hints[:, 0], ab[..., None, 1] - hints[:, 1]).min(axis=-1)
+    return other * np.clip((d - other_ab) / OTHER_RAMP, 0.0, 1.0)
 
 
 def blend(auto: np.ndarray, with_hints: np.ndarray, weight: np.ndarray,

@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
-import torch
+from toy_hint_models import save_toy_hint_models
 
 from core.color import AB_SCALE
-from core.hints import HINT_CHANNELS, Hint
+from core.hints import Hint
 from core.hints.correction import (
     HintCorrection,
     corrected_unit,
@@ -14,8 +14,6 @@ from core.hints.correction import (
     grey_reach,
 )
 from core.hints.locality import hint_pixels, shown_ab
-from core.unet import UNet, UNetConfig
-from core.weights import save_model
 
 
 def _two_regions() -> np.ndarray:
@@ -119,17 +117,10 @@ def test_colorizer_corrects_the_automatic_answer_around_a_hint(tmp_path):
     keeps the automatic colours, and the weight shown covers the corrected area."""
     from core.colorizer import Colorizer
 
-    torch.manual_seed(1)
-    auto = UNet(UNetConfig(width=4, depth=2)).eval()
-    save_model(auto, tmp_path / "auto", metadata={"working_size": 48})
-    torch.manual_seed(0)
-    model = UNet(UNetConfig(width=4, depth=2, in_channels=1 + HINT_CHANNELS)).eval()
-    gate = {"radius": 0.02, "edge": 3.0, "fallback": "auto"}
-    save_model(model, tmp_path / "plain", metadata={"working_size": 48, "hint_locality": gate})
-    save_model(model, tmp_path / "fixed", metadata={"working_size": 48, "hint_locality": {
-        **gate, "correction": {"radius": 0.3, "edge": 3.0}}})
-    save_model(model, tmp_path / "netted", metadata={"working_size": 48, "hint_locality": {
-        **gate, "correction": {"radius": 0.3, "edge": 3.0, "network": 0.2}}})
+    save_toy_hint_models(
+        tmp_path, fixed={"correction": {"radius": 0.3, "edge": 3.0}},
+        netted={"correction": {"radius": 0.3, "edge": 3.0, "network": 0.2}},
+        greyed={"correction": {"radius": 0.3, "edge": 3.0, "grey": 0.5}})
     plain = Colorizer.from_weights(tmp_path / "plain", device="cpu")
     fixed = Colorizer.from_weights(tmp_path / "fixed", device="cpu")
     netted = Colorizer.from_weights(tmp_path / "netted", device="cpu")
@@ -151,8 +142,6 @@ def test_colorizer_corrects_the_automatic_answer_around_a_hint(tmp_path):
     np.testing.assert_allclose(p.bounded, p.unit_lab.transpose(2, 0, 1), atol=1e-6)
     # each hint's share of the correction's radius comes with the prediction
     assert q.hint_reach is None and p.hint_reach.tolist() == [1.0]  # no grey term: all of it
-    save_model(model, tmp_path / "greyed", metadata={"working_size": 48, "hint_locality": {
-        **gate, "correction": {"radius": 0.3, "edge": 3.0, "grey": 0.5}}})
     greyed = Colorizer.from_weights(tmp_path / "greyed", device="cpu")
     grey_hint = Hint(40, 48, (128, 128, 128))
     g = greyed.predict(img, hints=[red, grey_hint])

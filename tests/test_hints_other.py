@@ -3,13 +3,11 @@
 
 import numpy as np
 import pytest
-import torch
+from toy_hint_models import save_toy_hint_models
 
 from core.color import AB_SCALE
-from core.hints import HINT_CHANNELS, Hint
+from core.hints import Hint
 from core.hints.locality import OTHER_RAMP, HintLocality, other_weight
-from core.unet import UNet, UNetConfig
-from core.weights import save_model
 
 
 def test_other_weight_ramps_up_away_from_every_hint_s_colour():
@@ -47,15 +45,7 @@ def test_colorizer_shows_the_network_where_it_paints_other_colours_than_the_hint
     the hint's, and the automatic one where the network paints the hint's colour."""
     from core.colorizer import Colorizer
 
-    torch.manual_seed(1)
-    auto = UNet(UNetConfig(width=4, depth=2)).eval()
-    save_model(auto, tmp_path / "auto", metadata={"working_size": 48})
-    torch.manual_seed(0)
-    model = UNet(UNetConfig(width=4, depth=2, in_channels=1 + HINT_CHANNELS)).eval()
-    gate = {"radius": 0.02, "edge": 3.0, "fallback": "auto"}
-    save_model(model, tmp_path / "plain", metadata={"working_size": 48, "hint_locality": gate})
-    save_model(model, tmp_path / "other", metadata={"working_size": 48, "hint_locality": {
-        **gate, "other": 0.5, "other_ab": 1.0}})
+    save_toy_hint_models(tmp_path, other={"other": 0.5, "other_ab": 1.0})
     plain = Colorizer.from_weights(tmp_path / "plain", device="cpu")
     other = Colorizer.from_weights(tmp_path / "other", device="cpu")
     bare = Colorizer.from_weights(tmp_path / "plain", device="cpu", hint_locality=None)

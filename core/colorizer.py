@@ -438,16 +438,17 @@ class Colorizer:
         rows, cols = hint_pixels(hints, full_shape, small.shape)
         hints_ab = np.array([h.unit_ab() for h in hints]) * AB_SCALE
         loc = self.hint_locality
-        strengths, auto_np, reach = None, None, None
-        if loc.agree > 0 or loc.correction is not None:
+        strengths, auto_np, shown, reach = None, None, None, None
+        if loc.agree > 0 or loc.correction is not None:  # what the automatic answer shows
             auto_np = auto_unit[0].permute(1, 2, 0).float().cpu().numpy()
-        if loc.agree > 0:  # what the automatic answer shows at the hints
-            strengths = agreement(hints_ab, shown_ab(auto_np, rows, cols, self.chroma_gain),
-                                  loc.agree)
+            shown = shown_ab(auto_np, rows, cols, self.chroma_gain)  # at the hints
+        if loc.agree > 0:
+            strengths = agreement(hints_ab, shown, loc.agree)
         weight = gate(small, rows, cols, loc, strengths).astype(np.float32)
+        # the hint network's answer as an array, for the terms that read it
+        net_np = unit[0].permute(1, 2, 0).float().cpu().numpy() if loc.other > 0 or (
+            loc.correction is not None and loc.correction.network > 0) else None
         if loc.correction is not None:
-            net_np = unit[0].permute(1, 2, 0).float().cpu().numpy() \
-                if loc.correction.network > 0 else None
             fixed, moved = corrected_unit(small, auto_np, rows, cols, hints_ab, loc.correction,
                                           self.chroma_gain, net_np)
             fixed_t = torch.from_numpy(fixed).permute(2, 0, 1)[None].to(auto_unit)
@@ -455,13 +456,11 @@ class Colorizer:
                 auto_bounded = fixed_t[:, 3 - auto_bounded.shape[1]:].to(auto_bounded)
             auto_unit = fixed_t
             weight_shown = np.maximum(weight, moved.astype(np.float32))
-            reach = hint_reaches(hints_ab, shown_ab(auto_np, rows, cols, self.chroma_gain),
-                                 loc.correction)
+            reach = hint_reaches(hints_ab, shown, loc.correction)
         else:
             weight_shown = weight
         if loc.other > 0:  # the network's colours where it paints another colour than the hints'
-            net_ab = unit[0, 1:].permute(1, 2, 0).float().cpu().numpy() * (
-                AB_SCALE * self.chroma_gain)
+            net_ab = net_np[..., 1:] * (AB_SCALE * self.chroma_gain)
             weight = np.maximum(weight, other_weight(net_ab, hints_ab, loc.other,
                                                      loc.other_ab).astype(np.float32))
         w = torch.from_numpy(weight)[None, None].to(self.device)

@@ -17,9 +17,10 @@ page's own clock (``performance.now()``), so Python's polling adds nothing:
 - **ten quick steps**: ten keypresses 100 ms apart (turning back at the slider's ends, so
   every press moves it); time from the last one to the settled view.
 
-"Complete" means: the app is connected and no script (or fragment) runs, no element is stale
-(Streamlit greys what the current run has not redrawn yet), no skeleton placeholder, every
-image decoded, every plotly chart drawn, and the title is shown; then it must stay so for
+"Complete" means (``view_complete.py``, which the browser tests wait for too): the app is
+connected and no script (or fragment) runs, no element is stale (Streamlit greys what the
+current run has not redrawn yet), no skeleton placeholder, every image decoded, every plotly
+chart drawn, and the title is shown; then it must stay so for
 ``QUIET_MS`` (the time reported is when it first became so). A step counts only once a run
 it caused has started (the page showed "running", or the server sent a message after the
 input): a control that triggers no run is reported as an error.
@@ -51,6 +52,7 @@ from machine_ref import reference_seconds  # noqa: E402 (benchmarks/ is on the p
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 from results_md import cpu_name, write_section  # noqa: E402 (benchmarks/ is on the path)
+from view_complete import VIEW_BUSY_JS  # noqa: E402 (benchmarks/ is on the path)
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
@@ -106,19 +108,7 @@ window.WebSocket = class extends NativeWebSocket {
 #: Resolves when the view is complete (see the module docstring) after time t0.
 WAIT_JS = """
 async ({t0, tRun, expectRun, quietMs, timeoutMs}) => {
-  const busy = () => {
-    const app = document.querySelector('[data-testid=stApp]');
-    if (!app) return 'no app';
-    if (app.getAttribute('data-test-script-state') === 'running') return 'running';
-    if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return 'connecting';
-    if (!document.querySelector('[data-testid=stMain] h1')) return 'no title';
-    if (document.querySelector('[data-stale=true]')) return 'stale';
-    if (document.querySelector('[data-testid=stSkeleton]')) return 'skeleton';
-    for (const i of document.images) if (!i.complete) return 'image';
-    for (const c of document.querySelectorAll('[data-testid=stPlotlyChart]'))
-      if (!c.querySelector('.main-svg')) return 'chart';
-    return null;
-  };
+  const busy = """ + VIEW_BUSY_JS + """;
   // A run counts if it starts after t0, or if one is going on now: a widget change during a
   // run restarts that run, and the page stays "running" without a new transition.
   const app0 = document.querySelector('[data-testid=stApp]');

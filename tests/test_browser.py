@@ -20,6 +20,7 @@ import pytest
 from hostile_files import hostile_files
 from PIL import Image
 
+from benchmarks.view_complete import VIEW_BUSY_JS
 from core.i18n import catalogue, t
 from core.samples import load_sample
 
@@ -67,12 +68,9 @@ def wait_idle(pg, timeout: float = 90, expect_run: float = 1.5) -> None:
             quiet = None
         assert now - start < timeout, f"the app is still {state}/{conn} after {timeout} s"
         time.sleep(0.1)
-    # The run is over, the view not yet: an element whose code Streamlit loads on its first
-    # use (st.image, a chart) shows a placeholder (stSkeleton) until that code arrives,
-    # 0.3-0.7 s after the run on an idle 2-core machine, longer on a busy one.
-    pg.wait_for_function(
-        "!document.querySelector('[data-testid=stSkeleton]')"
-        " && Array.from(document.images).every(i => i.complete)", timeout=timeout * 1000)
+    # the run is over, the view maybe not yet (placeholders, images, charts): the benchmarks'
+    # definition of a complete view
+    pg.wait_for_function(f"({VIEW_BUSY_JS})() === null", timeout=timeout * 1000)
 
 
 def open_screen(pg, url: str, **wait: float) -> None:
